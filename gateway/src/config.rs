@@ -1,0 +1,32 @@
+//! The gateway's typed configuration, read once at start.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Path of the supergraph SDL to serve.
+    pub supergraph_path: PathBuf,
+    /// Subgraph URLs that replace the ones in the supergraph's `join__graph`,
+    /// by subgraph name.
+    pub subgraph_urls: HashMap<String, String>,
+    /// How long one subgraph request may take.
+    pub subgraph_timeout: Duration,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Number of query plans kept in the plan cache.
+    pub plan_cache_size: u64,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            supergraph_path: PathBuf::from("schema/supergraph.graphql"),
+            subgraph_urls: HashMap::new(),
+            subgraph_timeout: Duration::from_secs(10),
+            max_body_bytes: 1024 * 1024,
+            plan_cache_size: 1024,
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! The gateway's one error type for request errors (those that stop a request
+//! before execution), mapped once to an HTTP status and a GraphQL error code.
+
+use axum::http::StatusCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the request has no `query`; send the GraphQL document in `query`")]
+    MissingQuery,
+    #[error("`variables` must be a JSON object")]
+    InvalidVariables,
+    #[error("syntax error in the query: {0}")]
+    Parse(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    UnknownOperation(String),
+    #[error("mutations are only accepted with POST")]
+    MutationOverGet,
+    #[error("subscriptions are not served over this transport yet")]
+    SubscriptionNotSupported,
+    #[error("the gateway could not plan this operation")]
+    Plan(String),
+    #[error("the supergraph could not be loaded: {0}")]
+    Supergraph(String),
+}
+
+impl GatewayError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) | Self::MissingQuery | Self::InvalidVariables => "BAD_REQUEST",
+            Self::Parse(_) => "GRAPHQL_PARSE_FAILED",
+            Self::Validation(_) => "GRAPHQL_VALIDATION_FAILED",
+            Self::UnknownOperation(_) => "OPERATION_RESOLUTION_FAILURE",
+            Self::MutationOverGet => "METHOD_NOT_ALLOWED",
+            Self::SubscriptionNotSupported => "BAD_REQUEST",
+            Self::Plan(_) | Self::Supergraph(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The status for a client that accepts `application/graphql-response+json`
+    /// (GraphQL over HTTP); legacy `application/json` clients get 200 for
+    /// documents that parse as JSON, as the specification allows.
+    pub fn status(&self, graphql_response_json: bool) -> StatusCode {
+        match self {
+            Self::MalformedJson(_) | Self::MissingQuery | Self::InvalidVariables => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Plan(_) | Self::Supergraph(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Parse(_)
+            | Self::Validation(_)
+            | Self::UnknownOperation(_)
+            | Self::SubscriptionNotSupported => {
+                if graphql_response_json {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::OK
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Walking a query plan: fetches run against subgraphs (in parallel where the
+//! plan says so), their results are merged into one response tree, and
+//! `projection` shapes that tree into exactly what the client asked for.
+
+mod entities;
+mod merge;
+pub mod projection;
+pub mod response;
+pub mod subgraph;
+
+use std::sync::Mutex;
+
+use futures::future::{join_all, BoxFuture, FutureExt};
+use hive_router_query_planner::planner::plan_nodes::{
+    BatchFetchNode, FetchNode, FlattenNodePath, PlanNode, QueryPlan,
+};
+use serde_json::{Map, Value};
+
+use self::entities::{EntityBatch, PathElem};
+use self::response::GraphQLError;
+use self::subgraph::{SubgraphClient, SubgraphError, SubgraphResponse};
+use crate::supergraph::Supergraph;
+
+/// Shared state of one plan execution. The data tree sits behind a mutex that
+/// is held only to read representations or merge results, never across a
+/// subgraph call, so parallel fetches overlap.
+pub struct Execution<'a> {
+    supergraph: &'a Supergraph,
+    client: &'a SubgraphClient,
+    variables: &'a Map<String, Value>,
+    data: Mutex<Value>,
+    errors: Mutex<Vec<GraphQLError>>,
+}
+
+impl<'a> Execution<'a> {
+    pub fn new(
+        supergraph: &'a Supergraph,
+        client: &'a SubgraphClient,
+        variables: &'a Map<String, Value>,
+    ) -> Self {
+        Self {
+            supergraph,
+            client,
+            variables,
+            data: Mutex::new(Value::Object(Map::new())),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs the plan and returns the merged (unshaped) data and the errors.
+    pub async fn run(self, plan: &QueryPlan) -> (Value, Vec<GraphQLError>) {
+        if let Some(node) = &plan.node {
+            self.node(node).await;
+        }
+        let data = self.data.into_inner().unwrap_or_else(|e| e.into_inner());
+        let errors = self.errors.into_inner().unwrap_or_else(|e| e.into_inner());
+        (data, errors)
+    }
+
+    fn node<'n>(&'n self, node: &'n PlanNode) -> BoxFuture<'n, ()> {
+        async move {
+            match node {
+                PlanNode::Fetch(fetch) => self.fetch(fetch, None).await,
+                PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
+                    PlanNode::Fetch(fetch) => self.fetch(fetch, Some(&flatten.path)).await,
+                    other => self.node(other).await,
+                },
+                PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
+                PlanNode::Sequence(sequence) => {
+                    for child in &sequence.nodes {
+                        self.node(child).await;
+                    }
+                }
+                PlanNode::Parallel(parallel) => {
+                    join_all(parallel.nodes.iter().map(|child| self.node(child))).await;
+                }
+                PlanNode::Condition(condition) => {
+                    let on = matches!(
+                        self.variables.get(&condition.condition),
+                        Some(Value::Bool(true))
+                    );
+                    let branch = if on {
+                        &condition.if_clause
+                    } else {
+                        &condition.else_clause
+                    };
+                    if let Some(branch) = branch {
+                        self.node(branch).await;
+                    }
+                }
+                PlanNode::Subscription(_) | PlanNode::Defer(_) => {
+                    self.push_error(GraphQLError::new(
+                        "subscriptions and @defer are not supported by this gateway yet",
+                        "BAD_REQUEST",
+                    ));
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn push_error(&self, error: GraphQLError) {
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(error);
+    }
+
+    fn used_variables(
+        &self,
+        usages: Option<&std::collections::BTreeSet<String>>,
+    ) -> Map<String, Value> {
+        usages
+            .into_iter()
+            .flatten()
+            .filter_map(|name| self.variables.get(name).map(|v| (name.clone(), v.clone())))
+            .collect()
+    }
+
+    async fn call(
+        &self,
+        service: &str,
+        query: &str,
+        variables: Map<String, Value>,
+    ) -> Result<SubgraphResponse, SubgraphError> {
+        let url = self
+            .supergraph
+            .endpoints
+            .get(service)
+            .ok_or_else(|| SubgraphError::UnknownSubgraph(service.to_string()))?;
+        self.client.call(url, query, variables).await
+    }
+
+    fn unavailable(&self, service: &str, error: &SubgraphError, path: Option<Vec<Value>>) {
+        tracing::warn!(subgraph = service, %error, "subgraph fetch failed");
+        let mut e = GraphQLError::new(
+            format!("the {service} service is unavailable; data it provides is missing"),
+            "SUBGRAPH_UNAVAILABLE",
+        );
+        e.path = path;
+        self.push_error(e);
+    }
+
+    /// A fetch at the root (`path` is None) or into the entities at `path`.
+    async fn fetch(&self, fetch: &FetchNode, path: Option<&FlattenNodePath>) {
+        let mut variables = self.used_variables(fetch.variable_usages.as_ref());
+        let Some(requires) = &fetch.requires else {
+            return self.root_fetch(fetch, variables).await;
+        };
+        let path = path.map(FlattenNodePath::as_slice).unwrap_or_default();
+        let batch = {
+            let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+            EntityBatch::collect(&data, path, requires, fetch.input_rewrites.as_deref())
+        };
+        if batch.is_empty() {
+            return;
+        }
+        variables.insert("representations".into(), batch.representations_json());
+        let document = &fetch.operation.document_str;
+        match self.call(&fetch.service_name, document, variables).await {
+            Ok(response) => {
+                let entities = response
+                    .data
+                    .and_then(|mut d| d.get_mut("_entities").map(Value::take));
+                let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(Value::Array(entities)) = entities {
+                    batch.merge(&mut data, entities, fetch.output_rewrites.as_deref());
+                }
+                drop(data);
+                for error in response.errors {
+                    self.push_error(batch.relocate_error(error, "_entities"));
+                }
+            }
+            Err(error) => self.unavailable(&fetch.service_name, &error, batch.first_path()),
+        }
+    }
+
+    async fn root_fetch(&self, fetch: &FetchNode, variables: Map<String, Value>) {
+        let document = &fetch.operation.document_str;
+        match self.call(&fetch.service_name, document, variables).await {
+            Ok(response) => {
+                if let Some(mut result) = response.data {
+                    if let Some(rewrites) = &fetch.output_rewrites {
+                        entities::apply_rewrites(&mut result, rewrites);
+                    }
+                    let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+                    merge::deep_merge(&mut data, result);
+                }
+                for error in response.errors {
+                    self.push_error(entities::subgraph_error(error, None));
+                }
+            }
+            Err(error) => {
+                let first_field = fetch
+                    .operation
+                    .document
+                    .operation
+                    .selection_set
+                    .items
+                    .iter()
+                    .find_map(|item| match item {
+                        hive_router_query_planner::ast::selection_item::SelectionItem::Field(f) => {
+                            Some(Value::String(f.selection_identifier().to_string()))
+                        }
+                        _ => None,
+                    });
+                self.unavailable(&fetch.service_name, &error, first_field.map(|f| vec![f]));
+            }
+        }
+    }
+
+    /// Several entity fetches to one subgraph sent as one request, each under
+    /// its own alias of `_entities`.
+    async fn batch_fetch(&self, node: &BatchFetchNode) {
+        let mut variables = self.used_variables(node.variable_usages.as_ref());
+        let batches: Vec<(String, EntityBatch)> = {
+            let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+            node.entity_batch
+                .aliases
+                .iter()
+                .map(|alias| {
+                    let mut batch = EntityBatch::default();
+                    for path in &alias.merge_paths {
+                        batch.extend(
+                            &data,
+                            path.as_slice(),
+                            &alias.requires,
+                            alias.input_rewrites.as_deref(),
+                        );
+                    }
+                    (alias.alias.clone(), batch)
+                })
+                .collect()
+        };
+        if batches.iter().all(|(_, b)| b.is_empty()) {
+            return;
+        }
+        for (alias, (_, batch)) in node.entity_batch.aliases.iter().zip(&batches) {
+            variables.insert(
+                alias.representations_variable_name.clone(),
+                batch.representations_json(),
+            );
+        }
+        match self
+            .call(&node.service_name, &node.operation.document_str, variables)
+            .await
+        {
+            Ok(mut response) => {
+                let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+                for (alias, (key, batch)) in node.entity_batch.aliases.iter().zip(&batches) {
+                    let entities = response
+                        .data
+                        .as_mut()
+                        .and_then(|d| d.get_mut(key.as_str()).map(Value::take));
+                    if let Some(Value::Array(entities)) = entities {
+                        batch.merge(&mut data, entities, alias.output_rewrites.as_deref());
+                    }
+                }
+                drop(data);
+                for error in response.errors {
+                    let alias = error
+                        .path
+                        .as_ref()
+                        .and_then(|p| p.first())
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                    let batch = batches.iter().find(|(key, _)| Some(key) == alias.as_ref());
+                    let relocated = match (batch, alias) {
+                        (Some((_, batch)), Some(alias)) => batch.relocate_error(error, &alias),
+                        _ => entities::subgraph_error(error, None),
+                    };
+                    self.push_error(relocated);
+                }
+            }
+            Err(error) => {
+                let path = batches.iter().find_map(|(_, b)| b.first_path());
+                self.unavailable(&node.service_name, &error, path)
+            }
+        }
+    }
+}
+
+/// A path in the response tree, as GraphQL error paths write it.
+pub(crate) fn path_to_json(path: &[PathElem]) -> Vec<Value> {
+    path.iter()
+        .map(|elem| match elem {
+            PathElem::Key(key) => Value::String(key.clone()),
+            PathElem::Index(i) => Value::from(*i),
+        })
+        .collect()
+}

@@ -1,0 +1,20 @@
+//! The congdan gateway: a Federation v2 gateway that reads a supergraph SDL,
+//! plans each operation with `hive-router-query-planner`, executes the plan
+//! over HTTP against the subgraphs and shapes the response.
+//!
+//! Folders follow what happens to a request: `http/` receives it,
+//! `pipeline/` runs parse → validate → plan → execute, `plan/` caches plans,
+//! `execute/` walks a plan and shapes the response, `supergraph/` loads the
+//! schema.
+
+pub mod config;
+pub mod error;
+pub mod execute;
+pub mod http;
+pub mod pipeline;
+pub mod plan;
+pub mod supergraph;
+
+pub use config::GatewayConfig;
+pub use error::GatewayError;
+pub use http::{router, Gateway};

@@ -1,0 +1,28 @@
+//! Schema migrations. The same list runs on SQLite and PostgreSQL; each
+//! subgraph's tables carry its name as prefix.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_seed_runs;
+mod m20261129_000002_geo;
+mod m20261129_000003_feedback;
+mod m20261129_000004_citizen;
+mod m20261129_000005_dossiers;
+mod m20261129_000006_directories;
+mod m20261129_000007_content;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_seed_runs::Migration),
+            Box::new(m20261129_000002_geo::Migration),
+            Box::new(m20261129_000003_feedback::Migration),
+            Box::new(m20261129_000004_citizen::Migration),
+            Box::new(m20261129_000005_dossiers::Migration),
+            Box::new(m20261129_000006_directories::Migration),
+            Box::new(m20261129_000007_content::Migration),
+        ]
+    }
+}

@@ -1,0 +1,151 @@
+//! Command line and environment: every setting has an environment variable
+//! and a default that runs the all-in-one system with nothing configured.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::subgraphs::SubgraphName;
+
+/// An SQLite file under `./data`, created if missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/congdan.db?mode=rwc";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "congdan",
+    version,
+    about = "Digital-citizen backend: a GraphQL federation gateway and its six subgraphs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// All in one process: migrations, demo data, six subgraphs and the gateway (the default).
+    Serve(ServeArgs),
+    /// The gateway alone, in front of subgraphs running elsewhere.
+    Gateway(GatewayArgs),
+    /// One subgraph alone.
+    Subgraph(SubgraphArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Apply migrations, insert the demo data (once) and exit.
+    Seed,
+    /// Print each subgraph's SDL and the composed supergraph under schema/.
+    Compose(ComposeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Database URL: `sqlite://PATH?mode=rwc` or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    /// PostgreSQL schema to use (default: the server's search path).
+    #[arg(long, env = "DATABASE_SCHEMA", global = true)]
+    pub database_schema: Option<String>,
+    /// Log filter, e.g. `info` or `congdan_gateway=debug,info`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where the gateway listens.
+    #[arg(long, env = "GATEWAY_ADDR", default_value = "127.0.0.1:4000")]
+    pub gateway_addr: SocketAddr,
+    /// Interface the six subgraphs listen on.
+    #[arg(long, env = "SUBGRAPHS_HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub subgraphs_host: IpAddr,
+    /// First subgraph port; the six take consecutive ports (0: any free ports).
+    #[arg(long, env = "SUBGRAPHS_BASE_PORT", default_value_t = 4001)]
+    pub subgraphs_base_port: u16,
+    /// Skip the demo data.
+    #[arg(long, env = "NO_SEED", default_value_t = false)]
+    pub no_seed: bool,
+    #[command(flatten)]
+    pub gateway: GatewayOptions,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GatewayArgs {
+    /// Where the gateway listens.
+    #[arg(long, env = "GATEWAY_ADDR", default_value = "127.0.0.1:4000")]
+    pub gateway_addr: SocketAddr,
+    /// Subgraph URL overrides, `name=url`, repeatable; also read from
+    /// `SUBGRAPH_URL_<NAME>` variables.
+    #[arg(long = "subgraph-url", value_name = "NAME=URL")]
+    pub subgraph_urls: Vec<String>,
+    #[command(flatten)]
+    pub gateway: GatewayOptions,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GatewayOptions {
+    /// Supergraph SDL the gateway serves. The all-in-one mode falls back to
+    /// the copy built into the binary when this file does not exist.
+    #[arg(
+        long = "supergraph",
+        env = "SUPERGRAPH_PATH",
+        default_value = "schema/supergraph.graphql"
+    )]
+    pub supergraph_path: PathBuf,
+    /// How long a subgraph request may take, in milliseconds.
+    #[arg(long, env = "SUBGRAPH_TIMEOUT_MS", default_value_t = 10_000)]
+    pub subgraph_timeout_ms: u64,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Number of query plans kept in memory.
+    #[arg(long, env = "PLAN_CACHE_SIZE", default_value_t = 1024)]
+    pub plan_cache_size: u64,
+}
+
+impl GatewayOptions {
+    pub fn subgraph_timeout(&self) -> Duration {
+        Duration::from_millis(self.subgraph_timeout_ms)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SubgraphArgs {
+    /// Which subgraph to run.
+    pub name: SubgraphName,
+    /// Where it listens (default: 127.0.0.1 on the subgraph's own port, 4001–4006).
+    #[arg(long, env = "SUBGRAPH_ADDR")]
+    pub addr: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ComposeArgs {
+    /// Folder to write `subgraphs/<name>.graphql` and `supergraph.graphql` into.
+    #[arg(long, default_value = "schema")]
+    pub out: PathBuf,
+}
+
+impl ServeArgs {
+    /// The serve arguments from environment and defaults alone, for
+    /// `congdan` run with no subcommand.
+    pub fn from_env() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        Only::parse_from(["congdan"]).args
+    }
+}

@@ -1,0 +1,134 @@
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use clap::Parser;
+use congdan::config::{Cli, Command, CommonArgs, GatewayArgs, ServeArgs, SubgraphArgs};
+use congdan::serve::{self, DRAIN_TIMEOUT};
+use congdan::subgraphs::SubgraphName;
+use congdan::{compose, db, seed, telemetry};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.common.log_level, cli.common.log_format);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("congdan: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let common = cli.common;
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeArgs::from_env()))
+    {
+        Command::Serve(args) => serve_all(&common, args).await,
+        Command::Gateway(args) => serve_gateway(args).await,
+        Command::Subgraph(args) => serve_subgraph(&common, args).await,
+        Command::Migrate => {
+            let db = connect(&common).await?;
+            db::migrate(&db).await.context("migrating the database")?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed => {
+            let db = connect(&common).await?;
+            db::migrate(&db).await.context("migrating the database")?;
+            let applied = seed::demo(&db).await.context("inserting demo data")?;
+            if applied.is_empty() {
+                println!("demo data already present; nothing inserted");
+            } else {
+                println!("demo data inserted: {}", applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::Compose(args) => {
+            let written = compose::write_schema_files(&args.out)?;
+            for path in written {
+                println!("wrote {path}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn connect(common: &CommonArgs) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    db::connect(&common.database_url, common.database_schema.as_deref())
+        .await
+        .context("connecting to the database (DATABASE_URL)")
+}
+
+async fn serve_all(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let db = connect(common).await?;
+    db::migrate(&db).await.context("migrating the database")?;
+    if !args.no_seed {
+        seed::demo(&db).await.context("inserting demo data")?;
+    }
+    let system = serve::start_system(&args, db).await?;
+    let url = format!("http://{}", system.gateway_addr);
+    tracing::info!(gateway = %url, "congdan is running");
+    println!("congdan is running.");
+    println!("  GraphiQL (browser): {url}/");
+    println!("  GraphQL (clients):  {url}/graphql");
+    println!("Press Ctrl-C to stop.");
+    serve::shutdown_signal().await;
+    tokio::time::timeout(DRAIN_TIMEOUT, system.shutdown())
+        .await
+        .map_err(|_| anyhow!("requests still in flight after {DRAIN_TIMEOUT:?}"))??;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn serve_gateway(args: GatewayArgs) -> anyhow::Result<()> {
+    let mut urls = HashMap::new();
+    for subgraph in SubgraphName::ALL {
+        if let Ok(url) = std::env::var(subgraph.url_env_var()) {
+            urls.insert(subgraph.as_str().to_string(), url);
+        }
+    }
+    for pair in &args.subgraph_urls {
+        let (name, url) = pair
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--subgraph-url takes NAME=URL, got `{pair}`"))?;
+        urls.insert(name.to_string(), url.to_string());
+    }
+    let config = serve::gateway_config(&args.gateway, urls);
+    let gateway = congdan_gateway::Gateway::from_config(&config)?;
+    let listener = serve::bind(args.gateway_addr).await?;
+    run_until_signal(listener, congdan_gateway::router(gateway), "gateway").await
+}
+
+async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Result<()> {
+    let db = connect(common).await?;
+    let addr = args
+        .addr
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], args.name.default_port())));
+    let listener = serve::bind(addr).await?;
+    run_until_signal(listener, args.name.router(db), args.name.as_str()).await
+}
+
+async fn run_until_signal(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    what: &str,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let task = serve::spawn_server(listener, router, shutdown.clone());
+    tracing::info!(%addr, "{what} listening");
+    println!("{what} listening on http://{addr}/graphql");
+    serve::shutdown_signal().await;
+    shutdown.cancel();
+    tokio::time::timeout(DRAIN_TIMEOUT, task)
+        .await
+        .map_err(|_| anyhow!("requests still in flight after {DRAIN_TIMEOUT:?}"))???;
+    Ok(())
+}

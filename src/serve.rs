@@ -1,0 +1,216 @@
+//! The running modes: all-in-one, gateway alone, one subgraph alone; each
+//! stops accepting on SIGINT/SIGTERM, finishes requests in flight and returns.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use congdan_gateway::{Gateway, GatewayConfig};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::{GatewayOptions, ServeArgs};
+use crate::subgraphs::SubgraphName;
+
+/// The supergraph composed from this build's subgraphs (kept equal to
+/// `schema/supergraph.graphql` by a test).
+pub const BUILT_IN_SUPERGRAPH: &str = include_str!("../schema/supergraph.graphql");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Gateway(#[from] congdan_gateway::GatewayError),
+    #[error("a server stopped with an error: {0}")]
+    Server(std::io::Error),
+}
+
+/// Adds request ids (`x-request-id`, generated when absent, echoed back) and
+/// a tracing span per request that carries it.
+pub fn with_request_tracing(router: Router) -> Router {
+    router
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Serves `router` on `listener` until `shutdown` is cancelled, then lets
+/// requests in flight finish.
+pub fn spawn_server(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> JoinHandle<Result<(), ServeError>> {
+    tokio::spawn(async move {
+        axum::serve(listener, with_request_tracing(router))
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+            .map_err(ServeError::Server)
+    })
+}
+
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
+}
+
+/// The gateway configuration from command-line options and URL overrides.
+pub fn gateway_config(
+    options: &GatewayOptions,
+    subgraph_urls: HashMap<String, String>,
+) -> GatewayConfig {
+    GatewayConfig {
+        supergraph_path: options.supergraph_path.clone(),
+        subgraph_urls,
+        subgraph_timeout: options.subgraph_timeout(),
+        max_body_bytes: options.max_body_bytes,
+        plan_cache_size: options.plan_cache_size,
+    }
+}
+
+/// A running all-in-one system.
+pub struct System {
+    pub gateway_addr: SocketAddr,
+    pub subgraph_addrs: HashMap<SubgraphName, SocketAddr>,
+    gateway_shutdown: CancellationToken,
+    gateway_task: JoinHandle<Result<(), ServeError>>,
+    subgraphs_shutdown: CancellationToken,
+    subgraph_tasks: Vec<JoinHandle<Result<(), ServeError>>>,
+}
+
+impl System {
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}/graphql", self.gateway_addr)
+    }
+
+    /// Stops the gateway first (its requests in flight still reach the
+    /// subgraphs), then the subgraphs.
+    pub async fn shutdown(self) -> Result<(), ServeError> {
+        self.gateway_shutdown.cancel();
+        let gateway = join(self.gateway_task).await;
+        self.subgraphs_shutdown.cancel();
+        let mut result = gateway;
+        for task in self.subgraph_tasks {
+            let r = join(task).await;
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
+    }
+}
+
+async fn join(task: JoinHandle<Result<(), ServeError>>) -> Result<(), ServeError> {
+    match task.await {
+        Ok(result) => result,
+        Err(e) => Err(ServeError::Server(std::io::Error::other(e.to_string()))),
+    }
+}
+
+/// Starts the six subgraphs and the gateway on `db` (already migrated).
+pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<System, ServeError> {
+    let subgraphs_shutdown = CancellationToken::new();
+    let mut subgraph_addrs = HashMap::new();
+    let mut subgraph_urls = HashMap::new();
+    let mut subgraph_tasks = Vec::new();
+    for (i, subgraph) in SubgraphName::ALL.into_iter().enumerate() {
+        let port = match args.subgraphs_base_port {
+            0 => 0,
+            base => base + i as u16,
+        };
+        let listener = bind(SocketAddr::new(args.subgraphs_host, port)).await?;
+        let addr = listener.local_addr().map_err(ServeError::Server)?;
+        subgraph_addrs.insert(subgraph, addr);
+        subgraph_urls.insert(
+            subgraph.as_str().to_string(),
+            format!("http://{addr}/graphql"),
+        );
+        subgraph_tasks.push(spawn_server(
+            listener,
+            subgraph.router(db.clone()),
+            subgraphs_shutdown.child_token(),
+        ));
+    }
+    let config = gateway_config(&args.gateway, subgraph_urls);
+    let gateway = if config.supergraph_path.exists() {
+        Gateway::from_config(&config)?
+    } else {
+        tracing::info!(
+            path = %config.supergraph_path.display(),
+            "no supergraph file there; serving the supergraph built into the binary"
+        );
+        Gateway::from_sdl(BUILT_IN_SUPERGRAPH, &config)?
+    };
+    let listener = bind(args.gateway_addr).await?;
+    let gateway_addr = listener.local_addr().map_err(ServeError::Server)?;
+    let gateway_shutdown = CancellationToken::new();
+    let gateway_task = spawn_server(
+        listener,
+        congdan_gateway::router(gateway),
+        gateway_shutdown.clone(),
+    );
+    Ok(System {
+        gateway_addr,
+        subgraph_addrs,
+        gateway_shutdown,
+        gateway_task,
+        subgraphs_shutdown,
+        subgraph_tasks,
+    })
+}
+
+/// Resolves when the process receives SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested: finishing requests in flight");
+}
+
+/// Longest wait for requests in flight after a shutdown signal.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);

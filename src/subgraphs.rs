@@ -1,0 +1,92 @@
+//! The six subgraphs as one registry: name, default port, SDL, router, demo data.
+
+use axum::Router;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum SubgraphName {
+    Citizen,
+    Feedback,
+    Dossiers,
+    Directories,
+    Geo,
+    Content,
+}
+
+impl SubgraphName {
+    pub const ALL: [SubgraphName; 6] = [
+        Self::Citizen,
+        Self::Feedback,
+        Self::Dossiers,
+        Self::Directories,
+        Self::Geo,
+        Self::Content,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Citizen => congdan_citizen::NAME,
+            Self::Feedback => congdan_feedback::NAME,
+            Self::Dossiers => congdan_dossiers::NAME,
+            Self::Directories => congdan_directories::NAME,
+            Self::Geo => congdan_geo::NAME,
+            Self::Content => congdan_content::NAME,
+        }
+    }
+
+    /// Port the subgraph listens on by default (gateway is 4000).
+    pub fn default_port(self) -> u16 {
+        4001 + Self::ALL.iter().position(|s| *s == self).unwrap_or(0) as u16
+    }
+
+    /// The URL written into the committed supergraph: each subgraph on its
+    /// default port on this host. Deployments override it per subgraph.
+    pub fn default_url(self) -> String {
+        format!("http://127.0.0.1:{}/graphql", self.default_port())
+    }
+
+    /// Environment variable that overrides this subgraph's URL at the gateway.
+    pub fn url_env_var(self) -> String {
+        format!("SUBGRAPH_URL_{}", self.as_str().to_uppercase())
+    }
+
+    pub fn sdl(self) -> String {
+        match self {
+            Self::Citizen => congdan_citizen::sdl(),
+            Self::Feedback => congdan_feedback::sdl(),
+            Self::Dossiers => congdan_dossiers::sdl(),
+            Self::Directories => congdan_directories::sdl(),
+            Self::Geo => congdan_geo::sdl(),
+            Self::Content => congdan_content::sdl(),
+        }
+    }
+
+    pub fn router(self, db: DatabaseConnection) -> Router {
+        match self {
+            Self::Citizen => congdan_citizen::router(db),
+            Self::Feedback => congdan_feedback::router(db),
+            Self::Dossiers => congdan_dossiers::router(db),
+            Self::Directories => congdan_directories::router(db),
+            Self::Geo => congdan_geo::router(db),
+            Self::Content => congdan_content::router(db),
+        }
+    }
+
+    /// Inserts this subgraph's demo data.
+    pub async fn seed(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        match self {
+            Self::Citizen => congdan_citizen::seed::seed(db).await,
+            Self::Feedback => congdan_feedback::seed::seed(db).await,
+            Self::Dossiers => congdan_dossiers::seed::seed(db).await,
+            Self::Directories => congdan_directories::seed::seed(db).await,
+            Self::Geo => congdan_geo::seed::seed(db).await,
+            Self::Content => congdan_content::seed::seed(db).await,
+        }
+    }
+}
+
+impl std::fmt::Display for SubgraphName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,44 @@
+//! One error type for subgraph resolvers, mapped once to GraphQL errors with
+//! `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    BadUserInput(String),
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// The database failed; the message is logged, never sent to the client.
+    #[error("database error")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+/// Dataloaders share one error between the requests of a batch.
+impl From<std::sync::Arc<sea_orm::DbErr>> for Error {
+    fn from(error: std::sync::Arc<sea_orm::DbErr>) -> Self {
+        Error::Database(sea_orm::DbErr::Custom(error.to_string()))
+    }
+}
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadUserInput(_) => "BAD_USER_INPUT",
+            Error::NotFound { .. } => "NOT_FOUND",
+            Error::Database(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl From<Error> for async_graphql::Error {
+    fn from(error: Error) -> Self {
+        if let Error::Database(db) = &error {
+            tracing::error!(error = %db, "database error in resolver");
+        }
+        let code = error.code();
+        async_graphql::Error::new(error.to_string()).extend_with(|_, e| e.set("code", code))
+    }
+}

@@ -1,0 +1,11 @@
+//! What every congdan subgraph shares: the HTTP surface (`/graphql`,
+//! `/health`, `/ready`), one error type mapped to GraphQL error codes, Relay
+//! pagination and Vietnamese text folding for search.
+
+pub mod error;
+pub mod loader;
+pub mod pagination;
+pub mod server;
+pub mod text;
+
+pub use error::{Error, Result};

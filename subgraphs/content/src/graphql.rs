@@ -1,0 +1,7 @@
+//! The content subgraph's GraphQL schema.
+
+mod article;
+mod query;
+
+pub use article::Article;
+pub use query::Query;

@@ -1,0 +1,35 @@
+//! Directories subgraph: government agencies and their hotlines (later:
+//! schools, clinics, housing projects).
+
+pub mod graphql;
+pub mod seed;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use entity::directories::agency;
+use sea_orm::DatabaseConnection;
+
+pub use graphql::Query;
+
+pub type DirectoriesSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+pub const NAME: &str = "directories";
+
+fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query, EmptyMutation, EmptySubscription).enable_federation()
+}
+
+pub fn schema(db: DatabaseConnection) -> DirectoriesSchema {
+    builder()
+        .data(congdan_common::loader::by_key::<agency::Entity>(db.clone()))
+        .data(db)
+        .finish()
+}
+
+pub fn router(db: DatabaseConnection) -> axum::Router {
+    congdan_common::server::router(schema(db.clone()), db)
+}
+
+/// The subgraph's federation SDL, as `_service { sdl }` returns it.
+pub fn sdl() -> String {
+    congdan_common::server::federation_sdl(&builder().finish())
+}

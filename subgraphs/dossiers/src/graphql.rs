@@ -1,0 +1,7 @@
+//! The dossiers subgraph's GraphQL schema.
+
+mod procedure;
+mod query;
+
+pub use procedure::Procedure;
+pub use query::Query;

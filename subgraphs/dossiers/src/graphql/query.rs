@@ -1,0 +1,42 @@
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, Object, Result, ID};
+use congdan_common::loader::load_one;
+use congdan_common::pagination::{self, ListInfo, PageRequest};
+use congdan_common::text::fold;
+use entity::dossiers::procedure;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use super::Procedure;
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// Procedures by code, optionally matching a name search that ignores
+    /// diacritics ("khai sinh" finds "Đăng ký khai sinh").
+    async fn procedures(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Procedure, ListInfo, EmptyFields>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let mut select = procedure::Entity::find().order_by_asc(procedure::Column::Code);
+        if let Some(search) = search.as_deref().map(fold).filter(|s| !s.is_empty()) {
+            select = select.filter(procedure::Column::NameFolded.contains(&search));
+        }
+        Ok(pagination::connection(db, select, page, Procedure::try_from).await?)
+    }
+
+    /// One procedure by its national code.
+    async fn procedure(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Procedure>> {
+        load_one::<procedure::Entity, _>(ctx, id.0).await
+    }
+
+    #[graphql(entity)]
+    async fn find_procedure_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Procedure>> {
+        load_one::<procedure::Entity, _>(ctx, id.0).await
+    }
+}

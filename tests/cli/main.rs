@@ -1,0 +1,156 @@
+//! The `congdan` binary as a user runs it: all-in-one start, the printed
+//! URL answering, SIGTERM and SIGINT ending with exit code 0, a restart that
+//! seeds nothing twice, and `compose` writing what is committed.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_congdan");
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The started process, killed if the test ends before it exits.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `congdan` (no arguments) on `db_url` with every port chosen by the
+/// OS; returns the process and the GraphQL URL it printed.
+fn start(db_url: &str) -> (Running, String) {
+    let mut child = Command::new(BIN)
+        .current_dir(repo_root())
+        .env("DATABASE_URL", db_url)
+        .env("GATEWAY_ADDR", "127.0.0.1:0")
+        .env("SUBGRAPHS_BASE_PORT", "0")
+        .env("LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let child = Running(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.split("GraphQL (clients):").nth(1) {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("congdan prints its GraphQL URL");
+    (child, url)
+}
+
+fn signal(child: &Running, name: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{name}"), child.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Running) -> std::process::ExitStatus {
+    for _ in 0..300 {
+        if let Some(status) = child.0.try_wait().expect("wait") {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("congdan did not stop within 30 s of the signal");
+}
+
+async fn report_count(url: &str) -> Value {
+    let body: Value = reqwest::Client::new()
+        .post(url)
+        .json(&json!({ "query": "{ reports { totalCount } administrativeUnits { totalCount } }" }))
+        .send()
+        .await
+        .expect("the printed URL answers")
+        .json()
+        .await
+        .expect("JSON");
+    body
+}
+
+#[tokio::test]
+async fn all_in_one_starts_answers_stops_on_signals_and_seeds_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!(
+        "sqlite://{}/nested/congdan.db?mode=rwc",
+        dir.path().display()
+    );
+
+    let (mut child, url) = start(&db_url);
+    let expected = json!({ "data": { "reports": { "totalCount": 4 }, "administrativeUnits": { "totalCount": 168 } } });
+    assert_eq!(report_count(&url).await, expected);
+    signal(&child, "TERM");
+    assert!(
+        wait_exit(&mut child).success(),
+        "SIGTERM ends with exit code 0"
+    );
+
+    // Restart on the same database: the demo data is not inserted again.
+    let (mut child, url) = start(&db_url);
+    assert_eq!(report_count(&url).await, expected);
+    signal(&child, "INT");
+    assert!(
+        wait_exit(&mut child).success(),
+        "SIGINT ends with exit code 0"
+    );
+    assert!(Path::new(&format!("{}/nested/congdan.db", dir.path().display())).exists());
+}
+
+#[test]
+fn compose_writes_the_committed_schema_files() {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(BIN)
+        .args(["compose", "--out"])
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for relative in [
+        "supergraph.graphql",
+        "subgraphs/citizen.graphql",
+        "subgraphs/feedback.graphql",
+        "subgraphs/dossiers.graphql",
+        "subgraphs/directories.graphql",
+        "subgraphs/geo.graphql",
+        "subgraphs/content.graphql",
+    ] {
+        let written = std::fs::read_to_string(out.path().join(relative)).unwrap();
+        let committed = std::fs::read_to_string(repo_root().join("schema").join(relative)).unwrap();
+        assert_eq!(
+            written, committed,
+            "{relative}: refresh with `cargo run -- compose`"
+        );
+    }
+}
+
+#[test]
+fn a_bad_database_url_is_a_clear_error_not_a_panic() {
+    let output = Command::new(BIN)
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

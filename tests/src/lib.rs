@@ -1,0 +1,168 @@
+//! One way to start the real thing for a test: [`TestApp::spawn`] migrates a
+//! fresh database, loads the demo data, starts the six subgraphs and the
+//! gateway on free loopback ports, and talks HTTP to them.
+//!
+//! Tests that need PostgreSQL get their own schema in database `test` on
+//! 127.0.0.1:5432; when the server is missing they are skipped, except under
+//! `CI=true`, where they fail.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use congdan::config::{GatewayOptions, ServeArgs};
+use congdan::serve::System;
+use congdan::subgraphs::SubgraphName;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{json, Value};
+
+pub const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A database only this test uses.
+pub struct TestDatabase {
+    pub db: DatabaseConnection,
+    pub url: String,
+    pub schema: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// A new SQLite file in a temporary folder.
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}/congdan.db?mode=rwc", dir.path().display());
+        let db = congdan::db::connect(&url, None).await.expect("open SQLite");
+        Self {
+            db,
+            url,
+            schema: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new schema in PostgreSQL's `test` database; None (test skipped)
+    /// when PostgreSQL is not running, a panic when `CI=true`.
+    pub async fn postgres() -> Option<Self> {
+        let admin = match congdan::db::connect(POSTGRES_URL, None).await {
+            Ok(db) => db,
+            Err(error) => {
+                require_service_in_ci("PostgreSQL", &error.to_string());
+                return None;
+            }
+        };
+        let schema = format!("congdan_test_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+            .await
+            .expect("create test schema");
+        let db = congdan::db::connect(POSTGRES_URL, Some(&schema))
+            .await
+            .expect("connect to the test schema");
+        Some(Self {
+            db,
+            url: POSTGRES_URL.to_string(),
+            schema: Some(schema),
+            _dir: None,
+        })
+    }
+
+    /// Drops the PostgreSQL schema (SQLite files go with their folder).
+    pub async fn drop(self) {
+        if let Some(schema) = &self.schema {
+            let _ = self
+                .db
+                .execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .await;
+        }
+    }
+}
+
+/// Skips a test whose server is missing, or fails it under `CI=true`.
+pub fn require_service_in_ci(service: &str, error: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{service} is required when CI=true, and it is not reachable: {error}");
+    }
+    eprintln!("skipping: {service} is not reachable ({error})");
+}
+
+/// The running system and an HTTP client for it.
+pub struct TestApp {
+    pub system: System,
+    pub database: TestDatabase,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    /// The whole system on a fresh SQLite database with the demo data.
+    pub async fn spawn() -> Self {
+        Self::spawn_on(TestDatabase::sqlite().await).await
+    }
+
+    pub async fn spawn_on(database: TestDatabase) -> Self {
+        congdan::db::migrate(&database.db)
+            .await
+            .expect("migrations");
+        congdan::seed::demo(&database.db).await.expect("demo data");
+        let system = congdan::serve::start_system(&serve_args(), database.db.clone())
+            .await
+            .expect("start the system");
+        Self {
+            system,
+            database,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn gateway_url(&self) -> String {
+        self.system.gateway_url()
+    }
+
+    pub fn subgraph_url(&self, subgraph: SubgraphName) -> String {
+        format!("http://{}", self.system.subgraph_addrs[&subgraph])
+    }
+
+    /// POSTs a GraphQL request to the gateway; returns status and JSON body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.gateway_url())
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("gateway answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    pub async fn stop(self) {
+        self.system.shutdown().await.expect("clean shutdown");
+        self.database.drop().await;
+    }
+}
+
+/// All-in-one settings for tests: every port chosen by the OS, the
+/// supergraph built into the binary.
+pub fn serve_args() -> ServeArgs {
+    ServeArgs {
+        gateway_addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+        subgraphs_host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        subgraphs_base_port: 0,
+        no_seed: false,
+        gateway: GatewayOptions {
+            supergraph_path: PathBuf::from("/nonexistent/use-the-built-in-supergraph"),
+            subgraph_timeout_ms: 10_000,
+            max_body_bytes: 1024 * 1024,
+            plan_cache_size: 128,
+        },
+    }
+}
+
+/// Subgraph URL overrides pointing at a running system's subgraphs.
+pub fn subgraph_urls(system: &System) -> HashMap<String, String> {
+    system
+        .subgraph_addrs
+        .iter()
+        .map(|(name, addr)| (name.as_str().to_string(), format!("http://{addr}/graphql")))
+        .collect()
+}

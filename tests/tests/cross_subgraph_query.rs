@@ -1,0 +1,169 @@
+//! A client query that the gateway plans across subgraphs joined by entity
+//! keys, answered with exactly the JSON a client expects.
+
+use std::net::SocketAddr;
+
+use congdan::serve::{spawn_server, BUILT_IN_SUPERGRAPH};
+use congdan_gateway::{Gateway, GatewayConfig};
+use congdan_tests::{subgraph_urls, TestApp};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+#[tokio::test]
+async fn reports_come_with_their_ward_names_from_geo() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .graphql(
+            r#"query LatestReports($n: Int) {
+                reports(first: $n) {
+                    totalCount
+                    edges { node { id title status ward { id name fullName kind } } }
+                }
+            }"#,
+            json!({ "n": 2 }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({
+            "data": {
+                "reports": {
+                    "totalCount": 4,
+                    "edges": [
+                        { "node": {
+                            "id": "5f0c1a8e-0001-4000-8000-000000000001",
+                            "title": "Ổ gà lớn trên đường Lê Lợi",
+                            "status": "RECEIVED",
+                            "ward": { "id": "26740", "name": "Sài Gòn", "fullName": "Phường Sài Gòn", "kind": "WARD" }
+                        } },
+                        { "node": {
+                            "id": "5f0c1a8e-0001-4000-8000-000000000002",
+                            "title": "Đèn đường không sáng",
+                            "status": "ASSIGNED",
+                            "ward": { "id": "26743", "name": "Bến Thành", "fullName": "Phường Bến Thành", "kind": "WARD" }
+                        } }
+                    ]
+                }
+            }
+        })
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn aliases_typename_and_three_subgraphs_in_one_request() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .graphql(
+            r#"{
+                hotline: agency(id: "hotline-1022") { __typename name phone: hotline ward { name } }
+                committee: agency(id: "ubnd-tan-dinh") { name ward { __typename where: fullName } }
+                firstService: services(first: 1, group: FEEDBACK) { edges { node { key title(language: EN) } } }
+            }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({
+            "data": {
+                "hotline": { "__typename": "Agency", "name": "Tổng đài 1022 TP.HCM", "phone": "1022", "ward": null },
+                "committee": {
+                    "name": "Ủy ban nhân dân phường Tân Định",
+                    "ward": { "__typename": "AdministrativeUnit", "where": "Phường Tân Định" }
+                },
+                "firstService": { "edges": [ { "node": { "key": "feedback.report", "title": "Report an issue" } } ] }
+            }
+        })
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
+    let app = TestApp::spawn().await;
+    // A second gateway whose geo subgraph URL points at a closed port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_addr: SocketAddr = closed.local_addr().unwrap();
+    drop(closed);
+    let mut urls = subgraph_urls(&app.system);
+    urls.insert("geo".into(), format!("http://{closed_addr}/graphql"));
+    let config = GatewayConfig {
+        subgraph_urls: urls,
+        ..GatewayConfig::default()
+    };
+    let gateway = Gateway::from_sdl(BUILT_IN_SUPERGRAPH, &config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let server = spawn_server(listener, congdan_gateway::router(gateway), shutdown.clone());
+
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .json(&json!({ "query": "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000002\") { title ward { name } } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["data"],
+        json!({ "report": { "title": "Đèn đường không sáng", "ward": null } })
+    );
+    let errors = body["errors"]
+        .as_array()
+        .expect("an error says what is missing");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["extensions"]["code"], "SUBGRAPH_UNAVAILABLE");
+    assert_eq!(errors[0]["path"], json!(["report", "ward"]));
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("127.0.0.1"),
+        "no internal address leaks: {message}"
+    );
+
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_ward_that_geo_does_not_know_is_null() {
+    use entity::feedback::report;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let app = TestApp::spawn().await;
+    report::ActiveModel {
+        id: Set("00000000-0000-4000-8000-00000000abcd".into()),
+        title: Set("Cây đổ".into()),
+        description: Set("Cây đổ chắn ngang đường".into()),
+        category: Set("trees".into()),
+        status: Set("received".into()),
+        latitude: Set(10.78),
+        longitude: Set(106.70),
+        address: Set(None),
+        ward_code: Set(Some("99999".into())),
+        created_at: Set(chrono_now()),
+    }
+    .insert(&app.database.db)
+    .await
+    .unwrap();
+    let (_, body) = app
+        .graphql(
+            r#"{ report(id: "00000000-0000-4000-8000-00000000abcd") { title ward { id name } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({ "report": { "title": "Cây đổ", "ward": null } })
+    );
+    app.stop().await;
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

@@ -1,0 +1,143 @@
+//! GraphQL over HTTP at the gateway: GET and POST, content negotiation and
+//! clear errors for bad requests.
+
+use congdan_tests::TestApp;
+use serde_json::{json, Value};
+
+async fn post_raw(app: &TestApp, body: &str, accept: &str) -> (u16, String, Value) {
+    let response = app
+        .http
+        .post(app.gateway_url())
+        .header("content-type", "application/json")
+        .header("accept", accept)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (status, content_type, response.json().await.unwrap())
+}
+
+const GQL: &str = "application/graphql-response+json";
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors_with_codes() {
+    let app = TestApp::spawn().await;
+
+    let (status, content_type, body) = post_raw(&app, "{ not json", GQL).await;
+    assert_eq!(status, 400);
+    assert!(content_type.starts_with(GQL));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    assert!(body.get("data").is_none(), "no execution, no data: {body}");
+
+    let (status, _, body) = post_raw(&app, r#"{"variables": {}}"#, GQL).await;
+    assert_eq!(status, 400);
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("query"));
+
+    let (status, _, body) = post_raw(&app, r#"{"query": "{ reports { nope } }"}"#, GQL).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nope"),
+        "{body}"
+    );
+
+    // A legacy client that accepts only application/json gets 200 for a
+    // well-formed request that fails validation.
+    let (status, content_type, body) = post_raw(
+        &app,
+        r#"{"query": "{ reports { nope } }"}"#,
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("application/json"));
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+
+    let (status, _, body) = post_raw(&app, r##"{"query": "{ reports(first: "}"##, GQL).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_PARSE_FAILED"
+    );
+
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn subgraph_input_errors_reach_the_client_at_the_right_path() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .graphql("{ reports(first: 1000) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"],
+        Value::Null,
+        "reports is non-null, so data is null"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["path"], json!(["reports"]));
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("100"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn queries_run_over_get_and_graphiql_is_served_to_browsers() {
+    let app = TestApp::spawn().await;
+    let body: Value = app
+        .http
+        .get(app.gateway_url())
+        .query(&[
+            (
+                "query",
+                "query One($id: ID!) { administrativeUnit(id: $id) { name } }",
+            ),
+            ("variables", r#"{"id": "26737"}"#),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        json!({ "data": { "administrativeUnit": { "name": "Tân Định" } } })
+    );
+
+    let page = app
+        .http
+        .get(format!("http://{}/", app.system.gateway_addr))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase()
+        .contains("graphiql"));
+    app.stop().await;
+}
