@@ -61,7 +61,12 @@ mod tests {
             .map(|unit| unit.code)
             .collect();
         for report in congdan_feedback::seed::REPORTS {
-            assert!(codes.contains(report.8), "report {} ward {}", report.0, report.8);
+            assert!(
+                codes.contains(report.8),
+                "report {} ward {}",
+                report.0,
+                report.8
+            );
         }
         for agency in congdan_directories::seed::AGENCIES {
             if let Some(ward) = agency.ward {
