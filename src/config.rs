@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use congdan_gateway::plan::limits::Limits;
 
 use crate::subgraphs::SubgraphName;
 
@@ -113,11 +114,45 @@ pub struct GatewayOptions {
     /// Number of query plans kept in memory.
     #[arg(long, env = "PLAN_CACHE_SIZE", default_value_t = 1024)]
     pub plan_cache_size: u64,
+    /// Whether anonymous callers may introspect the schema: on for
+    /// development, set `false` in production.
+    #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+    /// Largest query, in GraphQL tokens.
+    #[arg(long, env = "MAX_QUERY_TOKENS", default_value_t = 10_000)]
+    pub max_query_tokens: usize,
+    /// Deepest selection nesting.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+    /// Most aliases in one query.
+    #[arg(long, env = "MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most root fields in one operation.
+    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
+    /// Most directives in one query.
+    #[arg(long, env = "MAX_DIRECTIVES", default_value_t = 50)]
+    pub max_directives: usize,
+    /// Highest estimated cost (each field 1, sub-selections multiplied by
+    /// `first`/`last`/`limit`).
+    #[arg(long, env = "MAX_QUERY_COST", default_value_t = 50_000)]
+    pub max_query_cost: u64,
 }
 
 impl GatewayOptions {
     pub fn subgraph_timeout(&self) -> Duration {
         Duration::from_millis(self.subgraph_timeout_ms)
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_tokens: self.max_query_tokens,
+            max_depth: self.max_query_depth,
+            max_aliases: self.max_aliases,
+            max_root_fields: self.max_root_fields,
+            max_directives: self.max_directives,
+            max_cost: self.max_query_cost,
+        }
     }
 }
 

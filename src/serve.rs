@@ -89,6 +89,8 @@ pub fn gateway_config(
         subgraph_timeout: options.subgraph_timeout(),
         max_body_bytes: options.max_body_bytes,
         plan_cache_size: options.plan_cache_size,
+        introspection: options.introspection,
+        limits: options.limits(),
     }
 }
 

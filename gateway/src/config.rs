@@ -17,6 +17,10 @@ pub struct GatewayConfig {
     pub max_body_bytes: usize,
     /// Number of query plans kept in the plan cache.
     pub plan_cache_size: u64,
+    /// Whether anonymous callers may introspect the API schema (on in
+    /// development, off in production).
+    pub introspection: bool,
+    pub limits: crate::plan::limits::Limits,
 }
 
 impl Default for GatewayConfig {
@@ -27,6 +31,8 @@ impl Default for GatewayConfig {
             subgraph_timeout: Duration::from_secs(10),
             max_body_bytes: 1024 * 1024,
             plan_cache_size: 1024,
+            introspection: true,
+            limits: Default::default(),
         }
     }
 }

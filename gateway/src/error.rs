@@ -7,10 +7,14 @@ use axum::http::StatusCode;
 pub enum GatewayError {
     #[error("the request body is not valid JSON: {0}")]
     MalformedJson(String),
+    #[error("send the request body as JSON, with `Content-Type: application/json`")]
+    UnsupportedMediaType,
     #[error("the request has no `query`; send the GraphQL document in `query`")]
     MissingQuery,
     #[error("`variables` must be a JSON object")]
     InvalidVariables,
+    #[error("`extensions` must be a JSON object")]
+    InvalidExtensions,
     #[error("syntax error in the query: {0}")]
     Parse(String),
     #[error("{0}")]
@@ -21,6 +25,12 @@ pub enum GatewayError {
     MutationOverGet,
     #[error("subscriptions are not served over this transport yet")]
     SubscriptionNotSupported,
+    #[error(transparent)]
+    Limit(#[from] crate::plan::limits::LimitExceeded),
+    #[error("the request body is larger than {0} bytes")]
+    BodyTooLarge(usize),
+    #[error("introspection is disabled on this gateway; partners get it with their API key")]
+    IntrospectionDisabled,
     #[error("the gateway could not plan this operation")]
     Plan(String),
     #[error("the supergraph could not be loaded: {0}")]
@@ -30,10 +40,16 @@ pub enum GatewayError {
 impl GatewayError {
     pub fn code(&self) -> &'static str {
         match self {
-            Self::MalformedJson(_) | Self::MissingQuery | Self::InvalidVariables => "BAD_REQUEST",
+            Self::MalformedJson(_)
+            | Self::MissingQuery
+            | Self::InvalidVariables
+            | Self::InvalidExtensions => "BAD_REQUEST",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Parse(_) => "GRAPHQL_PARSE_FAILED",
             Self::Validation(_) => "GRAPHQL_VALIDATION_FAILED",
             Self::UnknownOperation(_) => "OPERATION_RESOLUTION_FAILURE",
+            Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            Self::Limit(_) | Self::BodyTooLarge(_) => "LIMIT_EXCEEDED",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
             Self::SubscriptionNotSupported => "BAD_REQUEST",
             Self::Plan(_) | Self::Supergraph(_) => "INTERNAL_SERVER_ERROR",
@@ -45,14 +61,19 @@ impl GatewayError {
     /// documents that parse as JSON, as the specification allows.
     pub fn status(&self, graphql_response_json: bool) -> StatusCode {
         match self {
-            Self::MalformedJson(_) | Self::MissingQuery | Self::InvalidVariables => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MalformedJson(_)
+            | Self::MissingQuery
+            | Self::InvalidVariables
+            | Self::InvalidExtensions => StatusCode::BAD_REQUEST,
             Self::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Limit(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Plan(_) | Self::Supergraph(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Parse(_)
             | Self::Validation(_)
             | Self::UnknownOperation(_)
+            | Self::IntrospectionDisabled
             | Self::SubscriptionNotSupported => {
                 if graphql_response_json {
                     StatusCode::BAD_REQUEST

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod execute;
 pub mod http;
+pub mod metrics;
 pub mod pipeline;
 pub mod plan;
 pub mod supergraph;

@@ -151,10 +151,46 @@ pub fn serve_args() -> ServeArgs {
         no_seed: false,
         gateway: GatewayOptions {
             supergraph_path: PathBuf::from("/nonexistent/use-the-built-in-supergraph"),
-            subgraph_timeout_ms: 10_000,
-            max_body_bytes: 1024 * 1024,
-            plan_cache_size: 128,
+            ..ServeArgs::from_env().gateway
         },
+    }
+}
+
+/// A second gateway in front of a running system's subgraphs, with its own
+/// configuration (the subgraph URLs default to the system's).
+pub struct ExtraGateway {
+    pub url: String,
+    shutdown: tokio_util::sync::CancellationToken,
+    task: tokio::task::JoinHandle<Result<(), congdan::serve::ServeError>>,
+}
+
+impl ExtraGateway {
+    pub async fn start(system: &System, config: congdan_gateway::GatewayConfig) -> Self {
+        let mut config = config;
+        for (name, url) in subgraph_urls(system) {
+            config.subgraph_urls.entry(name).or_insert(url);
+        }
+        let gateway =
+            congdan_gateway::Gateway::from_sdl(congdan::serve::BUILT_IN_SUPERGRAPH, &config)
+                .expect("the gateway loads");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let task = congdan::serve::spawn_server(
+            listener,
+            congdan_gateway::router(gateway),
+            shutdown.clone(),
+        );
+        Self {
+            url,
+            shutdown,
+            task,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.task.await.unwrap().unwrap();
     }
 }
 

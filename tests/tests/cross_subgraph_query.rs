@@ -3,11 +3,9 @@
 
 use std::net::SocketAddr;
 
-use congdan::serve::{spawn_server, BUILT_IN_SUPERGRAPH};
-use congdan_gateway::{Gateway, GatewayConfig};
-use congdan_tests::{subgraph_urls, TestApp};
+use congdan_gateway::GatewayConfig;
+use congdan_tests::{ExtraGateway, TestApp};
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
 async fn reports_come_with_their_ward_names_from_geo() {
@@ -88,20 +86,14 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_addr: SocketAddr = closed.local_addr().unwrap();
     drop(closed);
-    let mut urls = subgraph_urls(&app.system);
-    urls.insert("geo".into(), format!("http://{closed_addr}/graphql"));
-    let config = GatewayConfig {
-        subgraph_urls: urls,
-        ..GatewayConfig::default()
-    };
-    let gateway = Gateway::from_sdl(BUILT_IN_SUPERGRAPH, &config).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    let server = spawn_server(listener, congdan_gateway::router(gateway), shutdown.clone());
+    let mut config = GatewayConfig::default();
+    config
+        .subgraph_urls
+        .insert("geo".into(), format!("http://{closed_addr}/graphql"));
+    let gateway = ExtraGateway::start(&app.system, config).await;
 
     let body: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://{addr}/graphql"))
+        .post(&gateway.url)
         .json(&json!({ "query": "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000002\") { title ward { name } } }" }))
         .send()
         .await
@@ -125,8 +117,7 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
         "no internal address leaks: {message}"
     );
 
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    gateway.stop().await;
     app.stop().await;
 }
 

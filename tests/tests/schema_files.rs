@@ -47,9 +47,11 @@ fn the_supergraph_plans_a_query_across_feedback_and_geo() {
         &supergraph,
         "{ reports { edges { node { title ward { name } } } } }",
         None,
+        &Default::default(),
     )
     .expect("a plan");
-    let plan = serde_json::to_value(&prepared.plan).unwrap();
+    let (_, plan) = prepared.planned.expect("subgraphs answer this query");
+    let plan = serde_json::to_value(&plan).unwrap();
     let text = plan.to_string();
     assert!(text.contains(r#""serviceName":"feedback""#), "{text}");
     assert!(text.contains(r#""serviceName":"geo""#), "{text}");

@@ -9,6 +9,7 @@ pub mod response;
 pub mod subgraph;
 
 use std::sync::Mutex;
+use std::time::Instant;
 
 use futures::future::{join_all, BoxFuture, FutureExt};
 use hive_router_query_planner::planner::plan_nodes::{
@@ -19,6 +20,7 @@ use serde_json::{Map, Value};
 use self::entities::{EntityBatch, PathElem};
 use self::response::GraphQLError;
 use self::subgraph::{SubgraphClient, SubgraphError, SubgraphResponse};
+use crate::metrics::Metrics;
 use crate::supergraph::Supergraph;
 
 /// Shared state of one plan execution. The data tree sits behind a mutex that
@@ -27,6 +29,7 @@ use crate::supergraph::Supergraph;
 pub struct Execution<'a> {
     supergraph: &'a Supergraph,
     client: &'a SubgraphClient,
+    metrics: &'a Metrics,
     variables: &'a Map<String, Value>,
     data: Mutex<Value>,
     errors: Mutex<Vec<GraphQLError>>,
@@ -36,11 +39,13 @@ impl<'a> Execution<'a> {
     pub fn new(
         supergraph: &'a Supergraph,
         client: &'a SubgraphClient,
+        metrics: &'a Metrics,
         variables: &'a Map<String, Value>,
     ) -> Self {
         Self {
             supergraph,
             client,
+            metrics,
             variables,
             data: Mutex::new(Value::Object(Map::new())),
             errors: Mutex::new(Vec::new()),
@@ -128,7 +133,17 @@ impl<'a> Execution<'a> {
             .endpoints
             .get(service)
             .ok_or_else(|| SubgraphError::UnknownSubgraph(service.to_string()))?;
-        self.client.call(url, query, variables).await
+        let started = Instant::now();
+        let result = self.client.call(url, query, variables).await;
+        if let Some(metrics) = self.metrics.subgraph(service) {
+            metrics.latency.observe(started.elapsed());
+            if result.is_err() {
+                metrics
+                    .errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        result
     }
 
     fn unavailable(&self, service: &str, error: &SubgraphError, path: Option<Vec<Value>>) {

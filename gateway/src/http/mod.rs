@@ -16,8 +16,9 @@ use crate::config::GatewayConfig;
 use crate::error::GatewayError;
 use crate::execute::response::{GraphQLError, GraphQLResponse};
 use crate::execute::subgraph::SubgraphClient;
+use crate::metrics::{Metrics, Outcome};
 use crate::pipeline::{GraphQLRequest, Method, Pipeline};
-use crate::plan::PlanCache;
+use crate::plan::{PlanCache, Policy};
 use crate::supergraph::Supergraph;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -43,6 +44,7 @@ impl Gateway {
 
     pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Self, GatewayError> {
         let supergraph = Supergraph::from_sdl(sdl, &config.subgraph_urls)?;
+        let metrics = Arc::new(Metrics::new(supergraph.endpoints.keys()));
         let client = SubgraphClient::new(config.subgraph_timeout)
             .map_err(|e| GatewayError::Supergraph(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
@@ -50,6 +52,11 @@ impl Gateway {
                 supergraph: Arc::new(supergraph),
                 plans: PlanCache::new(config.plan_cache_size),
                 client,
+                policy: Arc::new(Policy {
+                    introspection: config.introspection,
+                    limits: config.limits.clone(),
+                }),
+                metrics,
             }),
             max_body_bytes: config.max_body_bytes,
         })
@@ -61,6 +68,8 @@ pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .route("/", get(graphiql))
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/schema.graphql", get(api_sdl))
+        .route("/metrics", get(metrics))
         .route("/health", get(|| async { Json(json!({ "status": "ok" })) }))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(gateway)
@@ -73,6 +82,26 @@ async fn graphiql() -> Html<String> {
             .title("congdan")
             .finish(),
     )
+}
+
+async fn metrics(State(gateway): State<Gateway>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        gateway.pipeline.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The API schema as SDL (what partners build clients from).
+async fn api_sdl(State(gateway): State<Gateway>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        gateway.pipeline.supergraph.api_sdl.clone(),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,10 +120,8 @@ async fn graphql_get(
 ) -> Response {
     let wants_gql = accepts_graphql_response_json(&headers);
     let Ok(Query(params)) = params else {
-        return request_error(
-            GatewayError::MalformedJson("the query string is malformed".into()),
-            wants_gql,
-        );
+        let error = GatewayError::MalformedJson("the query string is malformed".into());
+        return respond(&gateway, Err(error), wants_gql);
     };
     // A browser opening /graphql gets GraphiQL.
     if params.query.is_none() && accepts_html(&headers) {
@@ -117,18 +144,50 @@ async fn graphql_get(
             variables,
             extensions,
         },
-        (Err(e), _) | (_, Err(e)) => return request_error(e, wants_gql),
+        (Err(e), _) | (_, Err(e)) => return respond(&gateway, Err(e), wants_gql),
     };
-    respond(gateway.pipeline.run(request, Method::Get).await, wants_gql)
+    let result = gateway.pipeline.run(request, Method::Get).await;
+    respond(&gateway, result, wants_gql)
 }
 
-async fn graphql_post(State(gateway): State<Gateway>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(gateway): State<Gateway>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
     let wants_gql = accepts_graphql_response_json(&headers);
+    if !is_json_body(&headers) {
+        return respond(&gateway, Err(GatewayError::UnsupportedMediaType), wants_gql);
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return respond(
+                &gateway,
+                Err(GatewayError::BodyTooLarge(gateway.max_body_bytes)),
+                wants_gql,
+            );
+        }
+        Err(rejection) => {
+            return respond(
+                &gateway,
+                Err(GatewayError::MalformedJson(rejection.body_text())),
+                wants_gql,
+            );
+        }
+    };
     let request: GraphQLRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
-        Err(e) => return request_error(GatewayError::MalformedJson(e.to_string()), wants_gql),
+        Err(e) => {
+            return respond(
+                &gateway,
+                Err(GatewayError::MalformedJson(e.to_string())),
+                wants_gql,
+            )
+        }
     };
-    respond(gateway.pipeline.run(request, Method::Post).await, wants_gql)
+    let result = gateway.pipeline.run(request, Method::Post).await;
+    respond(&gateway, result, wants_gql)
 }
 
 fn accepts_graphql_response_json(headers: &HeaderMap) -> bool {
@@ -139,6 +198,17 @@ fn accepts_graphql_response_json(headers: &HeaderMap) -> bool {
         .any(|v| v.contains(GRAPHQL_RESPONSE_JSON))
 }
 
+/// POST bodies must say they are JSON (`application/json`, or the older
+/// `application/graphql+json`), with any charset parameter.
+fn is_json_body(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| v == "application/json" || v == "application/graphql+json")
+}
+
 fn accepts_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -146,10 +216,25 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
-fn respond(result: Result<GraphQLResponse, GatewayError>, wants_gql: bool) -> Response {
+fn respond(
+    gateway: &Gateway,
+    result: Result<GraphQLResponse, GatewayError>,
+    wants_gql: bool,
+) -> Response {
+    let metrics = &gateway.pipeline.metrics;
     match result {
-        Ok(response) => json_response(StatusCode::OK, &response, wants_gql),
-        Err(error) => request_error(error, wants_gql),
+        Ok(response) => {
+            metrics.request(if response.errors.is_empty() {
+                Outcome::Ok
+            } else {
+                Outcome::Partial
+            });
+            json_response(StatusCode::OK, &response, wants_gql)
+        }
+        Err(error) => {
+            metrics.request(Outcome::Rejected);
+            request_error(error, wants_gql)
+        }
     }
 }
 

@@ -11,8 +11,9 @@ use crate::execute::projection::project;
 use crate::execute::response::GraphQLResponse;
 use crate::execute::subgraph::SubgraphClient;
 use crate::execute::Execution;
-use crate::plan::PlanCache;
-use crate::supergraph::Supergraph;
+use crate::metrics::Metrics;
+use crate::plan::{PlanCache, Policy};
+use crate::supergraph::{introspection, Supergraph};
 
 /// A GraphQL request as clients send it.
 #[derive(Debug, Default, Deserialize)]
@@ -37,6 +38,8 @@ pub struct Pipeline {
     pub supergraph: Arc<Supergraph>,
     pub plans: PlanCache,
     pub client: SubgraphClient,
+    pub policy: Arc<Policy>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Pipeline {
@@ -49,6 +52,12 @@ impl Pipeline {
             .query
             .filter(|q| !q.trim().is_empty())
             .ok_or(GatewayError::MissingQuery)?;
+        if !matches!(
+            request.extensions,
+            None | Some(Value::Null) | Some(Value::Object(_))
+        ) {
+            return Err(GatewayError::InvalidExtensions);
+        }
         let variables = match request.variables {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,
@@ -57,30 +66,55 @@ impl Pipeline {
         let supergraph = self.supergraph.clone();
         let prepared = self
             .plans
-            .get_or_prepare(&supergraph, &query, request.operation_name.as_deref())
+            .get_or_prepare(
+                &supergraph,
+                &query,
+                request.operation_name.as_deref(),
+                &self.policy,
+                &self.metrics,
+            )
             .await?;
-        let kind = prepared.kind();
-        if method == Method::Get && kind != OperationKind::Query {
+        if method == Method::Get && prepared.kind != OperationKind::Query {
             return Err(GatewayError::MutationOverGet);
         }
-        if kind == OperationKind::Subscription {
+        if prepared.kind == OperationKind::Subscription {
             return Err(GatewayError::SubscriptionNotSupported);
         }
-        let execution = Execution::new(&supergraph, &self.client, &variables);
-        let (data, mut errors) = execution.run(&prepared.plan).await;
-        let state = &supergraph.planner.supergraph;
-        let root_type = match kind {
-            OperationKind::Mutation => state.mutation_type.as_deref().unwrap_or("Mutation"),
-            _ => state.query_type.as_str(),
+        let mut errors = Vec::new();
+        let mut data = match &prepared.planned {
+            Some((operation, plan)) => {
+                let execution =
+                    Execution::new(&supergraph, &self.client, &self.metrics, &variables);
+                let (data, execution_errors) = execution.run(plan).await;
+                errors = execution_errors;
+                let state = &supergraph.planner.supergraph;
+                let root_type = match prepared.kind {
+                    OperationKind::Mutation => state.mutation_type.as_deref().unwrap_or("Mutation"),
+                    _ => state.query_type.as_str(),
+                };
+                project(state, operation, root_type, &data, &variables, &mut errors)
+            }
+            None => Value::Object(Map::new()),
         };
-        let data = project(
-            state,
-            &prepared.operation,
-            root_type,
-            &data,
-            &variables,
-            &mut errors,
-        );
+        if let (Some(part), Value::Object(map)) = (&prepared.introspection, &mut data) {
+            let request = introspection::Request {
+                fragments: &part.fragments,
+                variables: &variables,
+            };
+            for (key, field) in &part.fields {
+                let value = supergraph.introspection.resolve_root_field(field, &request);
+                map.insert(key.clone(), value);
+            }
+            // Back into request order.
+            let mut ordered = Map::new();
+            for key in &part.root_order {
+                if let Some(value) = map.remove(key) {
+                    ordered.insert(key.clone(), value);
+                }
+            }
+            ordered.append(map);
+            *map = ordered;
+        }
         Ok(GraphQLResponse {
             data: Some(data),
             errors,

@@ -1,9 +1,19 @@
-//! From operation text to a query plan: parse, validate against the API
-//! schema, normalize and plan, with plans cached by operation.
+//! From operation text to a query plan: protection limits, parse, validate
+//! against the API schema, normalize and plan, with plans cached by
+//! operation.
+
+pub mod limits;
 
 use std::sync::Arc;
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use graphql_tools::parser::query::parse_query;
+use graphql_tools::static_graphql::query::{
+    Definition, Document, Field, FragmentDefinition, OperationDefinition as QueryOperation,
+    Selection, SelectionSet,
+};
 use graphql_tools::validation::rules::default_rules_validation_plan;
 use graphql_tools::validation::validate::validate;
 use hive_router_query_planner::ast::operation::OperationDefinition;
@@ -14,22 +24,33 @@ use hive_router_query_planner::utils::cancellation::CancellationToken;
 use sha2::{Digest, Sha256};
 
 use crate::error::GatewayError;
+use crate::metrics::Metrics;
 use crate::supergraph::Supergraph;
 
 /// An operation ready to execute: its normalized form (for shaping the
-/// response) and its plan.
+/// response), its plan, and the introspection fields the gateway answers
+/// itself.
 pub struct PreparedOperation {
-    pub operation: OperationDefinition,
-    pub plan: QueryPlan,
+    pub kind: OperationKind,
+    /// Normalized operation and plan for the fields subgraphs answer; None
+    /// when the operation asks only for introspection.
+    pub planned: Option<(OperationDefinition, QueryPlan)>,
+    pub introspection: Option<IntrospectionPart>,
 }
 
-impl PreparedOperation {
-    pub fn kind(&self) -> OperationKind {
-        self.operation
-            .operation_kind
-            .clone()
-            .unwrap_or(OperationKind::Query)
-    }
+/// What a gateway allows, fixed for its lifetime.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub introspection: bool,
+    pub limits: limits::Limits,
+}
+
+/// Root `__schema`/`__type` fields, answered from the API schema.
+pub struct IntrospectionPart {
+    pub fields: Vec<(String, Field)>,
+    pub fragments: HashMap<String, FragmentDefinition>,
+    /// Response keys of the root selection in request order.
+    pub root_order: Vec<String>,
 }
 
 /// Plans keyed by the SHA-256 of operation text and name. `try_get_with`
@@ -50,6 +71,8 @@ impl PlanCache {
         supergraph: &Arc<Supergraph>,
         query: &str,
         operation_name: Option<&str>,
+        policy: &Arc<Policy>,
+        metrics: &Metrics,
     ) -> Result<Arc<PreparedOperation>, GatewayError> {
         let mut hasher = Sha256::new();
         hasher.update(query.as_bytes());
@@ -59,17 +82,28 @@ impl PlanCache {
         let supergraph = supergraph.clone();
         let query = query.to_string();
         let operation_name = operation_name.map(str::to_string);
-        self.cache
-            .try_get_with(key, async move {
+        let policy = policy.clone();
+        let built = AtomicBool::new(false);
+        let result = self
+            .cache
+            .try_get_with(key, async {
+                built.store(true, Ordering::Relaxed);
                 // Planning is CPU work: keep it off the I/O threads.
                 tokio::task::spawn_blocking(move || {
-                    prepare(&supergraph, &query, operation_name.as_deref()).map(Arc::new)
+                    prepare(&supergraph, &query, operation_name.as_deref(), &policy).map(Arc::new)
                 })
                 .await
                 .map_err(|e| GatewayError::Plan(e.to_string()))?
             })
             .await
-            .map_err(|e: Arc<GatewayError>| clone_error(&e))
+            .map_err(|e: Arc<GatewayError>| clone_error(&e));
+        let counter = if built.load(Ordering::Relaxed) {
+            &metrics.plan_misses
+        } else {
+            &metrics.plan_hits
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        result
     }
 }
 
@@ -79,6 +113,8 @@ fn clone_error(error: &GatewayError) -> GatewayError {
         GatewayError::Validation(m) => GatewayError::Validation(m.clone()),
         GatewayError::UnknownOperation(m) => GatewayError::UnknownOperation(m.clone()),
         GatewayError::Plan(m) => GatewayError::Plan(m.clone()),
+        GatewayError::IntrospectionDisabled => GatewayError::IntrospectionDisabled,
+        GatewayError::Limit(l) => GatewayError::Limit(l.clone()),
         other => GatewayError::Plan(other.to_string()),
     }
 }
@@ -88,10 +124,16 @@ pub fn prepare(
     supergraph: &Supergraph,
     query: &str,
     operation_name: Option<&str>,
+    policy: &Policy,
 ) -> Result<PreparedOperation, GatewayError> {
+    policy.limits.check_text(query)?;
     let document = parse_query::<String>(query)
         .map_err(|e| GatewayError::Parse(e.to_string().trim().to_string()))?
         .into_static();
+    let operation = select_operation(&document, operation_name)?;
+    policy
+        .limits
+        .check_document(&document, selection_of(operation))?;
     let errors = validate(
         &supergraph.api_schema,
         &document,
@@ -105,9 +147,30 @@ pub fn prepare(
             .join("; ");
         return Err(GatewayError::Validation(message));
     }
+    let mut document = document;
+    let (kind, introspection) = split_introspection(&mut document, operation_name)?;
+    if introspection.is_some() && !policy.introspection {
+        return Err(GatewayError::IntrospectionDisabled);
+    }
+    let planned = match introspection {
+        Some(ref part) if part.fields.len() == part.root_order.len() => None,
+        _ => Some(plan(supergraph, &document, operation_name)?),
+    };
+    Ok(PreparedOperation {
+        kind,
+        planned,
+        introspection,
+    })
+}
+
+fn plan(
+    supergraph: &Supergraph,
+    document: &Document,
+    operation_name: Option<&str>,
+) -> Result<(OperationDefinition, QueryPlan), GatewayError> {
     let normalized = hive_router_query_planner::ast::normalization::normalize_operation(
         &supergraph.planner.supergraph,
-        &document,
+        document,
         operation_name,
     )
     .map_err(|e| GatewayError::UnknownOperation(e.to_string()))?;
@@ -123,5 +186,125 @@ pub fn prepare(
             tracing::error!(error = %e, "query planning failed");
             GatewayError::Plan(e.to_string())
         })?;
-    Ok(PreparedOperation { operation, plan })
+    Ok((operation, plan))
+}
+
+/// Takes the root `__schema`/`__type` fields out of the selected operation
+/// (validation has ensured there is exactly one to select).
+fn split_introspection(
+    document: &mut Document,
+    operation_name: Option<&str>,
+) -> Result<(OperationKind, Option<IntrospectionPart>), GatewayError> {
+    let fragments: HashMap<String, FragmentDefinition> = document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::Fragment(f) => Some((f.name.clone(), f.clone())),
+            _ => None,
+        })
+        .collect();
+    let operation = document
+        .definitions
+        .iter_mut()
+        .filter_map(|d| match d {
+            Definition::Operation(op) => Some(op),
+            _ => None,
+        })
+        .find(|op| operation_name.is_none() || name_of(op) == operation_name)
+        .ok_or_else(|| no_operation(operation_name))?;
+    let (kind, selection) = match operation {
+        QueryOperation::SelectionSet(s) => (OperationKind::Query, s),
+        QueryOperation::Query(q) => (OperationKind::Query, &mut q.selection_set),
+        QueryOperation::Mutation(m) => (OperationKind::Mutation, &mut m.selection_set),
+        QueryOperation::Subscription(s) => (OperationKind::Subscription, &mut s.selection_set),
+    };
+    if kind != OperationKind::Query {
+        return Ok((kind, None));
+    }
+    let root_order = response_keys(selection);
+    let mut fields = Vec::new();
+    selection.items.retain(|item| match item {
+        Selection::Field(f) if f.name == "__schema" || f.name == "__type" => {
+            fields.push((f.alias.clone().unwrap_or_else(|| f.name.clone()), f.clone()));
+            false
+        }
+        _ => true,
+    });
+    if fields.is_empty() {
+        return Ok((kind, None));
+    }
+    Ok((
+        kind,
+        Some(IntrospectionPart {
+            fields,
+            fragments,
+            root_order,
+        }),
+    ))
+}
+
+fn no_operation(operation_name: Option<&str>) -> GatewayError {
+    GatewayError::UnknownOperation(match operation_name {
+        Some(name) => format!("the document has no operation named `{name}`"),
+        None => "the document has no operation".to_string(),
+    })
+}
+
+/// The operation a request runs: the one named, or the only one.
+fn select_operation<'d>(
+    document: &'d Document,
+    operation_name: Option<&str>,
+) -> Result<&'d QueryOperation, GatewayError> {
+    let mut operations = document.definitions.iter().filter_map(|d| match d {
+        Definition::Operation(op) => Some(op),
+        _ => None,
+    });
+    match operation_name {
+        Some(name) => operations
+            .find(|op| name_of(op) == Some(name))
+            .ok_or_else(|| no_operation(Some(name))),
+        None => {
+            let first = operations.next().ok_or_else(|| no_operation(None))?;
+            if operations.next().is_some() {
+                return Err(GatewayError::UnknownOperation(
+                    "the document has several operations; say which to run in `operationName`"
+                        .into(),
+                ));
+            }
+            Ok(first)
+        }
+    }
+}
+
+fn selection_of(operation: &QueryOperation) -> &SelectionSet {
+    match operation {
+        QueryOperation::SelectionSet(s) => s,
+        QueryOperation::Query(q) => &q.selection_set,
+        QueryOperation::Mutation(m) => &m.selection_set,
+        QueryOperation::Subscription(s) => &s.selection_set,
+    }
+}
+
+fn name_of(operation: &QueryOperation) -> Option<&str> {
+    match operation {
+        QueryOperation::SelectionSet(_) => None,
+        QueryOperation::Query(q) => q.name.as_deref(),
+        QueryOperation::Mutation(m) => m.name.as_deref(),
+        QueryOperation::Subscription(s) => s.name.as_deref(),
+    }
+}
+
+/// Response keys of a root selection (fields only; fragments at the root
+/// contribute their own fields).
+fn response_keys(selection: &SelectionSet) -> Vec<String> {
+    let mut keys = Vec::new();
+    for item in &selection.items {
+        if let Selection::Field(f) = item {
+            let key = f.alias.clone().unwrap_or_else(|| f.name.clone());
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
 }

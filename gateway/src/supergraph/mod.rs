@@ -1,11 +1,16 @@
 //! Loading a supergraph SDL: the planner built from it, the API schema used
-//! to validate operations, and where each subgraph is reached.
+//! to validate operations and answer introspection, and where each subgraph
+//! is reached.
+
+pub mod introspection;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use graphql_tools::parser::schema::parse_schema;
-use graphql_tools::static_graphql::schema::Document as SchemaDocument;
+use graphql_tools::static_graphql::schema::{
+    Definition, Document as SchemaDocument, TypeDefinition,
+};
 use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 
 use crate::error::GatewayError;
@@ -17,6 +22,9 @@ pub struct Supergraph {
     pub api_schema: Arc<SchemaDocument>,
     /// Subgraph name → URL, after configuration overrides.
     pub endpoints: HashMap<String, String>,
+    pub introspection: introspection::Introspection,
+    /// The API schema as SDL, for `GET /schema.graphql`.
+    pub api_sdl: String,
 }
 
 impl Supergraph {
@@ -39,10 +47,29 @@ impl Supergraph {
             endpoints.insert(name.clone(), url.clone());
         }
         let api_schema = planner.consumer_schema.document.clone();
+        let introspection = introspection::Introspection::new(api_schema.clone());
+        let api_sdl = api_sdl(&api_schema);
         Ok(Self {
             planner,
             api_schema,
             endpoints,
+            introspection,
+            api_sdl,
         })
     }
+}
+
+/// The API schema without the introspection types the planner adds to it.
+fn api_sdl(api_schema: &SchemaDocument) -> String {
+    let mut document = api_schema.clone();
+    document.definitions.retain(|d| match d {
+        Definition::TypeDefinition(t) => !introspection::type_name(t).starts_with("__"),
+        _ => true,
+    });
+    for definition in &mut document.definitions {
+        if let Definition::TypeDefinition(TypeDefinition::Object(object)) = definition {
+            object.fields.retain(|f| !f.name.starts_with("__"));
+        }
+    }
+    document.to_string()
 }

@@ -1,0 +1,387 @@
+//! Protection limits, checked before anything is planned or sent to a
+//! subgraph: document size in tokens, depth, aliases, root fields,
+//! directives, and an operation cost where list fields are weighted by their
+//! `first`/`last`/`limit` arguments.
+
+use std::collections::HashMap;
+
+use graphql_tools::static_graphql::query::{
+    Definition, Document, FragmentDefinition, Selection, SelectionSet, Value,
+};
+
+/// Extra brace nesting allowed before parsing, for input-object literals.
+const BRACE_SLACK: usize = 8;
+
+/// Limits a city can run with; each is configurable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub max_tokens: usize,
+    pub max_depth: usize,
+    pub max_aliases: usize,
+    pub max_root_fields: usize,
+    pub max_directives: usize,
+    pub max_cost: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_tokens: 10_000,
+            max_depth: 12,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_directives: 50,
+            max_cost: 50_000,
+        }
+    }
+}
+
+/// Which limit a request is over, and by how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitExceeded {
+    /// Machine-readable name of the limit: `tokens`, `depth`, `aliases`,
+    /// `root_fields`, `directives`, `cost`.
+    pub name: &'static str,
+    pub actual: u64,
+    pub limit: u64,
+}
+
+impl std::fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (actual, limit) = (self.actual, self.limit);
+        match self.name {
+            "tokens" => write!(
+                f,
+                "the query has more than {limit} tokens; the limit is {limit}"
+            ),
+            "depth" => write!(f, "the query is {actual} levels deep; the limit is {limit}"),
+            "aliases" => write!(f, "the query has {actual} aliases; the limit is {limit}"),
+            "root_fields" => write!(
+                f,
+                "the query selects {actual} root fields; the limit is {limit}"
+            ),
+            "directives" => write!(
+                f,
+                "the query uses {actual} directives; the limit is {limit}"
+            ),
+            _ => write!(
+                f,
+                "the query's estimated cost is {actual}; the limit is {limit}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
+
+impl Limits {
+    /// Checked on the raw text, before parsing, so a huge or deeply nested
+    /// document costs no more than one pass over its bytes (and cannot
+    /// exhaust the parser's stack).
+    pub fn check_text(&self, query: &str) -> Result<(), LimitExceeded> {
+        let scan = scan(query, self.max_tokens + 1);
+        over(scan.tokens as u64, self.max_tokens as u64, "tokens")?;
+        // Braces also open input-object literals, hence the slack; the
+        // exact depth is checked on the parsed document.
+        over(
+            scan.max_braces as u64,
+            (self.max_depth + BRACE_SLACK) as u64,
+            "depth",
+        )
+    }
+
+    /// Checked on the parsed document, for the operation that will run.
+    pub fn check_document(
+        &self,
+        document: &Document,
+        selection: &SelectionSet,
+    ) -> Result<(), LimitExceeded> {
+        let fragments: HashMap<&str, &FragmentDefinition> = document
+            .definitions
+            .iter()
+            .filter_map(|d| match d {
+                Definition::Fragment(f) => Some((f.name.as_str(), f)),
+                _ => None,
+            })
+            .collect();
+        let mut stats = Stats::default();
+        let mut visiting = Vec::new();
+        let root_cost = walk(selection, &fragments, 1, &mut stats, &mut visiting);
+        let root_fields = selection.items.len() as u64;
+        over(stats.depth as u64, self.max_depth as u64, "depth")?;
+        over(stats.aliases, self.max_aliases as u64, "aliases")?;
+        over(root_fields, self.max_root_fields as u64, "root_fields")?;
+        over(stats.directives, self.max_directives as u64, "directives")?;
+        over(root_cost, self.max_cost, "cost")
+    }
+}
+
+fn over(actual: u64, limit: u64, name: &'static str) -> Result<(), LimitExceeded> {
+    if actual <= limit {
+        Ok(())
+    } else {
+        Err(LimitExceeded {
+            name,
+            actual,
+            limit,
+        })
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    depth: usize,
+    aliases: u64,
+    directives: u64,
+}
+
+/// Walks a selection set at `depth`; returns its cost (fields count 1, a
+/// field's sub-selection is multiplied by its page size argument).
+fn walk<'d>(
+    selection: &'d SelectionSet,
+    fragments: &HashMap<&str, &'d FragmentDefinition>,
+    depth: usize,
+    stats: &mut Stats,
+    visiting: &mut Vec<&'d str>,
+) -> u64 {
+    stats.depth = stats.depth.max(depth);
+    let mut cost: u64 = 0;
+    for item in &selection.items {
+        match item {
+            Selection::Field(field) => {
+                stats.directives += field.directives.len() as u64;
+                if field.alias.is_some() {
+                    stats.aliases += 1;
+                }
+                let multiplier = page_size(&field.arguments).unwrap_or(1);
+                let children = if field.selection_set.items.is_empty() {
+                    0
+                } else {
+                    walk(&field.selection_set, fragments, depth + 1, stats, visiting)
+                };
+                cost =
+                    cost.saturating_add(1u64.saturating_add(multiplier.saturating_mul(children)));
+            }
+            Selection::InlineFragment(fragment) => {
+                stats.directives += fragment.directives.len() as u64;
+                cost = cost.saturating_add(walk(
+                    &fragment.selection_set,
+                    fragments,
+                    depth,
+                    stats,
+                    visiting,
+                ));
+            }
+            Selection::FragmentSpread(spread) => {
+                stats.directives += spread.directives.len() as u64;
+                let name = spread.fragment_name.as_str();
+                // A fragment that spreads itself is refused by validation;
+                // here it just stops counting.
+                if visiting.contains(&name) {
+                    continue;
+                }
+                if let Some(fragment) = fragments.get(name) {
+                    visiting.push(name);
+                    cost = cost.saturating_add(walk(
+                        &fragment.selection_set,
+                        fragments,
+                        depth,
+                        stats,
+                        visiting,
+                    ));
+                    visiting.pop();
+                }
+            }
+        }
+    }
+    cost
+}
+
+/// The page size a list field asks for; variables count as the largest
+/// page a subgraph serves (100).
+fn page_size(arguments: &[(String, Value)]) -> Option<u64> {
+    arguments
+        .iter()
+        .filter(|(name, _)| matches!(name.as_str(), "first" | "last" | "limit"))
+        .map(|(_, value)| match value {
+            Value::Int(n) => n.as_i64().map(|n| n.max(0) as u64).unwrap_or(0),
+            Value::Variable(_) => 100,
+            _ => 1,
+        })
+        .max()
+}
+
+struct Scan {
+    tokens: usize,
+    max_braces: usize,
+}
+
+/// Counts GraphQL lexical tokens (punctuators, names, numbers, strings),
+/// skipping whitespace, commas and comments, and the deepest `{` nesting;
+/// stops at `stop` tokens.
+fn scan(text: &str, stop: usize) -> Scan {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut tokens = 0;
+    let (mut braces, mut max_braces) = (0usize, 0usize);
+    while i < bytes.len() && tokens < stop {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                tokens += 1;
+                if bytes[i..].starts_with(b"\"\"\"") {
+                    i += 3;
+                    while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 3;
+                } else {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+            }
+            b'.' if bytes[i..].starts_with(b"...") => {
+                tokens += 1;
+                i += 3;
+            }
+            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => {
+                tokens += 1;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || matches!(bytes[i], b'_' | b'.' | b'-' | b'+'))
+                {
+                    i += 1;
+                }
+            }
+            b'{' => {
+                tokens += 1;
+                braces += 1;
+                max_braces = max_braces.max(braces);
+                i += 1;
+            }
+            b'}' => {
+                tokens += 1;
+                braces = braces.saturating_sub(1);
+                i += 1;
+            }
+            _ => {
+                tokens += 1;
+                i += 1;
+            }
+        }
+    }
+    Scan { tokens, max_braces }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use graphql_tools::parser::query::parse_query;
+
+    fn check(limits: &Limits, query: &str) -> Result<(), LimitExceeded> {
+        limits.check_text(query)?;
+        let document = parse_query::<String>(query).unwrap().into_static();
+        let selection = document
+            .definitions
+            .iter()
+            .find_map(|d| match d {
+                Definition::Operation(
+                    graphql_tools::static_graphql::query::OperationDefinition::SelectionSet(s),
+                ) => Some(s.clone()),
+                Definition::Operation(
+                    graphql_tools::static_graphql::query::OperationDefinition::Query(q),
+                ) => Some(q.selection_set.clone()),
+                _ => None,
+            })
+            .unwrap();
+        limits.check_document(&document, &selection)
+    }
+
+    #[test]
+    fn counts_tokens_like_the_lexer() {
+        assert_eq!(
+            scan("{ a(b: 1.5e3, c: \"x y\") { ...F } } # comment", 100).tokens,
+            15
+        );
+        assert_eq!(scan("\"\"\"block \"\" string\"\"\" { a }", 100).tokens, 4);
+        assert_eq!(scan("{ a { b(c: {d: 1}) } }", 100).max_braces, 3);
+    }
+
+    #[test]
+    fn each_limit_names_itself() {
+        let limits = Limits {
+            max_tokens: 40,
+            max_depth: 3,
+            max_aliases: 1,
+            max_root_fields: 2,
+            max_directives: 1,
+            max_cost: 30,
+        };
+        assert!(check(&limits, "{ a { b { c } } }").is_ok());
+        assert_eq!(
+            check(&limits, "{ a { b { c { d } } } }").unwrap_err().name,
+            "depth"
+        );
+        assert_eq!(check(&limits, "{ x: a y: a }").unwrap_err().name, "aliases");
+        assert_eq!(check(&limits, "{ a b c }").unwrap_err().name, "root_fields");
+        assert_eq!(
+            check(&limits, "{ a @skip(if: true) b @include(if: false) }")
+                .unwrap_err()
+                .name,
+            "directives"
+        );
+        assert_eq!(
+            check(&limits, "{ a(first: 10) { b(first: 10) { c } } }")
+                .unwrap_err()
+                .name,
+            "cost"
+        );
+        let long = format!("{{ {} }}", "a ".repeat(50));
+        assert_eq!(check(&limits, &long).unwrap_err().name, "tokens");
+        let error = check(&limits, "{ a { b { c { d } } } }").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the query is 4 levels deep; the limit is 3"
+        );
+    }
+
+    #[test]
+    fn a_very_deep_document_is_refused_before_parsing() {
+        let deep = format!("{}{}", "{ a ".repeat(5_000), "}".repeat(5_000));
+        let error = Limits {
+            max_tokens: 100_000,
+            ..Limits::default()
+        }
+        .check_text(&deep)
+        .unwrap_err();
+        assert_eq!((error.name, error.actual), ("depth", 5_000));
+    }
+
+    #[test]
+    fn fragments_count_where_they_are_spread_and_cycles_stop() {
+        let limits = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        assert_eq!(
+            check(&limits, "{ a { ...F } } fragment F on T { b { c { d } } }")
+                .unwrap_err()
+                .name,
+            "depth"
+        );
+        assert!(check(
+            &Limits::default(),
+            "{ a { ...F } } fragment F on T { b { ...F } }"
+        )
+        .is_ok());
+    }
+}

@@ -1,0 +1,67 @@
+//! `/metrics` in Prometheus text: requests by outcome, plan cache hits and
+//! misses, subgraph latency and errors.
+
+use congdan_tests::TestApp;
+use serde_json::json;
+
+fn metric(text: &str, name_and_labels: &str) -> u64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name_and_labels)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name_and_labels} is in /metrics:\n{text}"))
+}
+
+#[tokio::test]
+async fn a_repeated_query_is_planned_once_and_counted() {
+    let app = TestApp::spawn().await;
+    for _ in 0..10 {
+        let (status, _) = app
+            .graphql(
+                "{ reports(first: 2) { edges { node { title ward { name } } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = app.graphql("{ nope }", json!({})).await;
+    assert_eq!(status, 400);
+
+    let text = app
+        .http
+        .get(format!("http://{}/metrics", app.system.gateway_addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(metric(&text, "gateway_plan_cache_total{result=\"hit\"}"), 9);
+    // The repeated query once, the invalid one once (errors are not cached).
+    assert_eq!(
+        metric(&text, "gateway_plan_cache_total{result=\"miss\"}"),
+        2
+    );
+    assert_eq!(metric(&text, "gateway_requests_total{outcome=\"ok\"}"), 10);
+    assert_eq!(
+        metric(&text, "gateway_requests_total{outcome=\"rejected\"}"),
+        1
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "gateway_subgraph_request_duration_seconds_count{subgraph=\"feedback\"}"
+        ),
+        10
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "gateway_subgraph_request_duration_seconds_count{subgraph=\"geo\"}"
+        ),
+        10
+    );
+    assert_eq!(
+        metric(&text, "gateway_subgraph_errors_total{subgraph=\"geo\"}"),
+        0
+    );
+    app.stop().await;
+}
