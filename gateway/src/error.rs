@@ -15,6 +15,8 @@ pub enum GatewayError {
     InvalidVariables,
     #[error("`extensions` must be a JSON object")]
     InvalidExtensions,
+    #[error("{0}")]
+    Variables(String),
     #[error("syntax error in the query: {0}")]
     Parse(String),
     #[error("{0}")]
@@ -48,6 +50,7 @@ impl GatewayError {
             Self::Parse(_) => "GRAPHQL_PARSE_FAILED",
             Self::Validation(_) => "GRAPHQL_VALIDATION_FAILED",
             Self::UnknownOperation(_) => "OPERATION_RESOLUTION_FAILURE",
+            Self::Variables(_) => "BAD_USER_INPUT",
             Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
             Self::Limit(_) | Self::BodyTooLarge(_) => "LIMIT_EXCEEDED",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
@@ -74,6 +77,7 @@ impl GatewayError {
             | Self::Validation(_)
             | Self::UnknownOperation(_)
             | Self::IntrospectionDisabled
+            | Self::Variables(_)
             | Self::SubscriptionNotSupported => {
                 if graphql_response_json {
                     StatusCode::BAD_REQUEST

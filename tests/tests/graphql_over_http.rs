@@ -141,3 +141,69 @@ async fn queries_run_over_get_and_graphiql_is_served_to_browsers() {
         .contains("graphiql"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn variables_of_the_wrong_type_are_refused_and_defaults_apply() {
+    let app = TestApp::spawn().await;
+    let code_and_message = |body: &Value| {
+        (
+            body["errors"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+
+    let (status, body) = app
+        .graphql(
+            "query($n: Int!) { reports(first: $n) { totalCount } }",
+            json!({ "n": "abc" }),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (code, message) = code_and_message(&body);
+    assert_eq!(code, "BAD_USER_INPUT");
+    assert!(
+        message.contains("$n") && message.contains("Int"),
+        "{message}"
+    );
+
+    let (status, body) = app
+        .graphql(
+            "query($n: Int!) { reports(first: $n) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        code_and_message(&body).1,
+        "variable `$n` of type `Int!` was not provided"
+    );
+
+    let (status, body) = app
+        .graphql(
+            "query($k: AdministrativeUnitKind) { administrativeUnits(kind: $k) { totalCount } }",
+            json!({ "k": "VILLAGE" }),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(code_and_message(&body).1.contains("WARD"), "{body}");
+
+    // Defaults fill in, also for @include conditions the gateway evaluates.
+    let (status, body) = app
+        .graphql(
+            "query($n: Int = 1, $show: Boolean = true) { reports(first: $n) { totalCount @include(if: $show) edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({ "data": { "reports": { "totalCount": 4, "edges": [ { "node": { "id": "5f0c1a8e-0001-4000-8000-000000000001" } } ] } } })
+    );
+    app.stop().await;
+}

@@ -12,7 +12,7 @@ use crate::execute::response::GraphQLResponse;
 use crate::execute::subgraph::SubgraphClient;
 use crate::execute::Execution;
 use crate::metrics::Metrics;
-use crate::plan::{PlanCache, Policy};
+use crate::plan::{variables, PlanCache, Policy};
 use crate::supergraph::{introspection, Supergraph};
 
 /// A GraphQL request as clients send it.
@@ -80,6 +80,12 @@ impl Pipeline {
         if prepared.kind == OperationKind::Subscription {
             return Err(GatewayError::SubscriptionNotSupported);
         }
+        let variables = variables::coerce(
+            &supergraph.introspection,
+            &prepared.variable_definitions,
+            variables,
+        )
+        .map_err(GatewayError::Variables)?;
         let mut errors = Vec::new();
         let mut data = match &prepared.planned {
             Some((operation, plan)) => {

@@ -3,6 +3,7 @@
 //! operation.
 
 pub mod limits;
+pub mod variables;
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use graphql_tools::parser::query::parse_query;
 use graphql_tools::static_graphql::query::{
     Definition, Document, Field, FragmentDefinition, OperationDefinition as QueryOperation,
-    Selection, SelectionSet,
+    Selection, SelectionSet, VariableDefinition,
 };
 use graphql_tools::validation::rules::default_rules_validation_plan;
 use graphql_tools::validation::validate::validate;
@@ -36,6 +37,8 @@ pub struct PreparedOperation {
     /// when the operation asks only for introspection.
     pub planned: Option<(OperationDefinition, QueryPlan)>,
     pub introspection: Option<IntrospectionPart>,
+    /// The operation's variable definitions, for coercing request variables.
+    pub variable_definitions: Vec<VariableDefinition>,
 }
 
 /// What a gateway allows, fixed for its lifetime.
@@ -134,6 +137,12 @@ pub fn prepare(
     policy
         .limits
         .check_document(&document, selection_of(operation))?;
+    let variable_definitions = match operation {
+        QueryOperation::SelectionSet(_) => Vec::new(),
+        QueryOperation::Query(q) => q.variable_definitions.clone(),
+        QueryOperation::Mutation(m) => m.variable_definitions.clone(),
+        QueryOperation::Subscription(s) => s.variable_definitions.clone(),
+    };
     let errors = validate(
         &supergraph.api_schema,
         &document,
@@ -160,6 +169,7 @@ pub fn prepare(
         kind,
         planned,
         introspection,
+        variable_definitions,
     })
 }
 

@@ -139,7 +139,8 @@ impl Introspection {
         }
     }
 
-    fn definition(&self, name: &str) -> Option<&TypeDefinition> {
+    /// A type of the API schema by name.
+    pub fn definition(&self, name: &str) -> Option<&TypeDefinition> {
         self.types
             .get(name)
             .and_then(|i| match &self.document.definitions[*i] {
