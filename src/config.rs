@@ -105,6 +105,10 @@ pub struct GatewayOptions {
         default_value = "schema/supergraph.graphql"
     )]
     pub supergraph_path: PathBuf,
+    /// How often to check the supergraph file for changes, in milliseconds
+    /// (hot reload); 0 turns reloading off.
+    #[arg(long, env = "SUPERGRAPH_POLL_MS", default_value_t = 2_000)]
+    pub supergraph_poll_ms: u64,
     /// How long a subgraph request may take, in milliseconds.
     #[arg(long, env = "SUBGRAPH_TIMEOUT_MS", default_value_t = 10_000)]
     pub subgraph_timeout_ms: u64,

@@ -91,6 +91,8 @@ pub fn gateway_config(
         plan_cache_size: options.plan_cache_size,
         introspection: options.introspection,
         limits: options.limits(),
+        supergraph_poll_interval: (options.supergraph_poll_ms > 0)
+            .then(|| Duration::from_millis(options.supergraph_poll_ms)),
     }
 }
 

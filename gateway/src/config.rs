@@ -21,6 +21,9 @@ pub struct GatewayConfig {
     /// development, off in production).
     pub introspection: bool,
     pub limits: crate::plan::limits::Limits,
+    /// How often the supergraph file is checked for changes (hot reload);
+    /// None turns reloading off.
+    pub supergraph_poll_interval: Option<Duration>,
 }
 
 impl Default for GatewayConfig {
@@ -33,6 +36,7 @@ impl Default for GatewayConfig {
             plan_cache_size: 1024,
             introspection: true,
             limits: Default::default(),
+            supergraph_poll_interval: Some(Duration::from_secs(2)),
         }
     }
 }

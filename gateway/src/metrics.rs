@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -70,7 +71,9 @@ pub struct Metrics {
     rejected: AtomicU64,
     pub plan_hits: AtomicU64,
     pub plan_misses: AtomicU64,
-    subgraphs: BTreeMap<String, SubgraphMetrics>,
+    /// Per subgraph, created on first use (a reloaded supergraph may bring
+    /// new subgraphs).
+    subgraphs: RwLock<BTreeMap<String, Arc<SubgraphMetrics>>>,
 }
 
 impl Metrics {
@@ -81,10 +84,12 @@ impl Metrics {
             rejected: AtomicU64::new(0),
             plan_hits: AtomicU64::new(0),
             plan_misses: AtomicU64::new(0),
-            subgraphs: subgraphs
-                .into_iter()
-                .map(|name| (name.clone(), SubgraphMetrics::default()))
-                .collect(),
+            subgraphs: RwLock::new(
+                subgraphs
+                    .into_iter()
+                    .map(|name| (name.clone(), Arc::default()))
+                    .collect(),
+            ),
         }
     }
 
@@ -97,8 +102,17 @@ impl Metrics {
         .fetch_add(1, Relaxed);
     }
 
-    pub fn subgraph(&self, name: &str) -> Option<&SubgraphMetrics> {
-        self.subgraphs.get(name)
+    pub fn subgraph(&self, name: &str) -> Option<Arc<SubgraphMetrics>> {
+        if let Some(found) = self
+            .subgraphs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            return Some(found.clone());
+        }
+        let mut subgraphs = self.subgraphs.write().unwrap_or_else(|e| e.into_inner());
+        Some(subgraphs.entry(name.to_string()).or_default().clone())
     }
 
     pub fn render(&self) -> String {
@@ -132,7 +146,8 @@ impl Metrics {
             "# HELP gateway_subgraph_request_duration_seconds Subgraph request latency.\n",
         );
         out.push_str("# TYPE gateway_subgraph_request_duration_seconds histogram\n");
-        for (name, subgraph) in &self.subgraphs {
+        let subgraphs = self.subgraphs.read().unwrap_or_else(|e| e.into_inner());
+        for (name, subgraph) in subgraphs.iter() {
             subgraph.latency.render(
                 &mut out,
                 "gateway_subgraph_request_duration_seconds",
@@ -141,7 +156,7 @@ impl Metrics {
         }
         out.push_str("# HELP gateway_subgraph_errors_total Subgraph requests that failed (down, timeout, bad answer).\n");
         out.push_str("# TYPE gateway_subgraph_errors_total counter\n");
-        for (name, subgraph) in &self.subgraphs {
+        for (name, subgraph) in subgraphs.iter() {
             let _ = writeln!(
                 out,
                 "gateway_subgraph_errors_total{{subgraph=\"{name}\"}} {}",

@@ -18,7 +18,7 @@ use crate::execute::response::{GraphQLError, GraphQLResponse};
 use crate::execute::subgraph::SubgraphClient;
 use crate::metrics::{Metrics, Outcome};
 use crate::pipeline::{GraphQLRequest, Method, Pipeline};
-use crate::plan::{PlanCache, Policy};
+use crate::plan::Policy;
 use crate::supergraph::Supergraph;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -39,7 +39,17 @@ impl Gateway {
                 config.supergraph_path.display()
             ))
         })?;
-        Self::from_sdl(&sdl, config)
+        let gateway = Self::from_sdl(&sdl, config)?;
+        if let Some(interval) = config.supergraph_poll_interval {
+            crate::supergraph::reload::watch(
+                config.supergraph_path.clone(),
+                interval,
+                &sdl,
+                config.subgraph_urls.clone(),
+                Arc::downgrade(&gateway.pipeline),
+            );
+        }
+        Ok(gateway)
     }
 
     pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Self, GatewayError> {
@@ -48,16 +58,16 @@ impl Gateway {
         let client = SubgraphClient::new(config.subgraph_timeout)
             .map_err(|e| GatewayError::Supergraph(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
-            pipeline: Arc::new(Pipeline {
-                supergraph: Arc::new(supergraph),
-                plans: PlanCache::new(config.plan_cache_size),
+            pipeline: Arc::new(Pipeline::new(
+                supergraph,
+                config.plan_cache_size,
                 client,
-                policy: Arc::new(Policy {
+                Arc::new(Policy {
                     introspection: config.introspection,
                     limits: config.limits.clone(),
                 }),
                 metrics,
-            }),
+            )),
             max_body_bytes: config.max_body_bytes,
         })
     }
@@ -99,7 +109,7 @@ async fn metrics(State(gateway): State<Gateway>) -> Response {
 async fn api_sdl(State(gateway): State<Gateway>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        gateway.pipeline.supergraph.api_sdl.clone(),
+        gateway.pipeline.current().supergraph.api_sdl.clone(),
     )
         .into_response()
 }

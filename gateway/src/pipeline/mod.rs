@@ -1,6 +1,6 @@
 //! One GraphQL request through the gateway: plan (cached) → execute → shape.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use hive_router_query_planner::state::supergraph_state::OperationKind;
 use serde::Deserialize;
@@ -34,15 +34,59 @@ pub enum Method {
     Post,
 }
 
-pub struct Pipeline {
+/// A supergraph with the plans made for it; replaced whole on reload, so a
+/// request keeps the schema it started with.
+pub struct Loaded {
     pub supergraph: Arc<Supergraph>,
     pub plans: PlanCache,
+}
+
+pub struct Pipeline {
+    loaded: RwLock<Arc<Loaded>>,
+    plan_cache_size: u64,
     pub client: SubgraphClient,
     pub policy: Arc<Policy>,
     pub metrics: Arc<Metrics>,
 }
 
 impl Pipeline {
+    pub fn new(
+        supergraph: Supergraph,
+        plan_cache_size: u64,
+        client: SubgraphClient,
+        policy: Arc<Policy>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            loaded: RwLock::new(Arc::new(Loaded {
+                supergraph: Arc::new(supergraph),
+                plans: PlanCache::new(plan_cache_size),
+            })),
+            plan_cache_size,
+            client,
+            policy,
+            metrics,
+        }
+    }
+
+    /// The supergraph and plan cache new requests use.
+    pub fn current(&self) -> Arc<Loaded> {
+        self.loaded
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Serves `supergraph` to requests from now on, with an empty plan cache;
+    /// requests in flight finish on the one they started with.
+    pub fn replace(&self, supergraph: Supergraph) {
+        let loaded = Arc::new(Loaded {
+            supergraph: Arc::new(supergraph),
+            plans: PlanCache::new(self.plan_cache_size),
+        });
+        *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = loaded;
+    }
+
     pub async fn run(
         &self,
         request: GraphQLRequest,
@@ -63,8 +107,9 @@ impl Pipeline {
             Some(Value::Object(map)) => map,
             Some(_) => return Err(GatewayError::InvalidVariables),
         };
-        let supergraph = self.supergraph.clone();
-        let prepared = self
+        let loaded = self.current();
+        let supergraph = loaded.supergraph.clone();
+        let prepared = loaded
             .plans
             .get_or_prepare(
                 &supergraph,

@@ -3,6 +3,7 @@
 //! is reached.
 
 pub mod introspection;
+pub mod reload;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,12 +40,14 @@ impl Supergraph {
             .map_err(|e| GatewayError::Supergraph(e.to_string()))?;
         let mut endpoints = planner.supergraph.subgraph_endpoint_map.clone();
         for (name, url) in url_overrides {
-            if !endpoints.contains_key(name) {
-                return Err(GatewayError::Supergraph(format!(
-                    "a URL is configured for subgraph `{name}`, which the supergraph does not have"
-                )));
+            // A deployment may configure URLs for more subgraphs than this
+            // supergraph has (say, before a reload adds one).
+            match endpoints.get_mut(name) {
+                Some(endpoint) => *endpoint = url.clone(),
+                None => {
+                    tracing::warn!(subgraph = %name, "a URL is configured for a subgraph the supergraph does not have")
+                }
             }
-            endpoints.insert(name.clone(), url.clone());
         }
         let api_schema = planner.consumer_schema.document.clone();
         let introspection = introspection::Introspection::new(api_schema.clone());

@@ -1,0 +1,105 @@
+//! Hot reload: a changed supergraph file is served to new requests; an
+//! invalid one is refused and the old one stays.
+
+use std::time::Duration;
+
+use congdan_gateway::GatewayConfig;
+use congdan_tests::{subgraph_urls, TestApp};
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+async fn post(app: &TestApp, url: &str, query: &str) -> Value {
+    app.http
+        .post(url)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Polls until `query` answers `expected` (the reload is asynchronous).
+async fn eventually(app: &TestApp, url: &str, query: &str, expected: &Value) {
+    for _ in 0..100 {
+        if &post(app, url, query).await == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{query} never answered {expected}; last: {}",
+        post(app, url, query).await
+    );
+}
+
+#[tokio::test]
+async fn a_changed_supergraph_file_is_served_and_a_bad_one_refused() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("supergraph.graphql");
+    std::fs::write(&path, congdan::serve::BUILT_IN_SUPERGRAPH).unwrap();
+
+    let config = GatewayConfig {
+        supergraph_path: path.clone(),
+        subgraph_urls: subgraph_urls(&app.system),
+        supergraph_poll_interval: Some(Duration::from_millis(50)),
+        ..GatewayConfig::default()
+    };
+    let gateway = congdan_gateway::Gateway::from_config(&config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    let shutdown = CancellationToken::new();
+    let server =
+        congdan::serve::spawn_server(listener, congdan_gateway::router(gateway), shutdown.clone());
+
+    let agencies = "{ agencies { totalCount } }";
+    let answered = json!({ "data": { "agencies": { "totalCount": 7 } } });
+    assert_eq!(post(&app, &url, agencies).await, answered);
+
+    // A supergraph without the directories subgraph: `agencies` is gone.
+    let sdls: Vec<(String, String)> = congdan::compose::subgraph_sdls()
+        .into_iter()
+        .filter(|(name, _)| name.as_str() != "directories")
+        .map(|(name, sdl)| (name.as_str().to_string(), sdl))
+        .collect();
+    let urls = subgraph_urls(&app.system);
+    let input: Vec<(&str, &str, &str)> = sdls
+        .iter()
+        .map(|(name, sdl)| (name.as_str(), sdl.as_str(), urls[name].as_str()))
+        .collect();
+    std::fs::write(&path, congdan::compose::compose(&input).unwrap()).unwrap();
+    let refused =
+        |body: &Value| body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED";
+    let mut reloaded = false;
+    for _ in 0..100 {
+        if refused(&post(&app, &url, agencies).await) {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(reloaded, "the new supergraph was never served");
+    assert_eq!(
+        post(&app, &url, "{ reports { totalCount } }").await,
+        json!({ "data": { "reports": { "totalCount": 4 } } })
+    );
+
+    // An invalid file is refused: the last good supergraph stays.
+    std::fs::write(&path, "this is not a supergraph {").unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(refused(&post(&app, &url, agencies).await));
+    assert_eq!(
+        post(&app, &url, "{ reports { totalCount } }").await,
+        json!({ "data": { "reports": { "totalCount": 4 } } })
+    );
+
+    // Back to the full supergraph.
+    std::fs::write(&path, congdan::serve::BUILT_IN_SUPERGRAPH).unwrap();
+    eventually(&app, &url, agencies, &answered).await;
+
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+    app.stop().await;
+}
