@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use congdan_gateway::config::PersistedQueryMode;
 use congdan_gateway::plan::limits::Limits;
 
 use crate::subgraphs::SubgraphName;
@@ -122,6 +123,15 @@ pub struct GatewayOptions {
     /// development, set `false` in production.
     #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+    /// Persisted queries: `apq` (Apollo's automatic persisted queries),
+    /// `allow-list` (only the operations of PERSISTED_QUERIES_MANIFEST run)
+    /// or `off`.
+    #[arg(long, env = "PERSISTED_QUERIES", default_value = "apq")]
+    pub persisted_queries: PersistedQueriesArg,
+    /// Manifest of registered operations for `allow-list` (Apollo's
+    /// persisted query manifest, or a JSON object of sha256 → text).
+    #[arg(long, env = "PERSISTED_QUERIES_MANIFEST")]
+    pub persisted_queries_manifest: Option<PathBuf>,
     /// Largest query, in GraphQL tokens.
     #[arg(long, env = "MAX_QUERY_TOKENS", default_value_t = 10_000)]
     pub max_query_tokens: usize,
@@ -148,6 +158,18 @@ impl GatewayOptions {
         Duration::from_millis(self.subgraph_timeout_ms)
     }
 
+    pub fn persisted_queries(&self) -> Result<PersistedQueryMode, String> {
+        Ok(match self.persisted_queries {
+            PersistedQueriesArg::Off => PersistedQueryMode::Off,
+            PersistedQueriesArg::Apq => PersistedQueryMode::Automatic { capacity: 10_000 },
+            PersistedQueriesArg::AllowList => PersistedQueryMode::AllowList {
+                manifest: self.persisted_queries_manifest.clone().ok_or(
+                    "PERSISTED_QUERIES=allow-list needs PERSISTED_QUERIES_MANIFEST, the file of registered operations",
+                )?,
+            },
+        })
+    }
+
     pub fn limits(&self) -> Limits {
         Limits {
             max_tokens: self.max_query_tokens,
@@ -158,6 +180,13 @@ impl GatewayOptions {
             max_cost: self.max_query_cost,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PersistedQueriesArg {
+    Off,
+    Apq,
+    AllowList,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -100,7 +100,7 @@ async fn serve_gateway(args: GatewayArgs) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow!("--subgraph-url takes NAME=URL, got `{pair}`"))?;
         urls.insert(name.to_string(), url.to_string());
     }
-    let config = serve::gateway_config(&args.gateway, urls);
+    let config = serve::gateway_config(&args.gateway, urls)?;
     let gateway = congdan_gateway::Gateway::from_config(&config)?;
     let listener = serve::bind(args.gateway_addr).await?;
     run_until_signal(listener, congdan_gateway::router(gateway), "gateway").await

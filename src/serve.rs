@@ -30,6 +30,8 @@ pub enum ServeError {
     },
     #[error(transparent)]
     Gateway(#[from] congdan_gateway::GatewayError),
+    #[error("{0}")]
+    Config(String),
     #[error("a server stopped with an error: {0}")]
     Server(std::io::Error),
 }
@@ -82,8 +84,8 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
 pub fn gateway_config(
     options: &GatewayOptions,
     subgraph_urls: HashMap<String, String>,
-) -> GatewayConfig {
-    GatewayConfig {
+) -> Result<GatewayConfig, ServeError> {
+    Ok(GatewayConfig {
         supergraph_path: options.supergraph_path.clone(),
         subgraph_urls,
         subgraph_timeout: options.subgraph_timeout(),
@@ -93,7 +95,8 @@ pub fn gateway_config(
         limits: options.limits(),
         supergraph_poll_interval: (options.supergraph_poll_ms > 0)
             .then(|| Duration::from_millis(options.supergraph_poll_ms)),
-    }
+        persisted_queries: options.persisted_queries().map_err(ServeError::Config)?,
+    })
 }
 
 /// A running all-in-one system.
@@ -159,7 +162,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
             subgraphs_shutdown.child_token(),
         ));
     }
-    let config = gateway_config(&args.gateway, subgraph_urls);
+    let config = gateway_config(&args.gateway, subgraph_urls)?;
     let gateway = if config.supergraph_path.exists() {
         Gateway::from_config(&config)?
     } else {

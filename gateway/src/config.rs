@@ -24,6 +24,21 @@ pub struct GatewayConfig {
     /// How often the supergraph file is checked for changes (hot reload);
     /// None turns reloading off.
     pub supergraph_poll_interval: Option<Duration>,
+    pub persisted_queries: PersistedQueryMode,
+}
+
+/// How persisted queries are handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersistedQueryMode {
+    Off,
+    /// Apollo's automatic persisted queries, remembering this many texts.
+    Automatic {
+        capacity: u64,
+    },
+    /// Only the operations of this manifest run.
+    AllowList {
+        manifest: PathBuf,
+    },
 }
 
 impl Default for GatewayConfig {
@@ -37,6 +52,7 @@ impl Default for GatewayConfig {
             introspection: true,
             limits: Default::default(),
             supergraph_poll_interval: Some(Duration::from_secs(2)),
+            persisted_queries: PersistedQueryMode::Automatic { capacity: 10_000 },
         }
     }
 }

@@ -17,6 +17,15 @@ pub enum GatewayError {
     InvalidExtensions,
     #[error("{0}")]
     Variables(String),
+    /// Apollo clients look for this exact message.
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
+    #[error("PersistedQueryNotSupported")]
+    PersistedQueryNotSupported,
+    #[error("this gateway runs registered operations only, and this one is not registered")]
+    PersistedQueryNotInList,
+    #[error("{0}")]
+    PersistedQuery(String),
     #[error("syntax error in the query: {0}")]
     Parse(String),
     #[error("{0}")]
@@ -51,6 +60,10 @@ impl GatewayError {
             Self::Validation(_) => "GRAPHQL_VALIDATION_FAILED",
             Self::UnknownOperation(_) => "OPERATION_RESOLUTION_FAILURE",
             Self::Variables(_) => "BAD_USER_INPUT",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
+            Self::PersistedQuery(_) => "BAD_REQUEST",
             Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
             Self::Limit(_) | Self::BodyTooLarge(_) => "LIMIT_EXCEEDED",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
@@ -70,7 +83,11 @@ impl GatewayError {
             | Self::InvalidExtensions => StatusCode::BAD_REQUEST,
             Self::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Limit(_) => StatusCode::BAD_REQUEST,
+            Self::Limit(_) | Self::PersistedQuery(_) | Self::PersistedQueryNotInList => {
+                StatusCode::BAD_REQUEST
+            }
+            // Apollo's protocol: the client retries with the text.
+            Self::PersistedQueryNotFound | Self::PersistedQueryNotSupported => StatusCode::OK,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Plan(_) | Self::Supergraph(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Parse(_)

@@ -12,11 +12,12 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::config::GatewayConfig;
+use crate::config::{GatewayConfig, PersistedQueryMode};
 use crate::error::GatewayError;
 use crate::execute::response::{GraphQLError, GraphQLResponse};
 use crate::execute::subgraph::SubgraphClient;
 use crate::metrics::{Metrics, Outcome};
+use crate::pipeline::persisted::PersistedQueries;
 use crate::pipeline::{GraphQLRequest, Method, Pipeline};
 use crate::plan::Policy;
 use crate::supergraph::Supergraph;
@@ -55,6 +56,11 @@ impl Gateway {
     pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Self, GatewayError> {
         let supergraph = Supergraph::from_sdl(sdl, &config.subgraph_urls)?;
         let metrics = Arc::new(Metrics::new(supergraph.endpoints.keys()));
+        let persisted = match &config.persisted_queries {
+            PersistedQueryMode::Off => PersistedQueries::Off,
+            PersistedQueryMode::Automatic { capacity } => PersistedQueries::automatic(*capacity),
+            PersistedQueryMode::AllowList { manifest } => PersistedQueries::allow_list(manifest)?,
+        };
         let client = SubgraphClient::new(config.subgraph_timeout)
             .map_err(|e| GatewayError::Supergraph(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
@@ -67,6 +73,7 @@ impl Gateway {
                     limits: config.limits.clone(),
                 }),
                 metrics,
+                persisted,
             )),
             max_body_bytes: config.max_body_bytes,
         })

@@ -1,4 +1,7 @@
-//! One GraphQL request through the gateway: plan (cached) → execute → shape.
+//! One GraphQL request through the gateway: persisted query → plan (cached,
+//! with limits and validation) → variables → execute → shape.
+
+pub mod persisted;
 
 use std::sync::{Arc, RwLock};
 
@@ -6,6 +9,7 @@ use hive_router_query_planner::state::supergraph_state::OperationKind;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use self::persisted::PersistedQueries;
 use crate::error::GatewayError;
 use crate::execute::projection::project;
 use crate::execute::response::GraphQLResponse;
@@ -47,6 +51,7 @@ pub struct Pipeline {
     pub client: SubgraphClient,
     pub policy: Arc<Policy>,
     pub metrics: Arc<Metrics>,
+    pub persisted: PersistedQueries,
 }
 
 impl Pipeline {
@@ -56,6 +61,7 @@ impl Pipeline {
         client: SubgraphClient,
         policy: Arc<Policy>,
         metrics: Arc<Metrics>,
+        persisted: PersistedQueries,
     ) -> Self {
         Self {
             loaded: RwLock::new(Arc::new(Loaded {
@@ -66,6 +72,7 @@ impl Pipeline {
             client,
             policy,
             metrics,
+            persisted,
         }
     }
 
@@ -92,16 +99,15 @@ impl Pipeline {
         request: GraphQLRequest,
         method: Method,
     ) -> Result<GraphQLResponse, GatewayError> {
-        let query = request
-            .query
-            .filter(|q| !q.trim().is_empty())
-            .ok_or(GatewayError::MissingQuery)?;
         if !matches!(
             request.extensions,
             None | Some(Value::Null) | Some(Value::Object(_))
         ) {
             return Err(GatewayError::InvalidExtensions);
         }
+        let query = self
+            .persisted
+            .resolve(request.query, request.extensions.as_ref())?;
         let variables = match request.variables {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,

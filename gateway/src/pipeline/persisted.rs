@@ -1,0 +1,182 @@
+//! Persisted queries: Apollo's automatic persisted queries protocol (a
+//! client sends a sha256 hash, and the text once when the gateway does not
+//! know it) and an allow-list mode that runs registered operations only.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::GatewayError;
+
+/// How the gateway treats persisted queries.
+pub enum PersistedQueries {
+    /// Hashes are not accepted; every request carries its text.
+    Off,
+    /// Automatic persisted queries: texts are remembered by hash.
+    Automatic(moka::sync::Cache<String, String>),
+    /// Only operations of the manifest run (by hash, or by identical text).
+    AllowList(HashMap<String, String>),
+}
+
+/// Apollo's persisted query manifest, or a plain `{hash: text}` object.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Manifest {
+    Apollo { operations: Vec<ManifestOperation> },
+    Plain(HashMap<String, String>),
+}
+
+#[derive(Deserialize)]
+struct ManifestOperation {
+    id: String,
+    body: String,
+}
+
+impl PersistedQueries {
+    pub fn automatic(capacity: u64) -> Self {
+        Self::Automatic(moka::sync::Cache::new(capacity))
+    }
+
+    /// Reads an allow-list manifest; every entry's id must be the sha256 of
+    /// its body.
+    pub fn allow_list(path: &Path) -> Result<Self, GatewayError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            GatewayError::Supergraph(format!(
+                "cannot read the persisted query manifest {}: {e}",
+                path.display()
+            ))
+        })?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            GatewayError::Supergraph(format!(
+                "the persisted query manifest {} is not valid: {e}",
+                path.display()
+            ))
+        })?;
+        let entries: Vec<(String, String)> = match manifest {
+            Manifest::Apollo { operations } => {
+                operations.into_iter().map(|o| (o.id, o.body)).collect()
+            }
+            Manifest::Plain(map) => map.into_iter().collect(),
+        };
+        let mut operations = HashMap::new();
+        for (id, body) in entries {
+            if sha256_hex(&body) != id.to_ascii_lowercase() {
+                return Err(GatewayError::Supergraph(format!(
+                    "persisted query {id} in {} is not the sha256 of its body",
+                    path.display()
+                )));
+            }
+            operations.insert(id.to_ascii_lowercase(), body);
+        }
+        Ok(Self::AllowList(operations))
+    }
+
+    /// The operation text a request runs.
+    pub fn resolve(
+        &self,
+        query: Option<String>,
+        extensions: Option<&Value>,
+    ) -> Result<String, GatewayError> {
+        let persisted = extensions.and_then(|e| e.get("persistedQuery"));
+        let hash = match persisted {
+            None => None,
+            Some(pq) => {
+                if pq.get("version").and_then(Value::as_i64) != Some(1) {
+                    return Err(GatewayError::PersistedQuery(
+                        "only version 1 of persisted queries is supported".into(),
+                    ));
+                }
+                let hash = pq
+                    .get("sha256Hash")
+                    .and_then(Value::as_str)
+                    .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .ok_or_else(|| {
+                        GatewayError::PersistedQuery(
+                            "`persistedQuery.sha256Hash` must be 64 hex digits".into(),
+                        )
+                    })?;
+                Some(hash.to_ascii_lowercase())
+            }
+        };
+        let query = query.filter(|q| !q.trim().is_empty());
+        match (self, hash, query) {
+            (Self::Off, Some(_), None) => Err(GatewayError::PersistedQueryNotSupported),
+            (Self::Off, _, Some(query)) => Ok(query),
+            (Self::Automatic(store), Some(hash), None) => {
+                store.get(&hash).ok_or(GatewayError::PersistedQueryNotFound)
+            }
+            (Self::Automatic(store), Some(hash), Some(query)) => {
+                if sha256_hex(&query) != hash {
+                    return Err(GatewayError::PersistedQuery(
+                        "`persistedQuery.sha256Hash` is not the sha256 of the query".into(),
+                    ));
+                }
+                store.insert(hash, query.clone());
+                Ok(query)
+            }
+            (Self::Automatic(_), None, Some(query)) => Ok(query),
+            (Self::AllowList(operations), hash, query) => {
+                let hash = match (hash, &query) {
+                    (Some(hash), _) => hash,
+                    (None, Some(query)) => sha256_hex(query),
+                    (None, None) => return Err(GatewayError::MissingQuery),
+                };
+                operations
+                    .get(&hash)
+                    .cloned()
+                    .ok_or(GatewayError::PersistedQueryNotInList)
+            }
+            (_, None, None) => Err(GatewayError::MissingQuery),
+        }
+    }
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn automatic_persisted_queries_remember_texts_by_hash() {
+        let apq = PersistedQueries::automatic(10);
+        let query = "{ reports { totalCount } }";
+        let hash = sha256_hex(query);
+        let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+        assert!(matches!(
+            apq.resolve(None, Some(&ext)),
+            Err(GatewayError::PersistedQueryNotFound)
+        ));
+        assert_eq!(apq.resolve(Some(query.into()), Some(&ext)).unwrap(), query);
+        assert_eq!(apq.resolve(None, Some(&ext)).unwrap(), query);
+        let wrong =
+            json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex("other") } });
+        assert!(matches!(
+            apq.resolve(Some(query.into()), Some(&wrong)),
+            Err(GatewayError::PersistedQuery(_))
+        ));
+    }
+
+    #[test]
+    fn the_allow_list_runs_registered_operations_only() {
+        let query = "{ reports { totalCount } }";
+        let list =
+            PersistedQueries::AllowList(HashMap::from([(sha256_hex(query), query.to_string())]));
+        assert_eq!(list.resolve(Some(query.into()), None).unwrap(), query);
+        let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(query) } });
+        assert_eq!(list.resolve(None, Some(&ext)).unwrap(), query);
+        assert!(matches!(
+            list.resolve(Some("{ agencies { totalCount } }".into()), None),
+            Err(GatewayError::PersistedQueryNotInList)
+        ));
+    }
+}

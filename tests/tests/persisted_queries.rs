@@ -1,0 +1,127 @@
+//! Persisted queries through the gateway: Apollo's automatic persisted
+//! queries protocol over POST and GET, and the allow-list mode.
+
+use congdan_gateway::config::PersistedQueryMode;
+use congdan_gateway::pipeline::persisted::sha256_hex;
+use congdan_gateway::GatewayConfig;
+use congdan_tests::{ExtraGateway, TestApp};
+use serde_json::{json, Value};
+
+const QUERY: &str = "{ reports { totalCount } }";
+
+async fn post(app: &TestApp, url: &str, body: Value) -> (u16, Value) {
+    let response = app.http.post(url).json(&body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_follow_apollos_protocol() {
+    let app = TestApp::spawn().await;
+    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(QUERY) } });
+
+    // First the hash alone: unknown.
+    let (status, body) = post(
+        &app,
+        &app.gateway_url(),
+        json!({ "extensions": extensions }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+
+    // Then hash and text: runs and is remembered.
+    let answer = json!({ "data": { "reports": { "totalCount": 4 } } });
+    let (_, body) = post(
+        &app,
+        &app.gateway_url(),
+        json!({ "query": QUERY, "extensions": extensions }),
+    )
+    .await;
+    assert_eq!(body, answer);
+
+    // The hash alone now runs, over GET too.
+    let (_, body) = post(
+        &app,
+        &app.gateway_url(),
+        json!({ "extensions": extensions }),
+    )
+    .await;
+    assert_eq!(body, answer);
+    let body: Value = app
+        .http
+        .get(app.gateway_url())
+        .query(&[("extensions", extensions.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body, answer);
+
+    // A hash that is not the text's is refused.
+    let wrong =
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex("{ other }") } });
+    let (status, body) = post(
+        &app,
+        &app.gateway_url(),
+        json!({ "query": QUERY, "extensions": wrong }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("sha256"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_allow_list_runs_registered_operations_only() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("operations.json");
+    std::fs::write(
+        &manifest,
+        json!({
+            "format": "apollo-persisted-query-manifest",
+            "version": 1,
+            "operations": [{ "id": sha256_hex(QUERY), "name": "Count", "type": "query", "body": QUERY }]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let gateway = ExtraGateway::start(
+        &app.system,
+        GatewayConfig {
+            persisted_queries: PersistedQueryMode::AllowList { manifest },
+            ..GatewayConfig::default()
+        },
+    )
+    .await;
+    let answer = json!({ "data": { "reports": { "totalCount": 4 } } });
+    let by_hash = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(QUERY) } } });
+    assert_eq!(post(&app, &gateway.url, by_hash).await.1, answer);
+    assert_eq!(
+        post(&app, &gateway.url, json!({ "query": QUERY })).await.1,
+        answer
+    );
+
+    let (status, body) = post(
+        &app,
+        &gateway.url,
+        json!({ "query": "{ agencies { totalCount } }" }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_IN_LIST"
+    );
+    gateway.stop().await;
+    app.stop().await;
+}
