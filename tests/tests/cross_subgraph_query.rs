@@ -117,6 +117,35 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
         "no internal address leaks: {message}"
     );
 
+    // A list: every ward is null, with one error for the one failed fetch
+    // (no error per item for the non-null fields that are missing).
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(&gateway.url)
+        .json(&json!({ "query": "{ reports(first: 3) { edges { node { title ward { fullName } } } } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["data"],
+        json!({ "reports": { "edges": [
+            { "node": { "title": "Ổ gà lớn trên đường Lê Lợi", "ward": null } },
+            { "node": { "title": "Đèn đường không sáng", "ward": null } },
+            { "node": { "title": "Ngập nước sau mưa", "ward": null } }
+        ] } })
+    );
+    assert_eq!(body["errors"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "SUBGRAPH_UNAVAILABLE"
+    );
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["reports", "edges", 0, "node", "ward"])
+    );
+
     gateway.stop().await;
     app.stop().await;
 }

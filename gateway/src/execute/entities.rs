@@ -82,6 +82,14 @@ impl EntityBatch {
         Value::Array(self.representations.clone())
     }
 
+    /// Every target's path, in response-path form.
+    pub fn target_paths(&self) -> Vec<Vec<Value>> {
+        self.targets
+            .iter()
+            .map(|(path, _)| path_to_json(path))
+            .collect()
+    }
+
     pub fn first_path(&self) -> Option<Vec<Value>> {
         self.targets.first().map(|(path, _)| path_to_json(path))
     }

@@ -33,6 +33,16 @@ pub struct Execution<'a> {
     variables: &'a Map<String, Value>,
     data: Mutex<Value>,
     errors: Mutex<Vec<GraphQLError>>,
+    /// Paths whose data is missing because a fetch failed; its error is
+    /// reported once, so shaping adds none for nulls below them.
+    missing: Mutex<Vec<Vec<Value>>>,
+}
+
+/// What executing a plan produced, before shaping.
+pub struct Executed {
+    pub data: Value,
+    pub errors: Vec<GraphQLError>,
+    pub missing: Vec<Vec<Value>>,
 }
 
 impl<'a> Execution<'a> {
@@ -49,17 +59,20 @@ impl<'a> Execution<'a> {
             variables,
             data: Mutex::new(Value::Object(Map::new())),
             errors: Mutex::new(Vec::new()),
+            missing: Mutex::new(Vec::new()),
         }
     }
 
     /// Runs the plan and returns the merged (unshaped) data and the errors.
-    pub async fn run(self, plan: &QueryPlan) -> (Value, Vec<GraphQLError>) {
+    pub async fn run(self, plan: &QueryPlan) -> Executed {
         if let Some(node) = &plan.node {
             self.node(node).await;
         }
-        let data = self.data.into_inner().unwrap_or_else(|e| e.into_inner());
-        let errors = self.errors.into_inner().unwrap_or_else(|e| e.into_inner());
-        (data, errors)
+        Executed {
+            data: self.data.into_inner().unwrap_or_else(|e| e.into_inner()),
+            errors: self.errors.into_inner().unwrap_or_else(|e| e.into_inner()),
+            missing: self.missing.into_inner().unwrap_or_else(|e| e.into_inner()),
+        }
     }
 
     fn node<'n>(&'n self, node: &'n PlanNode) -> BoxFuture<'n, ()> {
@@ -146,7 +159,14 @@ impl<'a> Execution<'a> {
         result
     }
 
-    fn unavailable(&self, service: &str, error: &SubgraphError, path: Option<Vec<Value>>) {
+    /// Reports a failed fetch once, at the first affected path, and marks
+    /// every affected path as missing.
+    fn unavailable(&self, service: &str, error: &SubgraphError, affected: Vec<Vec<Value>>) {
+        let path = affected.first().cloned();
+        self.missing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(affected);
         tracing::warn!(subgraph = service, %error, "subgraph fetch failed");
         let mut e = GraphQLError::new(
             format!("the {service} service is unavailable; data it provides is missing"),
@@ -186,7 +206,7 @@ impl<'a> Execution<'a> {
                     self.push_error(batch.relocate_error(error, "_entities"));
                 }
             }
-            Err(error) => self.unavailable(&fetch.service_name, &error, batch.first_path()),
+            Err(error) => self.unavailable(&fetch.service_name, &error, batch.target_paths()),
         }
     }
 
@@ -206,20 +226,21 @@ impl<'a> Execution<'a> {
                 }
             }
             Err(error) => {
-                let first_field = fetch
+                let root_fields = fetch
                     .operation
                     .document
                     .operation
                     .selection_set
                     .items
                     .iter()
-                    .find_map(|item| match item {
+                    .filter_map(|item| match item {
                         hive_router_query_planner::ast::selection_item::SelectionItem::Field(f) => {
-                            Some(Value::String(f.selection_identifier().to_string()))
+                            Some(vec![Value::String(f.selection_identifier().to_string())])
                         }
                         _ => None,
-                    });
-                self.unavailable(&fetch.service_name, &error, first_field.map(|f| vec![f]));
+                    })
+                    .collect();
+                self.unavailable(&fetch.service_name, &error, root_fields);
             }
         }
     }
@@ -288,8 +309,8 @@ impl<'a> Execution<'a> {
                 }
             }
             Err(error) => {
-                let path = batches.iter().find_map(|(_, b)| b.first_path());
-                self.unavailable(&node.service_name, &error, path)
+                let affected = batches.iter().flat_map(|(_, b)| b.target_paths()).collect();
+                self.unavailable(&node.service_name, &error, affected)
             }
         }
     }

@@ -20,6 +20,7 @@ struct Projector<'a> {
     schema: &'a SupergraphState,
     variables: &'a Map<String, Value>,
     errors: &'a mut Vec<GraphQLError>,
+    missing: &'a [Vec<Value>],
     path: Vec<Value>,
 }
 
@@ -31,6 +32,7 @@ pub fn project(
     data: &Value,
     variables: &Map<String, Value>,
     errors: &mut Vec<GraphQLError>,
+    missing: &[Vec<Value>],
 ) -> Value {
     let empty = Map::new();
     let object = data.as_object().unwrap_or(&empty);
@@ -38,6 +40,7 @@ pub fn project(
         schema,
         variables,
         errors,
+        missing,
         path: Vec::new(),
     };
     match projector.object(&operation.selection_set, object, root_type) {
@@ -196,9 +199,13 @@ impl Projector<'_> {
     }
 
     /// Records that a non-null position at the current path is null, unless a
-    /// subgraph already reported an error at or below this path.
+    /// subgraph already reported an error at or below this path, or the
+    /// data here is missing because a fetch failed (reported already).
     fn null_error(&mut self) {
         let path = self.path.clone();
+        if self.missing.iter().any(|m| path.starts_with(m)) {
+            return;
+        }
         let already = self.errors.iter().any(|e| {
             e.path
                 .as_ref()

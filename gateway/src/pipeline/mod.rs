@@ -142,14 +142,22 @@ impl Pipeline {
             Some((operation, plan)) => {
                 let execution =
                     Execution::new(&supergraph, &self.client, &self.metrics, &variables);
-                let (data, execution_errors) = execution.run(plan).await;
-                errors = execution_errors;
+                let executed = execution.run(plan).await;
+                errors = executed.errors;
                 let state = &supergraph.planner.supergraph;
                 let root_type = match prepared.kind {
                     OperationKind::Mutation => state.mutation_type.as_deref().unwrap_or("Mutation"),
                     _ => state.query_type.as_str(),
                 };
-                project(state, operation, root_type, &data, &variables, &mut errors)
+                project(
+                    state,
+                    operation,
+                    root_type,
+                    &executed.data,
+                    &variables,
+                    &mut errors,
+                    &executed.missing,
+                )
             }
             None => Value::Object(Map::new()),
         };
