@@ -89,6 +89,23 @@ pub fn gateway_config(
         supergraph_path: options.supergraph_path.clone(),
         subgraph_urls,
         subgraph_timeout: options.subgraph_timeout(),
+        subgraph_timeouts: SubgraphName::ALL
+            .iter()
+            .filter_map(|s| {
+                let ms =
+                    std::env::var(format!("SUBGRAPH_TIMEOUT_MS_{}", s.as_str().to_uppercase()))
+                        .ok()?;
+                Some(
+                    ms.parse::<u64>()
+                        .map(|ms| (s.as_str().to_string(), Duration::from_millis(ms))),
+                )
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                ServeError::Config(format!(
+                    "SUBGRAPH_TIMEOUT_MS_<NAME> must be a number of milliseconds: {e}"
+                ))
+            })?,
         max_body_bytes: options.max_body_bytes,
         plan_cache_size: options.plan_cache_size,
         introspection: options.introspection,

@@ -13,6 +13,8 @@ pub struct GatewayConfig {
     pub subgraph_urls: HashMap<String, String>,
     /// How long one subgraph request may take.
     pub subgraph_timeout: Duration,
+    /// Timeouts for particular subgraphs, by name.
+    pub subgraph_timeouts: HashMap<String, Duration>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Number of query plans kept in the plan cache.
@@ -47,6 +49,7 @@ impl Default for GatewayConfig {
             supergraph_path: PathBuf::from("schema/supergraph.graphql"),
             subgraph_urls: HashMap::new(),
             subgraph_timeout: Duration::from_secs(10),
+            subgraph_timeouts: HashMap::new(),
             max_body_bytes: 1024 * 1024,
             plan_cache_size: 1024,
             introspection: true,

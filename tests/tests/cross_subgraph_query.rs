@@ -151,6 +151,38 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
 }
 
 #[tokio::test]
+async fn a_subgraph_slower_than_its_own_timeout_is_reported_and_the_rest_answers() {
+    let app = TestApp::spawn().await;
+    let mut config = GatewayConfig::default();
+    // No answer can arrive in zero time: geo always times out here, while
+    // feedback keeps the default timeout.
+    config
+        .subgraph_timeouts
+        .insert("geo".into(), std::time::Duration::ZERO);
+    let gateway = ExtraGateway::start(&app.system, config).await;
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(&gateway.url)
+        .json(&json!({ "query": "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000003\") { title ward { name } } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["data"],
+        json!({ "report": { "title": "Ngập nước sau mưa", "ward": null } })
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "SUBGRAPH_UNAVAILABLE"
+    );
+    assert_eq!(body["errors"][0]["path"], json!(["report", "ward"]));
+    gateway.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_ward_that_geo_does_not_know_is_null() {
     use entity::feedback::report;
     use sea_orm::{ActiveModelTrait, Set};

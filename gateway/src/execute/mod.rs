@@ -31,6 +31,7 @@ pub struct Execution<'a> {
     client: &'a SubgraphClient,
     metrics: &'a Metrics,
     variables: &'a Map<String, Value>,
+    request_id: Option<&'a str>,
     data: Mutex<Value>,
     errors: Mutex<Vec<GraphQLError>>,
     /// Paths whose data is missing because a fetch failed; its error is
@@ -51,12 +52,14 @@ impl<'a> Execution<'a> {
         client: &'a SubgraphClient,
         metrics: &'a Metrics,
         variables: &'a Map<String, Value>,
+        request_id: Option<&'a str>,
     ) -> Self {
         Self {
             supergraph,
             client,
             metrics,
             variables,
+            request_id,
             data: Mutex::new(Value::Object(Map::new())),
             errors: Mutex::new(Vec::new()),
             missing: Mutex::new(Vec::new()),
@@ -147,7 +150,10 @@ impl<'a> Execution<'a> {
             .get(service)
             .ok_or_else(|| SubgraphError::UnknownSubgraph(service.to_string()))?;
         let started = Instant::now();
-        let result = self.client.call(url, query, variables).await;
+        let result = self
+            .client
+            .call(service, url, query, variables, self.request_id)
+            .await;
         if let Some(metrics) = self.metrics.subgraph(service) {
             metrics.latency.observe(started.elapsed());
             if result.is_err() {

@@ -1,6 +1,7 @@
 //! Calling one subgraph over HTTP: pooled keep-alive connections, a timeout
 //! per request, and every way a subgraph can fail turned into one error.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -46,39 +47,55 @@ pub struct SubgraphErrorEntry {
 pub struct SubgraphClient {
     http: reqwest::Client,
     timeout: Duration,
+    timeouts: HashMap<String, Duration>,
 }
 
 impl SubgraphClient {
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
+    /// `timeout` applies to every subgraph but those named in `timeouts`.
+    pub fn new(
+        timeout: Duration,
+        timeouts: HashMap<String, Duration>,
+    ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
             .build()?;
-        Ok(Self { http, timeout })
+        Ok(Self {
+            http,
+            timeout,
+            timeouts,
+        })
     }
 
-    /// POSTs `{query, variables}` to `url`.
+    /// POSTs `{query, variables}` to subgraph `name` at `url`, passing the
+    /// client request's id on.
     pub async fn call(
         &self,
+        name: &str,
         url: &str,
         query: &str,
         variables: Map<String, Value>,
+        request_id: Option<&str>,
     ) -> Result<SubgraphResponse, SubgraphError> {
+        let timeout = self.timeouts.get(name).copied().unwrap_or(self.timeout);
         let mut body = Map::new();
         body.insert("query".into(), Value::String(query.to_string()));
         if !variables.is_empty() {
             body.insert("variables".into(), Value::Object(variables));
         }
-        let request = self
+        let mut request = self
             .http
             .post(url)
             .header(
                 "accept",
                 "application/graphql-response+json, application/json",
             )
-            .json(&body)
-            .send();
-        let response = tokio::time::timeout(self.timeout, async {
+            .json(&body);
+        if let Some(id) = request_id {
+            request = request.header("x-request-id", id);
+        }
+        let request = request.send();
+        let response = tokio::time::timeout(timeout, async {
             let response = request
                 .await
                 .map_err(|e| SubgraphError::Unreachable(e.to_string()))?;
@@ -90,7 +107,7 @@ impl SubgraphClient {
             Ok::<_, SubgraphError>((status, bytes))
         })
         .await
-        .map_err(|_| SubgraphError::Timeout(self.timeout))??;
+        .map_err(|_| SubgraphError::Timeout(timeout))??;
         let (status, bytes) = response;
         if !status.is_success() {
             return Err(SubgraphError::Status(status.as_u16()));

@@ -61,7 +61,7 @@ impl Gateway {
             PersistedQueryMode::Automatic { capacity } => PersistedQueries::automatic(*capacity),
             PersistedQueryMode::AllowList { manifest } => PersistedQueries::allow_list(manifest)?,
         };
-        let client = SubgraphClient::new(config.subgraph_timeout)
+        let client = SubgraphClient::new(config.subgraph_timeout, config.subgraph_timeouts.clone())
             .map_err(|e| GatewayError::Supergraph(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             pipeline: Arc::new(Pipeline::new(
@@ -163,7 +163,10 @@ async fn graphql_get(
         },
         (Err(e), _) | (_, Err(e)) => return respond(&gateway, Err(e), wants_gql),
     };
-    let result = gateway.pipeline.run(request, Method::Get).await;
+    let result = gateway
+        .pipeline
+        .run(request, Method::Get, request_id(&headers))
+        .await;
     respond(&gateway, result, wants_gql)
 }
 
@@ -203,8 +206,15 @@ async fn graphql_post(
             )
         }
     };
-    let result = gateway.pipeline.run(request, Method::Post).await;
+    let result = gateway
+        .pipeline
+        .run(request, Method::Post, request_id(&headers))
+        .await;
     respond(&gateway, result, wants_gql)
+}
+
+fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok())
 }
 
 fn accepts_graphql_response_json(headers: &HeaderMap) -> bool {

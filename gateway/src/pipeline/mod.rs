@@ -98,6 +98,7 @@ impl Pipeline {
         &self,
         request: GraphQLRequest,
         method: Method,
+        request_id: Option<&str>,
     ) -> Result<GraphQLResponse, GatewayError> {
         if !matches!(
             request.extensions,
@@ -140,8 +141,13 @@ impl Pipeline {
         let mut errors = Vec::new();
         let mut data = match &prepared.planned {
             Some((operation, plan)) => {
-                let execution =
-                    Execution::new(&supergraph, &self.client, &self.metrics, &variables);
+                let execution = Execution::new(
+                    &supergraph,
+                    &self.client,
+                    &self.metrics,
+                    &variables,
+                    request_id,
+                );
                 let executed = execution.run(plan).await;
                 errors = executed.errors;
                 let state = &supergraph.planner.supergraph;
