@@ -11,6 +11,34 @@ fn metric(text: &str, name_and_labels: &str) -> u64 {
 }
 
 #[tokio::test]
+async fn texts_that_differ_only_in_layout_share_one_plan() {
+    let app = TestApp::spawn().await;
+    let a = "{ reports(first: 1) { edges { node { title } } } }";
+    let b = "query { reports(first: 1) {\n edges { ...E } } } fragment E on ReportEdge { node { title } }";
+    let (_, first) = app.graphql(a, json!({})).await;
+    let (_, second) = app.graphql(b, json!({})).await;
+    assert_eq!(first, second);
+    let plans = congdan_gateway::plan::ShapeCache::new(10);
+    let sg = supergraph();
+    let one = congdan_gateway::plan::prepare(&sg, a, None, &Default::default(), &plans).unwrap();
+    let two = congdan_gateway::plan::prepare(&sg, b, None, &Default::default(), &plans).unwrap();
+    let (one, two) = (one.planned.unwrap().1, two.planned.unwrap().1);
+    assert!(
+        std::sync::Arc::ptr_eq(&one, &two),
+        "the second text reused the first's plan"
+    );
+    app.stop().await;
+}
+
+fn supergraph() -> congdan_gateway::supergraph::Supergraph {
+    congdan_gateway::supergraph::Supergraph::from_sdl(
+        congdan::serve::BUILT_IN_SUPERGRAPH,
+        &Default::default(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
 async fn a_repeated_query_is_planned_once_and_counted() {
     let app = TestApp::spawn().await;
     for _ in 0..10 {

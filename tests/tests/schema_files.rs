@@ -48,6 +48,7 @@ fn the_supergraph_plans_a_query_across_feedback_and_geo() {
         "{ reports { edges { node { title ward { name } } } } }",
         None,
         &Default::default(),
+        &congdan_gateway::plan::ShapeCache::new(1),
     )
     .expect("a plan");
     let (_, plan) = prepared.planned.expect("subgraphs answer this query");

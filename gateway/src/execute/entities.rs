@@ -134,13 +134,24 @@ impl EntityBatch {
     }
 }
 
+/// Extension keys subgraph frameworks use for stack traces and exception
+/// details, which clients must not see.
+const INTERNAL_EXTENSIONS: [&str; 4] = ["exception", "stacktrace", "stackTrace", "trace"];
+
 /// A subgraph's error as the client sees it: message and extensions kept,
-/// subgraph locations dropped (they point into a document the client never sent).
+/// subgraph locations dropped (they point into a document the client never
+/// sent), stack traces and exception details removed.
 pub fn subgraph_error(error: SubgraphErrorEntry, path: Option<Vec<Value>>) -> GraphQLError {
+    let extensions = error.extensions.map(|mut extensions| {
+        for key in INTERNAL_EXTENSIONS {
+            extensions.remove(key);
+        }
+        extensions
+    });
     GraphQLError {
         message: error.message,
         path: path.or(error.path),
-        extensions: error.extensions,
+        extensions: extensions.filter(|e| !e.is_empty()),
     }
 }
 

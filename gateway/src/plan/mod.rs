@@ -35,7 +35,7 @@ pub struct PreparedOperation {
     pub kind: OperationKind,
     /// Normalized operation and plan for the fields subgraphs answer; None
     /// when the operation asks only for introspection.
-    pub planned: Option<(OperationDefinition, QueryPlan)>,
+    pub planned: Option<(OperationDefinition, Arc<QueryPlan>)>,
     pub introspection: Option<IntrospectionPart>,
     /// The operation's variable definitions, for coercing request variables.
     pub variable_definitions: Vec<VariableDefinition>,
@@ -56,16 +56,24 @@ pub struct IntrospectionPart {
     pub root_order: Vec<String>,
 }
 
-/// Plans keyed by the SHA-256 of operation text and name. `try_get_with`
-/// makes concurrent identical requests build the plan once.
+/// Two levels: prepared operations by the SHA-256 of their text and name
+/// (a repeated request skips parsing too), and query plans by the
+/// normalized operation's hash and name (texts that differ only in
+/// formatting, fragment layout or field order share a plan).
+/// `try_get_with` makes concurrent identical requests build once.
 pub struct PlanCache {
     cache: moka::future::Cache<[u8; 32], Arc<PreparedOperation>>,
+    plans: ShapeCache,
 }
+
+/// Query plans by normalized operation hash and operation name.
+pub type ShapeCache = moka::sync::Cache<(u64, Option<String>), Arc<QueryPlan>>;
 
 impl PlanCache {
     pub fn new(capacity: u64) -> Self {
         Self {
             cache: moka::future::Cache::new(capacity),
+            plans: moka::sync::Cache::new(capacity),
         }
     }
 
@@ -86,6 +94,7 @@ impl PlanCache {
         let query = query.to_string();
         let operation_name = operation_name.map(str::to_string);
         let policy = policy.clone();
+        let plans = self.plans.clone();
         let built = AtomicBool::new(false);
         let result = self
             .cache
@@ -93,7 +102,14 @@ impl PlanCache {
                 built.store(true, Ordering::Relaxed);
                 // Planning is CPU work: keep it off the I/O threads.
                 tokio::task::spawn_blocking(move || {
-                    prepare(&supergraph, &query, operation_name.as_deref(), &policy).map(Arc::new)
+                    prepare(
+                        &supergraph,
+                        &query,
+                        operation_name.as_deref(),
+                        &policy,
+                        &plans,
+                    )
+                    .map(Arc::new)
                 })
                 .await
                 .map_err(|e| GatewayError::Plan(e.to_string()))?
@@ -128,6 +144,7 @@ pub fn prepare(
     query: &str,
     operation_name: Option<&str>,
     policy: &Policy,
+    plans: &ShapeCache,
 ) -> Result<PreparedOperation, GatewayError> {
     policy.limits.check_text(query)?;
     let document = parse_query::<String>(query)
@@ -163,7 +180,7 @@ pub fn prepare(
     }
     let planned = match introspection {
         Some(ref part) if part.fields.len() == part.root_order.len() => None,
-        _ => Some(plan(supergraph, &document, operation_name)?),
+        _ => Some(plan(supergraph, &document, operation_name, plans)?),
     };
     Ok(PreparedOperation {
         kind,
@@ -177,7 +194,8 @@ fn plan(
     supergraph: &Supergraph,
     document: &Document,
     operation_name: Option<&str>,
-) -> Result<(OperationDefinition, QueryPlan), GatewayError> {
+    plans: &ShapeCache,
+) -> Result<(OperationDefinition, Arc<QueryPlan>), GatewayError> {
     let normalized = hive_router_query_planner::ast::normalization::normalize_operation(
         &supergraph.planner.supergraph,
         document,
@@ -185,17 +203,22 @@ fn plan(
     )
     .map_err(|e| GatewayError::UnknownOperation(e.to_string()))?;
     let operation = normalized.operation;
-    let plan = supergraph
-        .planner
-        .plan_from_normalized_operation(
-            &operation,
-            PlannerOverrideContext::default(),
-            &CancellationToken::new(),
-        )
-        .map_err(|e| {
-            tracing::error!(error = %e, "query planning failed");
-            GatewayError::Plan(e.to_string())
-        })?;
+    let key = (operation.hash(), operation_name.map(str::to_string));
+    let plan = plans.try_get_with(key, || {
+        supergraph
+            .planner
+            .plan_from_normalized_operation(
+                &operation,
+                PlannerOverrideContext::default(),
+                &CancellationToken::new(),
+            )
+            .map(Arc::new)
+            .map_err(|e| {
+                tracing::error!(error = %e, "query planning failed");
+                GatewayError::Plan(e.to_string())
+            })
+    });
+    let plan = plan.map_err(|e: Arc<GatewayError>| clone_error(&e))?;
     Ok((operation, plan))
 }
 
