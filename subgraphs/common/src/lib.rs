@@ -5,6 +5,7 @@
 pub mod error;
 pub mod loader;
 pub mod pagination;
+pub mod personal_id;
 pub mod server;
 pub mod text;
 
