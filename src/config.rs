@@ -41,6 +41,8 @@ pub enum Command {
     Seed,
     /// Print each subgraph's SDL and the composed supergraph under schema/.
     Compose(ComposeArgs),
+    /// A development OpenID provider standing in for VNeID, with test citizens.
+    DevVneid(DevVneidArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -79,6 +81,11 @@ pub struct ServeArgs {
     /// Skip the demo data.
     #[arg(long, env = "NO_SEED", default_value_t = false)]
     pub no_seed: bool,
+    /// The real VNeID issuer; when unset, the development provider starts too.
+    #[arg(long, env = "VNEID_ISSUER")]
+    pub vneid_issuer: Option<String>,
+    #[command(flatten)]
+    pub dev_vneid: DevVneidArgs,
     #[command(flatten)]
     pub gateway: GatewayOptions,
 }
@@ -196,6 +203,56 @@ pub struct SubgraphArgs {
     /// Where it listens (default: 127.0.0.1 on the subgraph's own port, 4001–4006).
     #[arg(long, env = "SUBGRAPH_ADDR")]
     pub addr: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DevVneidArgs {
+    /// Where the development VNeID provider listens.
+    #[arg(
+        long = "dev-vneid-addr",
+        env = "DEV_VNEID_ADDR",
+        default_value = "127.0.0.1:4010"
+    )]
+    pub addr: SocketAddr,
+    /// Secret of its confidential web client `congdan-web`.
+    #[arg(
+        long = "dev-vneid-client-secret",
+        env = "DEV_VNEID_CLIENT_SECRET",
+        default_value = "congdan-dev-secret"
+    )]
+    pub client_secret: String,
+    /// Redirect URIs of the web client, comma-separated.
+    #[arg(
+        long = "dev-vneid-redirect-uris",
+        env = "DEV_VNEID_REDIRECT_URIS",
+        default_value = "http://127.0.0.1:4000/auth/callback",
+        value_delimiter = ','
+    )]
+    pub redirect_uris: Vec<String>,
+}
+
+impl DevVneidArgs {
+    /// The provider's configuration when it is reached at `issuer`: the web
+    /// client `congdan-web` (with a secret) and the public mobile client
+    /// `congdan-mobile` (PKCE alone, redirect `congdan://auth/callback`).
+    pub fn provider_config(&self, issuer: String) -> congdan_dev_vneid::ProviderConfig {
+        congdan_dev_vneid::ProviderConfig {
+            issuer,
+            clients: vec![
+                congdan_dev_vneid::RegisteredClient {
+                    client_id: "congdan-web".into(),
+                    client_secret: Some(self.client_secret.clone()),
+                    redirect_uris: self.redirect_uris.clone(),
+                },
+                congdan_dev_vneid::RegisteredClient {
+                    client_id: "congdan-mobile".into(),
+                    client_secret: None,
+                    redirect_uris: vec!["congdan://auth/callback".into()],
+                },
+            ],
+            token_lifetime_secs: 300,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

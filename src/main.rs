@@ -50,6 +50,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::DevVneid(args) => {
+            let listener = serve::bind(args.addr).await?;
+            let issuer = format!("http://{}", listener.local_addr()?);
+            let provider = congdan_dev_vneid::Provider::new(args.provider_config(issuer));
+            run_until_signal(listener, congdan_dev_vneid::router(provider), "dev-vneid").await
+        }
         Command::Compose(args) => {
             let written = compose::write_schema_files(&args.out)?;
             for path in written {
@@ -78,6 +84,9 @@ async fn serve_all(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     println!("congdan is running.");
     println!("  GraphiQL (browser): {url}/");
     println!("  GraphQL (clients):  {url}/graphql");
+    if let Some(addr) = system.dev_vneid_addr {
+        println!("  VNeID (development provider, test citizens): http://{addr}/.well-known/openid-configuration");
+    }
     println!("Press Ctrl-C to stop.");
     serve::shutdown_signal().await;
     tokio::time::timeout(DRAIN_TIMEOUT, system.shutdown())

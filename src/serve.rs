@@ -119,6 +119,8 @@ pub fn gateway_config(
 /// A running all-in-one system.
 pub struct System {
     pub gateway_addr: SocketAddr,
+    /// The development VNeID provider, when no real issuer is configured.
+    pub dev_vneid_addr: Option<SocketAddr>,
     pub subgraph_addrs: HashMap<SubgraphName, SocketAddr>,
     gateway_shutdown: CancellationToken,
     gateway_task: JoinHandle<Result<(), ServeError>>,
@@ -179,6 +181,22 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
             subgraphs_shutdown.child_token(),
         ));
     }
+    let dev_vneid_addr = match &args.vneid_issuer {
+        Some(_) => None,
+        None => {
+            let listener = bind(args.dev_vneid.addr).await?;
+            let addr = listener.local_addr().map_err(ServeError::Server)?;
+            let provider = congdan_dev_vneid::Provider::new(
+                args.dev_vneid.provider_config(format!("http://{addr}")),
+            );
+            subgraph_tasks.push(spawn_server(
+                listener,
+                congdan_dev_vneid::router(provider),
+                subgraphs_shutdown.child_token(),
+            ));
+            Some(addr)
+        }
+    };
     let config = gateway_config(&args.gateway, subgraph_urls)?;
     let gateway = if config.supergraph_path.exists() {
         Gateway::from_config(&config)?
@@ -199,6 +217,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
     );
     Ok(System {
         gateway_addr,
+        dev_vneid_addr,
         subgraph_addrs,
         gateway_shutdown,
         gateway_task,

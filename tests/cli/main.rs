@@ -28,12 +28,14 @@ impl Drop for Running {
 
 /// Starts `congdan` (no arguments) on `db_url` with every port chosen by the
 /// OS; returns the process and the GraphQL URL it printed.
-fn start(db_url: &str) -> (Running, String) {
+fn start(db_url: &str) -> (Running, String, Option<String>) {
     let mut child = Command::new(BIN)
         .current_dir(repo_root())
         .env("DATABASE_URL", db_url)
         .env("GATEWAY_ADDR", "127.0.0.1:0")
         .env("SUBGRAPHS_BASE_PORT", "0")
+        .env("DEV_VNEID_ADDR", "127.0.0.1:0")
+        .env_remove("VNEID_ISSUER")
         .env("LOG_LEVEL", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -43,16 +45,26 @@ fn start(db_url: &str) -> (Running, String) {
     let child = Running(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        let (mut graphql, mut vneid) = (None, None);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.split("test citizens):").nth(1) {
+                vneid = Some(url.trim().to_string());
+            }
             if let Some(url) = line.split("GraphQL (clients):").nth(1) {
-                let _ = tx.send(url.trim().to_string());
+                graphql = Some(url.trim().to_string());
+            }
+            // The last line of the banner.
+            if line.starts_with("Press Ctrl-C") {
+                if let Some(url) = graphql.take() {
+                    let _ = tx.send((url, vneid.take()));
+                }
             }
         }
     });
-    let url = rx
+    let (url, vneid) = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("congdan prints its GraphQL URL");
-    (child, url)
+    (child, url, vneid)
 }
 
 fn signal(child: &Running, name: &str) {
@@ -94,9 +106,20 @@ async fn all_in_one_starts_answers_stops_on_signals_and_seeds_once() {
         dir.path().display()
     );
 
-    let (mut child, url) = start(&db_url);
+    let (mut child, url, vneid) = start(&db_url);
     let expected = json!({ "data": { "reports": { "totalCount": 4 }, "administrativeUnits": { "totalCount": 168 } } });
     assert_eq!(report_count(&url).await, expected);
+    // The development VNeID provider runs beside it and answers discovery.
+    let discovery: Value = reqwest::get(vneid.expect("the VNeID provider's URL is printed"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(discovery["authorization_endpoint"]
+        .as_str()
+        .unwrap()
+        .ends_with("/authorize"));
     signal(&child, "TERM");
     assert!(
         wait_exit(&mut child).success(),
@@ -104,7 +127,7 @@ async fn all_in_one_starts_answers_stops_on_signals_and_seeds_once() {
     );
 
     // Restart on the same database: the demo data is not inserted again.
-    let (mut child, url) = start(&db_url);
+    let (mut child, url, _) = start(&db_url);
     assert_eq!(report_count(&url).await, expected);
     signal(&child, "INT");
     assert!(

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use congdan::config::{GatewayOptions, ServeArgs};
+use congdan::config::{DevVneidArgs, GatewayOptions, ServeArgs};
 use congdan::serve::System;
 use congdan::subgraphs::SubgraphName;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -144,14 +144,20 @@ impl TestApp {
 /// All-in-one settings for tests: every port chosen by the OS, the
 /// supergraph built into the binary.
 pub fn serve_args() -> ServeArgs {
+    let defaults = ServeArgs::from_env();
     ServeArgs {
         gateway_addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
         subgraphs_host: IpAddr::V4(Ipv4Addr::LOCALHOST),
         subgraphs_base_port: 0,
         no_seed: false,
+        vneid_issuer: None,
+        dev_vneid: DevVneidArgs {
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            ..defaults.dev_vneid
+        },
         gateway: GatewayOptions {
             supergraph_path: PathBuf::from("/nonexistent/use-the-built-in-supergraph"),
-            ..ServeArgs::from_env().gateway
+            ..defaults.gateway
         },
     }
 }
