@@ -299,11 +299,9 @@ impl Introspection {
                         .collect(),
                 ),
                 "type" => Resolved::Node(Node::Type(TypeRef::from_type(&f.field_type))),
-                "isDeprecated" => Resolved::Leaf(Value::Bool(deprecation(&f.directives).is_some())),
-                "deprecationReason" => deprecation(&f.directives)
-                    .flatten()
-                    .map(leaf)
-                    .unwrap_or(Resolved::Null),
+                "isDeprecated" | "deprecationReason" => {
+                    deprecation_field(&field.name, &f.directives)
+                }
                 _ => Resolved::Null,
             },
             Node::InputValue(v) => match field.name.as_str() {
@@ -315,21 +313,17 @@ impl Introspection {
                     .as_ref()
                     .map(|d| Resolved::Leaf(Value::String(d.to_string())))
                     .unwrap_or(Resolved::Null),
-                "isDeprecated" => Resolved::Leaf(Value::Bool(deprecation(&v.directives).is_some())),
-                "deprecationReason" => deprecation(&v.directives)
-                    .flatten()
-                    .map(leaf)
-                    .unwrap_or(Resolved::Null),
+                "isDeprecated" | "deprecationReason" => {
+                    deprecation_field(&field.name, &v.directives)
+                }
                 _ => Resolved::Null,
             },
             Node::EnumValue(v) => match field.name.as_str() {
                 "name" => leaf(&v.name),
                 "description" => opt_leaf(v.description.as_deref()),
-                "isDeprecated" => Resolved::Leaf(Value::Bool(deprecation(&v.directives).is_some())),
-                "deprecationReason" => deprecation(&v.directives)
-                    .flatten()
-                    .map(leaf)
-                    .unwrap_or(Resolved::Null),
+                "isDeprecated" | "deprecationReason" => {
+                    deprecation_field(&field.name, &v.directives)
+                }
                 _ => Resolved::Null,
             },
             Node::Directive(d) => match field.name.as_str() {
@@ -501,6 +495,18 @@ fn description(t: &TypeDefinition) -> Option<&str> {
         TypeDefinition::Union(u) => u.description.as_deref(),
         TypeDefinition::Enum(e) => e.description.as_deref(),
         TypeDefinition::InputObject(i) => i.description.as_deref(),
+    }
+}
+
+/// `isDeprecated` or `deprecationReason` of a field, argument or enum value.
+fn deprecation_field<'s>(
+    field: &str,
+    directives: &[graphql_tools::static_graphql::schema::Directive],
+) -> Resolved<'s> {
+    let deprecated = deprecation(directives);
+    match field {
+        "isDeprecated" => Resolved::Leaf(Value::Bool(deprecated.is_some())),
+        _ => deprecated.flatten().map(leaf).unwrap_or(Resolved::Null),
     }
 }
 
