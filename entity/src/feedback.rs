@@ -1,1 +1,2 @@
+pub mod category;
 pub mod report;

@@ -9,6 +9,7 @@ mod m20261129_000004_citizen;
 mod m20261129_000005_dossiers;
 mod m20261129_000006_directories;
 mod m20261129_000007_content;
+mod m20261129_000008_feedback_categories;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_dossiers::Migration),
             Box::new(m20261129_000006_directories::Migration),
             Box::new(m20261129_000007_content::Migration),
+            Box::new(m20261129_000008_feedback_categories::Migration),
         ]
     }
 }

@@ -58,11 +58,3 @@ impl FromStr for ServiceGroup {
         })
     }
 }
-
-/// Content language: Vietnamese first, English second.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, async_graphql::Enum)]
-pub enum Language {
-    #[default]
-    Vi,
-    En,
-}

@@ -3,6 +3,7 @@
 //! pagination and Vietnamese text folding for search.
 
 pub mod error;
+pub mod language;
 pub mod loader;
 pub mod pagination;
 pub mod personal_id;

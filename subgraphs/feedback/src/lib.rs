@@ -5,7 +5,7 @@ pub mod graphql;
 pub mod seed;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
-use entity::feedback::report;
+use entity::feedback::{category, report};
 use sea_orm::DatabaseConnection;
 
 pub use graphql::Query;
@@ -21,6 +21,9 @@ fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
 pub fn schema(db: DatabaseConnection) -> FeedbackSchema {
     builder()
         .data(congdan_common::loader::by_key::<report::Entity>(db.clone()))
+        .data(congdan_common::loader::by_key::<category::Entity>(
+            db.clone(),
+        ))
         .data(db)
         .finish()
 }

@@ -48,7 +48,7 @@ pub const REPORTS: &[DemoReport] = &[
         "5f0c1a8e-0001-4000-8000-000000000003",
         "Ngập nước sau mưa",
         "Đoạn đường ngập sâu 30 cm mỗi khi mưa lớn, kéo dài hơn một giờ.",
-        "flooding",
+        "drainage_flooding",
         "in_progress",
         10.7905,
         106.6870,

@@ -1,7 +1,9 @@
 use async_graphql::{ComplexObject, SimpleObject, ID};
 use entity::citizen::service;
 
-use crate::domain::{Language, ServiceGroup};
+use congdan_common::language::Language;
+
+use crate::domain::ServiceGroup;
 
 /// A service of the app's catalog, e.g. "Phản ánh hiện trường" (feedback).
 #[derive(SimpleObject, Clone)]
@@ -27,10 +29,7 @@ pub struct Service {
 impl Service {
     /// The title in the given language (Vietnamese by default).
     async fn title(&self, #[graphql(default)] language: Language) -> &str {
-        match language {
-            Language::Vi => &self.title_vi,
-            Language::En => &self.title_en,
-        }
+        language.pick(&self.title_vi, &self.title_en)
     }
 }
 

@@ -2,10 +2,10 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result, ID};
 use congdan_common::loader::load_one;
 use congdan_common::pagination::{self, ListInfo, PageRequest};
-use entity::feedback::report;
+use entity::feedback::{category, report};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use super::Report;
+use super::{Report, ReportCategory};
 use crate::domain::ReportStatus;
 
 pub struct Query;
@@ -29,6 +29,19 @@ impl Query {
             select = select.filter(report::Column::Status.eq(status.as_str()));
         }
         Ok(pagination::connection(db, select, page, Report::try_from).await?)
+    }
+
+    /// The categories a report can have, in display order.
+    async fn report_categories(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ReportCategory, ListInfo, EmptyFields>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let select = category::Entity::find().order_by_asc(category::Column::Position);
+        Ok(pagination::connection(db, select, page, ReportCategory::try_from).await?)
     }
 
     /// One report by id.

@@ -1,17 +1,20 @@
-use async_graphql::{SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use congdan_common::loader::load_one;
+use entity::feedback::category;
 use entity::feedback::report;
 
 use crate::domain::ReportStatus;
 
 /// A report to the 1022 hotline: an incident or an idea, with its place.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct Report {
     pub id: ID,
     pub title: String,
     pub description: String,
-    /// Category key, e.g. `roads`, `street_lights`, `flooding`.
-    pub category: String,
+    #[graphql(skip)]
+    pub category_key: String,
     pub status: ReportStatus,
     pub location: GeoPoint,
     /// The address text the reporter gave, if any.
@@ -19,6 +22,14 @@ pub struct Report {
     /// The ward or commune the report lies in (owned by the geo subgraph).
     pub ward: Option<AdministrativeUnit>,
     pub created_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Report {
+    /// What the report is about.
+    async fn category(&self, ctx: &Context<'_>) -> Result<Option<super::ReportCategory>> {
+        load_one::<category::Entity, _>(ctx, self.category_key.clone()).await
+    }
 }
 
 /// A point given by latitude and longitude (WGS 84).
@@ -47,7 +58,7 @@ impl TryFrom<report::Model> for Report {
             id: ID(row.id),
             title: row.title,
             description: row.description,
-            category: row.category,
+            category_key: row.category,
             status,
             location: GeoPoint {
                 latitude: row.latitude,
