@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
 use clap::Parser;
-use congdan::config::{Cli, Command, CommonArgs, GatewayArgs, ServeArgs, SubgraphArgs};
+use congdan::config::{Cli, Command, CommonArgs, GatewayArgs, LogFormat, ServeArgs, SubgraphArgs};
 use congdan::serve::{self, DRAIN_TIMEOUT};
 use congdan::subgraphs::SubgraphName;
 use congdan::{compose, db, seed, telemetry};
@@ -13,12 +13,16 @@ use tokio_util::sync::CancellationToken;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(&cli.common.log_level, cli.common.log_format);
+    let format = cli.common.log_format;
+    telemetry::init(&cli.common.log_level, format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error:#}");
-            eprintln!("congdan: {error:#}");
+            // People read stderr; log collectors read the JSON log.
+            match format {
+                LogFormat::Text => eprintln!("congdan: {error:#}"),
+                LogFormat::Json => tracing::error!("{error:#}"),
+            }
             ExitCode::FAILURE
         }
     }
