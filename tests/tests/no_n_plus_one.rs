@@ -1,0 +1,68 @@
+//! No N+1: a list of 50 reports, each with its category (feedback) and its
+//! ward (geo), costs the same number of SQL statements as a list of one.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use congdan_tests::{TestApp, TestDatabase};
+use entity::feedback::report;
+use sea_orm::{EntityTrait, Set};
+use serde_json::json;
+
+const LIST: &str = "query($n: Int) { reports(first: $n) { edges { node { title category { title } ward { name } } } } }";
+
+#[tokio::test]
+async fn a_list_of_fifty_costs_four_statements() {
+    let mut database = TestDatabase::sqlite().await;
+    let count = Arc::new(AtomicUsize::new(0));
+    let statements = Arc::new(Mutex::new(Vec::new()));
+    let (counter, log) = (count.clone(), statements.clone());
+    database.db.set_metric_callback(move |info| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        log.lock().unwrap().push(info.statement.sql.clone());
+    });
+    let app = TestApp::spawn_on(database).await;
+    let wards = ["25747", "25750", "26737", "26740", "26743"];
+    let categories = ["roads", "trees", "traffic", "other", "electricity"];
+    let rows = (0..50).map(|i| report::ActiveModel {
+        id: Set(format!("00000000-0000-4000-8000-{i:012}")),
+        title: Set(format!("Phản ánh {i}")),
+        description: Set("Mô tả".into()),
+        category: Set(categories[i % 5].into()),
+        status: Set("received".into()),
+        latitude: Set(10.77),
+        longitude: Set(106.70),
+        address: Set(None),
+        ward_code: Set(Some(wards[i % 5].into())),
+        created_at: Set(Utc::now()),
+    });
+    report::Entity::insert_many(rows)
+        .exec(&app.database.db)
+        .await
+        .unwrap();
+
+    for n in [1, 50] {
+        count.store(0, Ordering::SeqCst);
+        statements.lock().unwrap().clear();
+        let (status, body) = app.graphql(LIST, json!({ "n": n })).await;
+        assert_eq!(status, 200);
+        let edges = body["data"]["reports"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), n);
+        assert!(
+            edges
+                .iter()
+                .all(|e| e["node"]["category"]["title"].is_string()
+                    && e["node"]["ward"]["name"].is_string()),
+            "{body}"
+        );
+        // feedback: count, page, categories IN (...); geo: units IN (...).
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            4,
+            "statements for {n} reports: {:#?}",
+            statements.lock().unwrap()
+        );
+    }
+    app.stop().await;
+}
