@@ -80,6 +80,24 @@ async fn aliases_typename_and_three_subgraphs_in_one_request() {
 }
 
 #[tokio::test]
+async fn fields_come_back_in_request_order_across_subgraphs() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .post(app.gateway_url())
+        .json(&json!({ "query": "{ z: reports(first: 1) { edges { node { ward { name id } title id } } } a: agencies(first: 1) { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    // Compared as text: JSON object equality would ignore the order.
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"data":{"z":{"edges":[{"node":{"ward":{"name":"Sài Gòn","id":"26740"},"title":"Ổ gà lớn trên đường Lê Lợi","id":"5f0c1a8e-0001-4000-8000-000000000001"}}]},"a":{"totalCount":7}}}"#
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
     let app = TestApp::spawn().await;
     // A second gateway whose geo subgraph URL points at a closed port.
