@@ -132,6 +132,9 @@ impl Pipeline {
         if prepared.kind == OperationKind::Subscription {
             return Err(GatewayError::SubscriptionNotSupported);
         }
+        if prepared.introspection.is_some() && !self.policy.introspection {
+            return Err(GatewayError::IntrospectionDisabled);
+        }
         let variables = variables::coerce(
             &supergraph.introspection,
             &prepared.variable_definitions,

@@ -44,6 +44,9 @@ pub struct PreparedOperation {
 /// What a gateway allows, fixed for its lifetime.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
+    /// Whether callers without a special grant may introspect. Checked per
+    /// request, after the plan cache, so a grant (a partner's API key) can
+    /// differ between callers of the same operation.
     pub introspection: bool,
     pub limits: limits::Limits,
 }
@@ -132,7 +135,6 @@ fn clone_error(error: &GatewayError) -> GatewayError {
         GatewayError::Validation(m) => GatewayError::Validation(m.clone()),
         GatewayError::UnknownOperation(m) => GatewayError::UnknownOperation(m.clone()),
         GatewayError::Plan(m) => GatewayError::Plan(m.clone()),
-        GatewayError::IntrospectionDisabled => GatewayError::IntrospectionDisabled,
         GatewayError::Limit(l) => GatewayError::Limit(l.clone()),
         other => GatewayError::Plan(other.to_string()),
     }
@@ -175,9 +177,6 @@ pub fn prepare(
     }
     let mut document = document;
     let (kind, introspection) = split_introspection(&mut document, operation_name)?;
-    if introspection.is_some() && !policy.introspection {
-        return Err(GatewayError::IntrospectionDisabled);
-    }
     let planned = match introspection {
         Some(ref part) if part.fields.len() == part.root_order.len() => None,
         _ => Some(plan(supergraph, &document, operation_name, plans)?),
