@@ -6,6 +6,8 @@
 //! 127.0.0.1:5432; when the server is missing they are skipped, except under
 //! `CI=true`, where they fail.
 
+pub mod federation;
+
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

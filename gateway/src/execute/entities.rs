@@ -9,10 +9,12 @@ use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{
     FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment,
 };
+use hive_router_query_planner::state::supergraph_state::SupergraphState;
 use serde_json::{Map, Value};
 
 use super::merge::deep_merge;
 use super::path_to_json;
+use super::projection::type_applies;
 use super::response::GraphQLError;
 use super::subgraph::SubgraphErrorEntry;
 
@@ -34,18 +36,20 @@ pub struct EntityBatch {
 
 impl EntityBatch {
     pub fn collect(
+        schema: &SupergraphState,
         data: &Value,
         path: &[FlattenNodePathSegment],
         requires: &SelectionSet,
         input_rewrites: Option<&[FetchRewrite]>,
     ) -> Self {
         let mut batch = Self::default();
-        batch.extend(data, path, requires, input_rewrites);
+        batch.extend(schema, data, path, requires, input_rewrites);
         batch
     }
 
     pub fn extend(
         &mut self,
+        schema: &SupergraphState,
         data: &Value,
         path: &[FlattenNodePathSegment],
         requires: &SelectionSet,
@@ -57,11 +61,11 @@ impl EntityBatch {
             let Some(object) = get_at(data, &target).and_then(Value::as_object) else {
                 continue;
             };
-            let Some(mut representation) = project_requires(requires, object) else {
+            let Some(mut representation) = project_requires(schema, requires, object) else {
                 continue;
             };
             if let Some(rewrites) = input_rewrites {
-                apply_rewrites(&mut representation, rewrites);
+                apply_rewrites(schema, &mut representation, rewrites);
             }
             // Identical representations are sent once.
             let key = representation.to_string();
@@ -95,11 +99,17 @@ impl EntityBatch {
     }
 
     /// Merges the `_entities` answer into every target.
-    pub fn merge(&self, data: &mut Value, entities: Vec<Value>, rewrites: Option<&[FetchRewrite]>) {
+    pub fn merge(
+        &self,
+        schema: &SupergraphState,
+        data: &mut Value,
+        entities: Vec<Value>,
+        rewrites: Option<&[FetchRewrite]>,
+    ) {
         let mut entities = entities;
         if let Some(rewrites) = rewrites {
             for entity in &mut entities {
-                apply_rewrites(entity, rewrites);
+                apply_rewrites(schema, entity, rewrites);
             }
         }
         for (path, index) in &self.targets {
@@ -114,23 +124,101 @@ impl EntityBatch {
         }
     }
 
-    /// A subgraph error at `[field, i, rest..]` belongs at the first target
-    /// that received representation `i`, followed by `rest`.
-    pub fn relocate_error(&self, error: SubgraphErrorEntry, field: &str) -> GraphQLError {
-        let path = error.path.as_ref().and_then(|path| {
+    /// A subgraph error at `[field, i, rest..]` belongs at every target that
+    /// received representation `i` (identical representations are sent
+    /// once, so one subgraph error can stand for several client paths),
+    /// each followed by `rest`.
+    ///
+    /// Some subgraphs leave the index out (async-graphql 7 reports an error
+    /// inside an entity at `[field, rest..]`): `unindexed` then names the
+    /// entity it belongs to.
+    pub fn relocate_error(
+        &self,
+        error: SubgraphErrorEntry,
+        field: &str,
+        unindexed: &mut Unindexed,
+    ) -> Vec<GraphQLError> {
+        let located = error.path.as_ref().and_then(|path| {
             let (head, tail) = path.split_first()?;
             if head.as_str() != Some(field) {
                 return None;
             }
-            let (index, rest) = tail.split_first()?;
-            let index = usize::try_from(index.as_u64()?).ok()?;
-            let (target, _) = self.targets.iter().find(|(_, i)| *i == index)?;
-            let mut client_path = path_to_json(target);
-            client_path.extend(rest.iter().cloned());
-            Some(client_path)
+            match tail.split_first() {
+                Some((Value::Number(index), rest)) => {
+                    Some((usize::try_from(index.as_u64()?).ok()?, rest.to_vec()))
+                }
+                _ => Some((unindexed.next(tail)?, tail.to_vec())),
+            }
         });
-        let fallback = self.first_path();
-        subgraph_error(error, path.or(fallback))
+        let paths: Vec<Vec<Value>> = match located {
+            Some((index, rest)) => self
+                .targets
+                .iter()
+                .filter(|(_, i)| *i == index)
+                .map(|(target, _)| {
+                    let mut client_path = path_to_json(target);
+                    client_path.extend(rest.iter().cloned());
+                    client_path
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let error = subgraph_error(error, None);
+        if paths.is_empty() {
+            return vec![GraphQLError {
+                path: self.first_path(),
+                ..error
+            }];
+        }
+        paths
+            .into_iter()
+            .map(|path| GraphQLError {
+                path: Some(path),
+                ..error.clone()
+            })
+            .collect()
+    }
+}
+
+/// Finds the entity an error without an entity index belongs to: the first
+/// entity, in order, that lost the value at the error's path (the entity is
+/// null, or the value there is null or absent) and has not been given an
+/// error at that path yet. async-graphql 7 reports errors inside `_entities`
+/// at `[_entities, field]` and then nulls the entity or omits the field.
+#[derive(Debug, Default)]
+pub struct Unindexed {
+    entities: Vec<Value>,
+    used: std::collections::HashSet<(usize, String)>,
+}
+
+impl Unindexed {
+    /// Keeps a copy of the entities, needed only when there are errors.
+    pub fn new(entities: Option<&Value>, has_errors: bool) -> Self {
+        let entities = match entities {
+            Some(Value::Array(items)) if has_errors => items.clone(),
+            _ => Vec::new(),
+        };
+        Self {
+            entities,
+            used: Default::default(),
+        }
+    }
+
+    fn next(&mut self, path: &[Value]) -> Option<usize> {
+        let key = Value::Array(path.to_vec()).to_string();
+        let index = self.entities.iter().enumerate().position(|(i, entity)| {
+            let lost = path
+                .iter()
+                .try_fold(entity, |v, elem| match elem {
+                    Value::String(k) => v.get(k.as_str()),
+                    Value::Number(n) => v.get(usize::try_from(n.as_u64()?).ok()?),
+                    _ => None,
+                })
+                .is_none_or(Value::is_null);
+            lost && !self.used.contains(&(i, key.clone()))
+        })?;
+        self.used.insert((index, key));
+        Some(index)
     }
 }
 
@@ -226,34 +314,52 @@ fn get_at_mut<'v>(value: &'v mut Value, path: &[PathElem]) -> Option<&'v mut Val
 
 /// The representation of `object` for an entity fetch: the `requires`
 /// selection (key fields, `@requires` fields and `__typename`) copied out of
-/// the response tree. None when no part of the selection applies.
-fn project_requires(requires: &SelectionSet, object: &Map<String, Value>) -> Option<Value> {
+/// the response tree. None when no part of the selection applies, or when a
+/// field it needs is absent from the tree (the fetch that provides it failed
+/// or returned no entity): a subgraph must not get half a representation.
+///
+/// A fragment applies when the object's type is its type condition or one
+/// of that abstract type's members: for an `@interfaceObject` the planner
+/// asks for `... on Media { id }` while the tree holds a `Book`.
+fn project_requires(
+    schema: &SupergraphState,
+    requires: &SelectionSet,
+    object: &Map<String, Value>,
+) -> Option<Value> {
     let mut out = Map::new();
-    project_into(requires, object, &mut out);
-    if out.is_empty() {
+    let complete = project_into(schema, requires, object, &mut out);
+    if out.is_empty() || !complete {
         None
     } else {
         Some(Value::Object(out))
     }
 }
 
+/// Copies `selection` out of `object` into `out`; false when a field that
+/// applies is missing.
 fn project_into(
+    schema: &SupergraphState,
     selection: &SelectionSet,
     object: &Map<String, Value>,
     out: &mut Map<String, Value>,
-) {
+) -> bool {
     let typename = object.get("__typename").and_then(Value::as_str);
+    let mut complete = true;
     for item in &selection.items {
         match item {
             SelectionItem::Field(field) => {
                 let key = field.alias.as_deref().unwrap_or(&field.name);
                 let Some(value) = object.get(key) else {
+                    complete = false;
                     continue;
                 };
                 let projected = if field.selections.items.is_empty() {
                     value.clone()
                 } else {
-                    project_value(&field.selections, value)
+                    let (projected, inner_complete) =
+                        project_value(schema, &field.selections, value);
+                    complete &= inner_complete;
+                    projected
                 };
                 match out.get_mut(&field.name) {
                     Some(existing) => deep_merge(existing, projected),
@@ -263,68 +369,98 @@ fn project_into(
                 }
             }
             SelectionItem::InlineFragment(fragment) => {
-                if typename == Some(fragment.type_condition.as_str()) {
-                    project_into(&fragment.selections, object, out);
+                if typename.is_some_and(|t| type_applies(schema, &fragment.type_condition, t)) {
+                    complete &= project_into(schema, &fragment.selections, object, out);
                 }
             }
             SelectionItem::FragmentSpread(_) => {}
         }
     }
+    complete
 }
 
-fn project_value(selection: &SelectionSet, value: &Value) -> Value {
+fn project_value(
+    schema: &SupergraphState,
+    selection: &SelectionSet,
+    value: &Value,
+) -> (Value, bool) {
     match value {
         Value::Object(object) => {
             let mut out = Map::new();
-            project_into(selection, object, &mut out);
-            Value::Object(out)
+            let complete = project_into(schema, selection, object, &mut out);
+            (Value::Object(out), complete)
         }
         Value::Array(items) => {
-            Value::Array(items.iter().map(|v| project_value(selection, v)).collect())
+            let mut complete = true;
+            let items = items
+                .iter()
+                .map(|v| {
+                    let (projected, item_complete) = project_value(schema, selection, v);
+                    complete &= item_complete;
+                    projected
+                })
+                .collect();
+            (Value::Array(items), complete)
         }
-        other => other.clone(),
+        other => (other.clone(), true),
     }
 }
 
 /// Applies the planner's input or output rewrites (set `__typename` for
-/// `@interfaceObject`, rename aliased keys) to one value.
-pub fn apply_rewrites(value: &mut Value, rewrites: &[FetchRewrite]) {
+/// `@interfaceObject`, rename aliased keys) to one value. A `TypenameEquals`
+/// step matches the type itself or any member of that abstract type: the
+/// planner writes `[Media]` for the `Book`s and `Movie`s of an interface.
+pub fn apply_rewrites(schema: &SupergraphState, value: &mut Value, rewrites: &[FetchRewrite]) {
     for rewrite in rewrites {
         match rewrite {
             FetchRewrite::ValueSetter(setter) => set_at(
+                schema,
                 value,
                 &setter.path,
                 &Value::String(setter.set_value_to.clone()),
             ),
             FetchRewrite::KeyRenamer(renamer) => {
-                rename_at(value, &renamer.path, &renamer.rename_key_to)
+                rename_at(schema, value, &renamer.path, &renamer.rename_key_to)
             }
         }
     }
 }
 
-fn set_at(value: &mut Value, path: &[FetchNodePathSegment], new_value: &Value) {
+fn typename_matches(
+    schema: &SupergraphState,
+    object: &Map<String, Value>,
+    types: &std::collections::BTreeSet<String>,
+) -> bool {
+    object
+        .get("__typename")
+        .and_then(Value::as_str)
+        .is_some_and(|t| types.iter().any(|c| type_applies(schema, c, t)))
+}
+
+fn set_at(
+    schema: &SupergraphState,
+    value: &mut Value,
+    path: &[FetchNodePathSegment],
+    new_value: &Value,
+) {
     match value {
         Value::Array(items) => items
             .iter_mut()
-            .for_each(|item| set_at(item, path, new_value)),
+            .for_each(|item| set_at(schema, item, path, new_value)),
         Value::Object(object) => match path.split_first() {
             None => {}
-            Some((FetchNodePathSegment::TypenameEquals(types), rest)) => {
-                let matches = object
-                    .get("__typename")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| types.contains(t));
-                if matches {
-                    set_at(value, rest, new_value);
-                }
+            Some((FetchNodePathSegment::TypenameEquals(types), rest))
+                if typename_matches(schema, object, types) =>
+            {
+                set_at(schema, value, rest, new_value);
             }
+            Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
             Some((FetchNodePathSegment::Key(key), [])) => {
                 object.insert(key.clone(), new_value.clone());
             }
             Some((FetchNodePathSegment::Key(key), rest)) => {
                 if let Some(child) = object.get_mut(key) {
-                    set_at(child, rest, new_value);
+                    set_at(schema, child, rest, new_value);
                 }
             }
         },
@@ -332,22 +468,24 @@ fn set_at(value: &mut Value, path: &[FetchNodePathSegment], new_value: &Value) {
     }
 }
 
-fn rename_at(value: &mut Value, path: &[FetchNodePathSegment], new_key: &str) {
+fn rename_at(
+    schema: &SupergraphState,
+    value: &mut Value,
+    path: &[FetchNodePathSegment],
+    new_key: &str,
+) {
     match value {
         Value::Array(items) => items
             .iter_mut()
-            .for_each(|item| rename_at(item, path, new_key)),
+            .for_each(|item| rename_at(schema, item, path, new_key)),
         Value::Object(object) => match path.split_first() {
             None => {}
-            Some((FetchNodePathSegment::TypenameEquals(types), rest)) => {
-                let matches = object
-                    .get("__typename")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| types.contains(t));
-                if matches {
-                    rename_at(value, rest, new_key);
-                }
+            Some((FetchNodePathSegment::TypenameEquals(types), rest))
+                if typename_matches(schema, object, types) =>
+            {
+                rename_at(schema, value, rest, new_key);
             }
+            Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
             Some((FetchNodePathSegment::Key(key), [])) => {
                 if let Some(v) = object.remove(key) {
                     object.insert(new_key.to_string(), v);
@@ -355,7 +493,7 @@ fn rename_at(value: &mut Value, path: &[FetchNodePathSegment], new_key: &str) {
             }
             Some((FetchNodePathSegment::Key(key), rest)) => {
                 if let Some(child) = object.get_mut(key) {
-                    rename_at(child, rest, new_key);
+                    rename_at(schema, child, rest, new_key);
                 }
             }
         },

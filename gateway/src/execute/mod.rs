@@ -191,7 +191,13 @@ impl<'a> Execution<'a> {
         let path = path.map(FlattenNodePath::as_slice).unwrap_or_default();
         let batch = {
             let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
-            EntityBatch::collect(&data, path, requires, fetch.input_rewrites.as_deref())
+            EntityBatch::collect(
+                &self.supergraph.planner.supergraph,
+                &data,
+                path,
+                requires,
+                fetch.input_rewrites.as_deref(),
+            )
         };
         if batch.is_empty() {
             return;
@@ -203,13 +209,22 @@ impl<'a> Execution<'a> {
                 let entities = response
                     .data
                     .and_then(|mut d| d.get_mut("_entities").map(Value::take));
+                let mut unindexed =
+                    entities::Unindexed::new(entities.as_ref(), !response.errors.is_empty());
                 let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(Value::Array(entities)) = entities {
-                    batch.merge(&mut data, entities, fetch.output_rewrites.as_deref());
+                    batch.merge(
+                        &self.supergraph.planner.supergraph,
+                        &mut data,
+                        entities,
+                        fetch.output_rewrites.as_deref(),
+                    );
                 }
                 drop(data);
                 for error in response.errors {
-                    self.push_error(batch.relocate_error(error, "_entities"));
+                    for relocated in batch.relocate_error(error, "_entities", &mut unindexed) {
+                        self.push_error(relocated);
+                    }
                 }
             }
             Err(error) => self.unavailable(&fetch.service_name, &error, batch.target_paths()),
@@ -222,7 +237,11 @@ impl<'a> Execution<'a> {
             Ok(response) => {
                 if let Some(mut result) = response.data {
                     if let Some(rewrites) = &fetch.output_rewrites {
-                        entities::apply_rewrites(&mut result, rewrites);
+                        entities::apply_rewrites(
+                            &self.supergraph.planner.supergraph,
+                            &mut result,
+                            rewrites,
+                        );
                     }
                     let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
                     merge::deep_merge(&mut data, result);
@@ -264,6 +283,7 @@ impl<'a> Execution<'a> {
                     let mut batch = EntityBatch::default();
                     for path in &alias.merge_paths {
                         batch.extend(
+                            &self.supergraph.planner.supergraph,
                             &data,
                             path.as_slice(),
                             &alias.requires,
@@ -289,13 +309,23 @@ impl<'a> Execution<'a> {
         {
             Ok(mut response) => {
                 let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+                let mut unindexed = Vec::with_capacity(batches.len());
                 for (alias, (key, batch)) in node.entity_batch.aliases.iter().zip(&batches) {
                     let entities = response
                         .data
                         .as_mut()
                         .and_then(|d| d.get_mut(key.as_str()).map(Value::take));
+                    unindexed.push(entities::Unindexed::new(
+                        entities.as_ref(),
+                        !response.errors.is_empty(),
+                    ));
                     if let Some(Value::Array(entities)) = entities {
-                        batch.merge(&mut data, entities, alias.output_rewrites.as_deref());
+                        batch.merge(
+                            &self.supergraph.planner.supergraph,
+                            &mut data,
+                            entities,
+                            alias.output_rewrites.as_deref(),
+                        );
                     }
                 }
                 drop(data);
@@ -306,12 +336,19 @@ impl<'a> Execution<'a> {
                         .and_then(|p| p.first())
                         .and_then(Value::as_str)
                         .map(str::to_string);
-                    let batch = batches.iter().find(|(key, _)| Some(key) == alias.as_ref());
+                    let batch = batches
+                        .iter()
+                        .zip(&mut unindexed)
+                        .find(|((key, _), _)| Some(key) == alias.as_ref());
                     let relocated = match (batch, alias) {
-                        (Some((_, batch)), Some(alias)) => batch.relocate_error(error, &alias),
-                        _ => entities::subgraph_error(error, None),
+                        (Some(((_, batch), nulls)), Some(alias)) => {
+                            batch.relocate_error(error, &alias, nulls)
+                        }
+                        _ => vec![entities::subgraph_error(error, None)],
                     };
-                    self.push_error(relocated);
+                    for error in relocated {
+                        self.push_error(error);
+                    }
                 }
             }
             Err(error) => {

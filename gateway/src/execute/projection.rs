@@ -49,6 +49,21 @@ pub fn project(
     }
 }
 
+/// Whether a fragment on `condition` applies to an object of `concrete` type.
+pub(crate) fn type_applies(schema: &SupergraphState, condition: &str, concrete: &str) -> bool {
+    if condition == concrete {
+        return true;
+    }
+    match schema.definitions.get(condition) {
+        Some(SupergraphDefinition::Interface(_)) => schema
+            .interface_to_object_types
+            .get(condition)
+            .is_some_and(|members| members.contains(concrete)),
+        Some(SupergraphDefinition::Union(union)) => union.types.iter().any(|t| t == concrete),
+        _ => false,
+    }
+}
+
 impl Projector<'_> {
     fn included(&self, skip_if: &Option<String>, include_if: &Option<String>) -> bool {
         let var = |name: &String| matches!(self.variables.get(name), Some(Value::Bool(true)));
@@ -96,7 +111,7 @@ impl Projector<'_> {
                 }
                 SelectionItem::InlineFragment(fragment) => {
                     if self.included(&fragment.skip_if, &fragment.include_if)
-                        && self.type_applies(&fragment.type_condition, type_name)
+                        && type_applies(self.schema, &fragment.type_condition, type_name)
                     {
                         self.fields_into(&fragment.selections, object, type_name, out)?;
                     }
@@ -105,22 +120,6 @@ impl Projector<'_> {
             }
         }
         Ok(())
-    }
-
-    /// Whether a fragment on `condition` applies to an object of `concrete` type.
-    fn type_applies(&self, condition: &str, concrete: &str) -> bool {
-        if condition == concrete {
-            return true;
-        }
-        match self.schema.definitions.get(condition) {
-            Some(SupergraphDefinition::Interface(_)) => self
-                .schema
-                .interface_to_object_types
-                .get(condition)
-                .is_some_and(|members| members.contains(concrete)),
-            Some(SupergraphDefinition::Union(union)) => union.types.iter().any(|t| t == concrete),
-            _ => false,
-        }
     }
 
     fn field(
@@ -174,7 +173,13 @@ impl Projector<'_> {
                         self.path.push(Value::from(i));
                         let completed = self.complete(inner, selection, item);
                         self.path.pop();
-                        out.push(completed?);
+                        match completed {
+                            Ok(value) => out.push(value),
+                            // A null item in a non-null position nulls the
+                            // list, the nearest nullable parent; a non-null
+                            // list passes it further up.
+                            Err(PropagateNull) => return Ok(Value::Null),
+                        }
                     }
                     Ok(Value::Array(out))
                 }
