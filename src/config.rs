@@ -62,6 +62,12 @@ pub struct CommonArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
@@ -126,10 +132,14 @@ pub struct GatewayOptions {
     /// Number of query plans kept in memory.
     #[arg(long, env = "PLAN_CACHE_SIZE", default_value_t = 1024)]
     pub plan_cache_size: u64,
-    /// Whether anonymous callers may introspect the schema: on for
-    /// development, set `false` in production.
-    #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
-    pub introspection: bool,
+    /// `development` or `production`: production gets the safe defaults
+    /// (introspection off for anonymous callers).
+    #[arg(long, env = "ENVIRONMENT", default_value = "development")]
+    pub environment: Environment,
+    /// Whether anonymous callers may introspect the schema (default: on in
+    /// development, off in production).
+    #[arg(long, env = "INTROSPECTION", action = clap::ArgAction::Set)]
+    pub introspection: Option<bool>,
     /// Persisted queries: `apq` (Apollo's automatic persisted queries),
     /// `allow-list` (only the operations of PERSISTED_QUERIES_MANIFEST run)
     /// or `off`.
@@ -163,6 +173,12 @@ pub struct GatewayOptions {
 impl GatewayOptions {
     pub fn subgraph_timeout(&self) -> Duration {
         Duration::from_millis(self.subgraph_timeout_ms)
+    }
+
+    /// Introspection as configured, or the environment's default.
+    pub fn introspection(&self) -> bool {
+        self.introspection
+            .unwrap_or(self.environment == Environment::Development)
     }
 
     pub fn persisted_queries(&self) -> Result<PersistedQueryMode, String> {
@@ -272,5 +288,31 @@ impl ServeArgs {
             args: ServeArgs,
         }
         Only::parse_from(["congdan"]).args
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gateway_options(args: &[&str]) -> GatewayOptions {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            options: GatewayOptions,
+        }
+        let argv = std::iter::once("congdan").chain(args.iter().copied());
+        Only::try_parse_from(argv).unwrap().options
+    }
+
+    #[test]
+    fn production_turns_introspection_off_unless_asked() {
+        assert!(gateway_options(&["--environment", "development"]).introspection());
+        assert!(!gateway_options(&["--environment", "production"]).introspection());
+        assert!(
+            gateway_options(&["--environment", "production", "--introspection", "true"])
+                .introspection()
+        );
+        assert!(!gateway_options(&["--introspection", "false"]).introspection());
     }
 }

@@ -108,7 +108,7 @@ pub fn gateway_config(
             })?,
         max_body_bytes: options.max_body_bytes,
         plan_cache_size: options.plan_cache_size,
-        introspection: options.introspection,
+        introspection: options.introspection(),
         limits: options.limits(),
         supergraph_poll_interval: (options.supergraph_poll_ms > 0)
             .then(|| Duration::from_millis(options.supergraph_poll_ms)),
