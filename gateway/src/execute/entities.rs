@@ -413,14 +413,17 @@ fn project_value(
 pub fn apply_rewrites(schema: &SupergraphState, value: &mut Value, rewrites: &[FetchRewrite]) {
     for rewrite in rewrites {
         match rewrite {
-            FetchRewrite::ValueSetter(setter) => set_at(
-                schema,
-                value,
-                &setter.path,
-                &Value::String(setter.set_value_to.clone()),
-            ),
+            FetchRewrite::ValueSetter(setter) => {
+                rewrite_at(schema, value, &setter.path, &mut |object, key| {
+                    object.insert(key.to_string(), Value::String(setter.set_value_to.clone()));
+                })
+            }
             FetchRewrite::KeyRenamer(renamer) => {
-                rename_at(schema, value, &renamer.path, &renamer.rename_key_to)
+                rewrite_at(schema, value, &renamer.path, &mut |object, key| {
+                    if let Some(v) = object.remove(key) {
+                        object.insert(renamer.rename_key_to.clone(), v);
+                    }
+                })
             }
         }
     }
@@ -437,63 +440,31 @@ fn typename_matches(
         .is_some_and(|t| types.iter().any(|c| type_applies(schema, c, t)))
 }
 
-fn set_at(
+/// Walks `path` (through lists transparently, through `TypenameEquals`
+/// only where the object's type matches) and calls `at_last` with the
+/// object holding the last key.
+fn rewrite_at(
     schema: &SupergraphState,
     value: &mut Value,
     path: &[FetchNodePathSegment],
-    new_value: &Value,
+    at_last: &mut dyn FnMut(&mut Map<String, Value>, &str),
 ) {
     match value {
         Value::Array(items) => items
             .iter_mut()
-            .for_each(|item| set_at(schema, item, path, new_value)),
+            .for_each(|item| rewrite_at(schema, item, path, at_last)),
         Value::Object(object) => match path.split_first() {
             None => {}
             Some((FetchNodePathSegment::TypenameEquals(types), rest))
                 if typename_matches(schema, object, types) =>
             {
-                set_at(schema, value, rest, new_value);
+                rewrite_at(schema, value, rest, at_last);
             }
             Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
-            Some((FetchNodePathSegment::Key(key), [])) => {
-                object.insert(key.clone(), new_value.clone());
-            }
+            Some((FetchNodePathSegment::Key(key), [])) => at_last(object, key),
             Some((FetchNodePathSegment::Key(key), rest)) => {
                 if let Some(child) = object.get_mut(key) {
-                    set_at(schema, child, rest, new_value);
-                }
-            }
-        },
-        _ => {}
-    }
-}
-
-fn rename_at(
-    schema: &SupergraphState,
-    value: &mut Value,
-    path: &[FetchNodePathSegment],
-    new_key: &str,
-) {
-    match value {
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| rename_at(schema, item, path, new_key)),
-        Value::Object(object) => match path.split_first() {
-            None => {}
-            Some((FetchNodePathSegment::TypenameEquals(types), rest))
-                if typename_matches(schema, object, types) =>
-            {
-                rename_at(schema, value, rest, new_key);
-            }
-            Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
-            Some((FetchNodePathSegment::Key(key), [])) => {
-                if let Some(v) = object.remove(key) {
-                    object.insert(new_key.to_string(), v);
-                }
-            }
-            Some((FetchNodePathSegment::Key(key), rest)) => {
-                if let Some(child) = object.get_mut(key) {
-                    rename_at(schema, child, rest, new_key);
+                    rewrite_at(schema, child, rest, at_last);
                 }
             }
         },
