@@ -202,6 +202,19 @@ impl ExtraGateway {
     }
 }
 
+/// POSTs `query` to the GraphQL endpoint at `url`; returns the JSON body.
+pub async fn post_query(url: &str, query: &str) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("the endpoint answers")
+        .json()
+        .await
+        .expect("a JSON body")
+}
+
 /// Subgraph URL overrides pointing at a running system's subgraphs.
 pub fn subgraph_urls(system: &System) -> HashMap<String, String> {
     system

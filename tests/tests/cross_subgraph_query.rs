@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use congdan_gateway::GatewayConfig;
-use congdan_tests::{ExtraGateway, TestApp};
+use congdan_tests::{post_query, ExtraGateway, TestApp};
 use serde_json::json;
 
 #[tokio::test]
@@ -110,15 +110,11 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
         .insert("geo".into(), format!("http://{closed_addr}/graphql"));
     let gateway = ExtraGateway::start(&app.system, config).await;
 
-    let body: serde_json::Value = reqwest::Client::new()
-        .post(&gateway.url)
-        .json(&json!({ "query": "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000002\") { title ward { name } } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: serde_json::Value = post_query(
+        &gateway.url,
+        "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000002\") { title ward { name } } }",
+    )
+    .await;
     assert_eq!(
         body["data"],
         json!({ "report": { "title": "Đèn đường không sáng", "ward": null } })
@@ -137,15 +133,11 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
 
     // A list: every ward is null, with one error for the one failed fetch
     // (no error per item for the non-null fields that are missing).
-    let body: serde_json::Value = reqwest::Client::new()
-        .post(&gateway.url)
-        .json(&json!({ "query": "{ reports(first: 3) { edges { node { title ward { fullName } } } } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: serde_json::Value = post_query(
+        &gateway.url,
+        "{ reports(first: 3) { edges { node { title ward { fullName } } } } }",
+    )
+    .await;
     assert_eq!(
         body["data"],
         json!({ "reports": { "edges": [
@@ -178,15 +170,11 @@ async fn a_subgraph_slower_than_its_own_timeout_is_reported_and_the_rest_answers
         .subgraph_timeouts
         .insert("geo".into(), std::time::Duration::ZERO);
     let gateway = ExtraGateway::start(&app.system, config).await;
-    let body: serde_json::Value = reqwest::Client::new()
-        .post(&gateway.url)
-        .json(&json!({ "query": "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000003\") { title ward { name } } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: serde_json::Value = post_query(
+        &gateway.url,
+        "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000003\") { title ward { name } } }",
+    )
+    .await;
     assert_eq!(
         body["data"],
         json!({ "report": { "title": "Ngập nước sau mưa", "ward": null } })

@@ -4,33 +4,21 @@
 use std::time::Duration;
 
 use congdan_gateway::GatewayConfig;
-use congdan_tests::{subgraph_urls, TestApp};
+use congdan_tests::{post_query, subgraph_urls, TestApp};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-async fn post(app: &TestApp, url: &str, query: &str) -> Value {
-    app.http
-        .post(url)
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// Polls until `query` answers `expected` (the reload is asynchronous).
-async fn eventually(app: &TestApp, url: &str, query: &str, expected: &Value) {
+async fn eventually(url: &str, query: &str, expected: &Value) {
     for _ in 0..100 {
-        if &post(app, url, query).await == expected {
+        if &post_query(url, query).await == expected {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!(
         "{query} never answered {expected}; last: {}",
-        post(app, url, query).await
+        post_query(url, query).await
     );
 }
 
@@ -56,7 +44,7 @@ async fn a_changed_supergraph_file_is_served_and_a_bad_one_refused() {
 
     let agencies = "{ agencies { totalCount } }";
     let answered = json!({ "data": { "agencies": { "totalCount": 7 } } });
-    assert_eq!(post(&app, &url, agencies).await, answered);
+    assert_eq!(post_query(&url, agencies).await, answered);
 
     // A supergraph without the directories subgraph: `agencies` is gone.
     let sdls: Vec<(String, String)> = congdan::compose::subgraph_sdls()
@@ -74,7 +62,7 @@ async fn a_changed_supergraph_file_is_served_and_a_bad_one_refused() {
         |body: &Value| body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED";
     let mut reloaded = false;
     for _ in 0..100 {
-        if refused(&post(&app, &url, agencies).await) {
+        if refused(&post_query(&url, agencies).await) {
             reloaded = true;
             break;
         }
@@ -82,22 +70,22 @@ async fn a_changed_supergraph_file_is_served_and_a_bad_one_refused() {
     }
     assert!(reloaded, "the new supergraph was never served");
     assert_eq!(
-        post(&app, &url, "{ reports { totalCount } }").await,
+        post_query(&url, "{ reports { totalCount } }").await,
         json!({ "data": { "reports": { "totalCount": 4 } } })
     );
 
     // An invalid file is refused: the last good supergraph stays.
     std::fs::write(&path, "this is not a supergraph {").unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(refused(&post(&app, &url, agencies).await));
+    assert!(refused(&post_query(&url, agencies).await));
     assert_eq!(
-        post(&app, &url, "{ reports { totalCount } }").await,
+        post_query(&url, "{ reports { totalCount } }").await,
         json!({ "data": { "reports": { "totalCount": 4 } } })
     );
 
     // Back to the full supergraph.
     std::fs::write(&path, congdan::serve::BUILT_IN_SUPERGRAPH).unwrap();
-    eventually(&app, &url, agencies, &answered).await;
+    eventually(&url, agencies, &answered).await;
 
     shutdown.cancel();
     server.await.unwrap().unwrap();
