@@ -16,7 +16,7 @@ use crate::execute::response::GraphQLResponse;
 use crate::execute::subgraph::SubgraphClient;
 use crate::execute::Execution;
 use crate::metrics::Metrics;
-use crate::plan::{variables, PlanCache, Policy};
+use crate::plan::{variables, IntrospectionPart, PlanCache, Policy};
 use crate::supergraph::{introspection, Supergraph};
 
 /// A GraphQL request as clients send it.
@@ -143,6 +143,7 @@ impl Pipeline {
         .map_err(GatewayError::Variables)?;
         let mut errors = Vec::new();
         let mut data = match &prepared.planned {
+            // Fields the subgraphs answer, shaped to the request.
             Some((operation, plan)) => {
                 let execution = Execution::new(
                     &supergraph,
@@ -171,27 +172,37 @@ impl Pipeline {
             None => Value::Object(Map::new()),
         };
         if let (Some(part), Value::Object(map)) = (&prepared.introspection, &mut data) {
-            let request = introspection::Request {
-                fragments: &part.fragments,
-                variables: &variables,
-            };
-            for (key, field) in &part.fields {
-                let value = supergraph.introspection.resolve_root_field(field, &request);
-                map.insert(key.clone(), value);
-            }
-            // Back into request order.
-            let mut ordered = Map::new();
-            for key in &part.root_order {
-                if let Some(value) = map.remove(key) {
-                    ordered.insert(key.clone(), value);
-                }
-            }
-            ordered.append(map);
-            *map = ordered;
+            answer_introspection(&supergraph, part, &variables, map);
         }
         Ok(GraphQLResponse {
             data: Some(data),
             errors,
         })
     }
+}
+
+/// Adds the root `__schema`/`__type` fields the gateway answers itself,
+/// then puts the root fields back into request order.
+fn answer_introspection(
+    supergraph: &Supergraph,
+    part: &IntrospectionPart,
+    variables: &Map<String, Value>,
+    map: &mut Map<String, Value>,
+) {
+    let request = introspection::Request {
+        fragments: &part.fragments,
+        variables,
+    };
+    for (key, field) in &part.fields {
+        let value = supergraph.introspection.resolve_root_field(field, &request);
+        map.insert(key.clone(), value);
+    }
+    let mut ordered = Map::new();
+    for key in &part.root_order {
+        if let Some(value) = map.remove(key) {
+            ordered.insert(key.clone(), value);
+        }
+    }
+    ordered.append(map);
+    *map = ordered;
 }
