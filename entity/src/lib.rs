@@ -7,4 +7,5 @@ pub mod directories;
 pub mod dossiers;
 pub mod feedback;
 pub mod geo;
+pub mod outbox_event;
 pub mod seed_run;

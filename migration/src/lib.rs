@@ -10,6 +10,7 @@ mod m20261129_000005_dossiers;
 mod m20261129_000006_directories;
 mod m20261129_000007_content;
 mod m20261129_000008_feedback_categories;
+mod m20261129_000009_outbox;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_directories::Migration),
             Box::new(m20261129_000007_content::Migration),
             Box::new(m20261129_000008_feedback_categories::Migration),
+            Box::new(m20261129_000009_outbox::Migration),
         ]
     }
 }

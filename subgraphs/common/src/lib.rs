@@ -3,6 +3,7 @@
 //! pagination and Vietnamese text folding for search.
 
 pub mod error;
+pub mod events;
 pub mod language;
 pub mod loader;
 pub mod pagination;

@@ -1,0 +1,96 @@
+//! Writing events in the same transaction as the change that causes them,
+//! and the relay that publishes them to the bus and marks them sent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use entity::outbox_event;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::{Event, EventBus, EventError};
+
+/// Adds `event` to the outbox, inside the caller's transaction: it is
+/// published if and only if the change commits.
+pub async fn enqueue(db: &impl ConnectionTrait, event: &Event) -> Result<(), sea_orm::DbErr> {
+    outbox_event::ActiveModel {
+        id: Set(event.id.clone()),
+        topic: Set(event.topic.clone()),
+        payload: Set(event.payload.to_string()),
+        occurred_at: Set(event.occurred_at),
+        published_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Publishes outbox rows in order and marks them sent. A crash between
+/// publishing and marking publishes the event again on restart: consumers
+/// deduplicate by id.
+pub struct Relay {
+    db: DatabaseConnection,
+    bus: Arc<dyn EventBus>,
+    batch: u64,
+}
+
+impl Relay {
+    pub fn new(db: DatabaseConnection, bus: Arc<dyn EventBus>) -> Self {
+        Self {
+            db,
+            bus,
+            batch: 100,
+        }
+    }
+
+    /// Publishes what is pending, oldest first; stops at the first event the
+    /// bus refuses (it stays pending, order kept). Returns how many were sent.
+    pub async fn publish_pending(&self) -> Result<usize, EventError> {
+        let mut sent = 0;
+        loop {
+            let pending = outbox_event::Entity::find()
+                .filter(outbox_event::Column::PublishedAt.is_null())
+                .order_by_asc(outbox_event::Column::Id)
+                .limit(self.batch)
+                .all(&self.db)
+                .await?;
+            if pending.is_empty() {
+                return Ok(sent);
+            }
+            for row in pending {
+                let payload = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+                let event = Event {
+                    id: row.id.clone(),
+                    topic: row.topic.clone(),
+                    payload,
+                    occurred_at: row.occurred_at,
+                };
+                self.bus.publish(&event).await?;
+                let mut row: outbox_event::ActiveModel = row.into();
+                row.published_at = Set(Some(Utc::now()));
+                row.update(&self.db).await?;
+                sent += 1;
+            }
+        }
+    }
+
+    /// Runs `publish_pending` every `interval` until `shutdown`.
+    pub fn spawn(self, interval: Duration, shutdown: CancellationToken) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = self.publish_pending().await {
+                    tracing::warn!(%error, "outbox relay: will retry");
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(interval) => {}
+                }
+            }
+        })
+    }
+}
