@@ -11,6 +11,7 @@ mod m20261129_000006_directories;
 mod m20261129_000007_content;
 mod m20261129_000008_feedback_categories;
 mod m20261129_000009_outbox;
+mod m20261129_000010_feedback_submissions;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_content::Migration),
             Box::new(m20261129_000008_feedback_categories::Migration),
             Box::new(m20261129_000009_outbox::Migration),
+            Box::new(m20261129_000010_feedback_submissions::Migration),
         ]
     }
 }

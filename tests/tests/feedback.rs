@@ -56,3 +56,117 @@ async fn categories_are_listed_with_their_handling_times() {
     );
     app.stop().await;
 }
+
+const SUBMIT: &str = r#"mutation($input: SubmitReportInput!) {
+    submitReport(input: $input) {
+        report { id title status category { key } location { latitude longitude } address ward { id } }
+        userErrors { field code message }
+    }
+}"#;
+
+fn input(key: &str) -> serde_json::Value {
+    json!({
+        "title": "Cây đổ chắn đường",
+        "description": "Một cây lớn đổ chắn ngang đường sau cơn mưa chiều nay.",
+        "category": "trees",
+        "latitude": 10.7769,
+        "longitude": 106.7009,
+        "address": " 12 Lê Thánh Tôn ",
+        "idempotencyKey": key,
+    })
+}
+
+#[tokio::test]
+async fn an_anonymous_report_is_submitted_once_per_idempotency_key_with_its_event() {
+    use entity::outbox_event;
+    use sea_orm::EntityTrait;
+
+    let app = TestApp::spawn().await;
+    let (status, first) = app
+        .graphql(SUBMIT, json!({ "input": input("phone-retry-0001") }))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let payload = &first["data"]["submitReport"];
+    assert_eq!(payload["userErrors"], json!([]));
+    let report = &payload["report"];
+    assert_eq!(report["title"], "Cây đổ chắn đường");
+    assert_eq!(report["status"], "RECEIVED");
+    assert_eq!(report["category"], json!({ "key": "trees" }));
+    assert_eq!(
+        report["location"],
+        json!({ "latitude": 10.7769, "longitude": 106.7009 })
+    );
+    assert_eq!(report["address"], "12 Lê Thánh Tôn");
+
+    // The phone retries: the same report, nothing new.
+    let (_, retry) = app
+        .graphql(SUBMIT, json!({ "input": input("phone-retry-0001") }))
+        .await;
+    assert_eq!(retry["data"]["submitReport"]["report"]["id"], report["id"]);
+    let (_, count) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    assert_eq!(
+        count["data"]["reports"]["totalCount"], 5,
+        "4 demo reports and one new"
+    );
+
+    // One event, written with the report.
+    let events = outbox_event::Entity::find()
+        .all(&app.database.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].topic, "feedback.report.created");
+    assert!(events[0].payload.contains(report["id"].as_str().unwrap()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_submissions_get_user_errors_and_create_nothing() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            json!({ "latitude": 21.0278, "longitude": 105.8342 }),
+            "latitude",
+            "OUTSIDE_CITY",
+        ),
+        (json!({ "latitude": 95.0 }), "latitude", "BAD_USER_INPUT"),
+        (
+            json!({ "category": "potholes" }),
+            "category",
+            "UNKNOWN_CATEGORY",
+        ),
+        (
+            json!({ "category": "ideas" }),
+            "category",
+            "SIGN_IN_REQUIRED",
+        ),
+        (json!({ "title": "Cây" }), "title", "BAD_USER_INPUT"),
+        (
+            json!({ "idempotencyKey": "short" }),
+            "idempotencyKey",
+            "BAD_USER_INPUT",
+        ),
+    ];
+    for (i, (change, field, code)) in cases.into_iter().enumerate() {
+        let mut input = input(&format!("invalid-case-{i:04}"));
+        for (k, v) in change.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let (status, body) = app.graphql(SUBMIT, json!({ "input": input })).await;
+        assert_eq!(status, 200);
+        let payload = &body["data"]["submitReport"];
+        assert_eq!(payload["report"], serde_json::Value::Null, "{body}");
+        assert_eq!(
+            payload["userErrors"][0]["field"],
+            json!(["input", field]),
+            "{body}"
+        );
+        assert_eq!(payload["userErrors"][0]["code"], code, "{body}");
+    }
+    let (_, count) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    assert_eq!(
+        count["data"]["reports"]["totalCount"], 4,
+        "nothing was created"
+    );
+    app.stop().await;
+}

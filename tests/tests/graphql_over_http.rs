@@ -207,3 +207,29 @@ async fn variables_of_the_wrong_type_are_refused_and_defaults_apply() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_mutation_over_get_is_refused_with_405() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .get(app.gateway_url())
+        .header("accept", GQL)
+        .query(&[(
+            "query",
+            r#"mutation { submitReport(input: { title: "t", description: "d", category: "trees", latitude: 10.7, longitude: 106.7, idempotencyKey: "get-mutation-01" }) { userErrors { code } } }"#,
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "METHOD_NOT_ALLOWED"
+    );
+    let (_, count) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    assert_eq!(count["data"]["reports"]["totalCount"], 4, "nothing ran");
+    app.stop().await;
+}

@@ -2,6 +2,7 @@
 //! `/health`, `/ready`), one error type mapped to GraphQL error codes, Relay
 //! pagination and Vietnamese text folding for search.
 
+pub mod city_point;
 pub mod error;
 pub mod events;
 pub mod language;
@@ -10,5 +11,6 @@ pub mod pagination;
 pub mod personal_id;
 pub mod server;
 pub mod text;
+pub mod user_error;
 
 pub use error::{Error, Result};

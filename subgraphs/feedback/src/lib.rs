@@ -4,18 +4,18 @@ pub mod domain;
 pub mod graphql;
 pub mod seed;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use entity::feedback::{category, report};
 use sea_orm::DatabaseConnection;
 
-pub use graphql::Query;
+pub use graphql::{Mutation, Query};
 
-pub type FeedbackSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type FeedbackSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub const NAME: &str = "feedback";
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription).enable_federation()
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation, EmptySubscription).enable_federation()
 }
 
 pub fn schema(db: DatabaseConnection) -> FeedbackSchema {
