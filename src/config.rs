@@ -87,6 +87,9 @@ pub struct ServeArgs {
     /// Skip the demo data.
     #[arg(long, env = "NO_SEED", default_value_t = false)]
     pub no_seed: bool,
+    /// NATS server for the event bus (`nats://127.0.0.1:4222`); unset: in-process.
+    #[arg(long, env = "EVENT_BUS_URL")]
+    pub event_bus_url: Option<String>,
     /// The real VNeID issuer; when unset, the development provider starts too.
     #[arg(long, env = "VNEID_ISSUER")]
     pub vneid_issuer: Option<String>,
@@ -219,6 +222,10 @@ pub struct SubgraphArgs {
     /// Where it listens (default: 127.0.0.1 on the subgraph's own port, 4001–4006).
     #[arg(long, env = "SUBGRAPH_ADDR")]
     pub addr: Option<SocketAddr>,
+    /// NATS server for the event bus the outbox relay publishes to; unset:
+    /// in-process (events reach only this process).
+    #[arg(long, env = "EVENT_BUS_URL")]
+    pub event_bus_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -8,6 +8,7 @@ use congdan::config::{Cli, Command, CommonArgs, GatewayArgs, LogFormat, ServeArg
 use congdan::serve::{self, DRAIN_TIMEOUT};
 use congdan::subgraphs::SubgraphName;
 use congdan::{compose, db, seed, telemetry};
+use congdan_common::events::outbox::Relay;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
@@ -125,7 +126,13 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
         .addr
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], args.name.default_port())));
     let listener = serve::bind(addr).await?;
-    run_until_signal(listener, args.name.router(db), args.name.as_str()).await
+    let bus = serve::event_bus(args.event_bus_url.as_deref()).await?;
+    let relay_shutdown = CancellationToken::new();
+    let relay = Relay::new(db.clone(), bus).spawn(serve::RELAY_INTERVAL, relay_shutdown.clone());
+    let result = run_until_signal(listener, args.name.router(db), args.name.as_str()).await;
+    relay_shutdown.cancel();
+    let _ = relay.await;
+    result
 }
 
 async fn run_until_signal(

@@ -5,7 +5,11 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use axum::Router;
+use congdan_common::events::outbox::Relay;
+use congdan_common::events::{EventBus, InProcessBus, NatsBus};
 use congdan_gateway::{Gateway, GatewayConfig};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -126,6 +130,7 @@ pub struct System {
     gateway_task: JoinHandle<Result<(), ServeError>>,
     subgraphs_shutdown: CancellationToken,
     subgraph_tasks: Vec<JoinHandle<Result<(), ServeError>>>,
+    relay_task: JoinHandle<()>,
 }
 
 impl System {
@@ -139,6 +144,7 @@ impl System {
         self.gateway_shutdown.cancel();
         let gateway = join(self.gateway_task).await;
         self.subgraphs_shutdown.cancel();
+        let _ = self.relay_task.await;
         let mut result = gateway;
         for task in self.subgraph_tasks {
             let r = join(task).await;
@@ -215,6 +221,8 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         congdan_gateway::router(gateway),
         gateway_shutdown.clone(),
     );
+    let bus = event_bus(args.event_bus_url.as_deref()).await?;
+    let relay_task = Relay::new(db, bus).spawn(RELAY_INTERVAL, subgraphs_shutdown.child_token());
     Ok(System {
         gateway_addr,
         dev_vneid_addr,
@@ -223,6 +231,22 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         gateway_task,
         subgraphs_shutdown,
         subgraph_tasks,
+        relay_task,
+    })
+}
+
+/// How often the outbox relay looks for events to publish.
+pub const RELAY_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The event bus: NATS JetStream at `url`, or in-process when there is none.
+pub async fn event_bus(url: Option<&str>) -> Result<Arc<dyn EventBus>, ServeError> {
+    Ok(match url {
+        Some(url) => Arc::new(
+            NatsBus::connect(url)
+                .await
+                .map_err(|e| ServeError::Config(format!("EVENT_BUS_URL: {e}")))?,
+        ),
+        None => Arc::new(InProcessBus::new(1024)),
     })
 }
 

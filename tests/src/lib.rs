@@ -152,6 +152,7 @@ pub fn serve_args() -> ServeArgs {
         subgraphs_host: IpAddr::V4(Ipv4Addr::LOCALHOST),
         subgraphs_base_port: 0,
         no_seed: false,
+        event_bus_url: None,
         vneid_issuer: None,
         dev_vneid: DevVneidArgs {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
