@@ -51,6 +51,20 @@ async fn start() -> Running {
     }
 }
 
+impl Running {
+    /// GETs `path` from the provider and reads the JSON answer.
+    async fn get_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
@@ -145,15 +159,7 @@ fn redeem(code: &str, verifier: &str, redirect: &str) -> Vec<(&'static str, Stri
 #[tokio::test]
 async fn the_code_flow_with_pkce_gives_a_signed_id_token_and_userinfo() {
     let app = start().await;
-    let discovery: Value = app
-        .http
-        .get(format!("{}/.well-known/openid-configuration", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = app.get_json("/.well-known/openid-configuration").await;
     assert_eq!(discovery["issuer"], app.base);
     assert_eq!(
         discovery["code_challenge_methods_supported"],
@@ -190,15 +196,7 @@ async fn the_code_flow_with_pkce_gives_a_signed_id_token_and_userinfo() {
     )
     .await;
     assert_eq!(status, 200, "{tokens}");
-    let jwks: Value = app
-        .http
-        .get(format!("{}/jwks", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = app.get_json("/jwks").await;
     let claims = verify_jwt(tokens["id_token"].as_str().unwrap(), &jwks);
     assert_eq!(claims["iss"], app.base);
     assert_eq!(claims["aud"], "web");

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum GatewayError {
     #[error("the request body is not valid JSON: {0}")]
     MalformedJson(String),
@@ -46,6 +46,9 @@ pub enum GatewayError {
     Plan(String),
     #[error("the supergraph could not be loaded: {0}")]
     Supergraph(String),
+    /// A setting the gateway cannot start with (an unreadable manifest, ...).
+    #[error("{0}")]
+    Config(String),
 }
 
 impl GatewayError {
@@ -68,7 +71,7 @@ impl GatewayError {
             Self::Limit(_) | Self::BodyTooLarge(_) => "LIMIT_EXCEEDED",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
             Self::SubscriptionNotSupported => "BAD_REQUEST",
-            Self::Plan(_) | Self::Supergraph(_) => "INTERNAL_SERVER_ERROR",
+            Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) => "INTERNAL_SERVER_ERROR",
         }
     }
 
@@ -89,7 +92,9 @@ impl GatewayError {
             // Apollo's protocol: the client retries with the text.
             Self::PersistedQueryNotFound | Self::PersistedQueryNotSupported => StatusCode::OK,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Plan(_) | Self::Supergraph(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             Self::Parse(_)
             | Self::Validation(_)
             | Self::UnknownOperation(_)

@@ -102,17 +102,18 @@ impl Metrics {
         .fetch_add(1, Relaxed);
     }
 
-    pub fn subgraph(&self, name: &str) -> Option<Arc<SubgraphMetrics>> {
+    /// The metrics of subgraph `name`, created on first use.
+    pub fn subgraph(&self, name: &str) -> Arc<SubgraphMetrics> {
         if let Some(found) = self
             .subgraphs
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(name)
         {
-            return Some(found.clone());
+            return found.clone();
         }
         let mut subgraphs = self.subgraphs.write().unwrap_or_else(|e| e.into_inner());
-        Some(subgraphs.entry(name.to_string()).or_default().clone())
+        subgraphs.entry(name.to_string()).or_default().clone()
     }
 
     pub fn render(&self) -> String {

@@ -154,13 +154,12 @@ impl<'a> Execution<'a> {
             .client
             .call(service, url, query, variables, self.request_id)
             .await;
-        if let Some(metrics) = self.metrics.subgraph(service) {
-            metrics.latency.observe(started.elapsed());
-            if result.is_err() {
-                metrics
-                    .errors
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
+        let metrics = self.metrics.subgraph(service);
+        metrics.latency.observe(started.elapsed());
+        if result.is_err() {
+            metrics
+                .errors
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         result
     }

@@ -62,7 +62,7 @@ impl Gateway {
             PersistedQueryMode::AllowList { manifest } => PersistedQueries::allow_list(manifest)?,
         };
         let client = SubgraphClient::new(config.subgraph_timeout, config.subgraph_timeouts.clone())
-            .map_err(|e| GatewayError::Supergraph(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             pipeline: Arc::new(Pipeline::new(
                 supergraph,

@@ -44,13 +44,13 @@ impl PersistedQueries {
     /// its body.
     pub fn allow_list(path: &Path) -> Result<Self, GatewayError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            GatewayError::Supergraph(format!(
+            GatewayError::Config(format!(
                 "cannot read the persisted query manifest {}: {e}",
                 path.display()
             ))
         })?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-            GatewayError::Supergraph(format!(
+            GatewayError::Config(format!(
                 "the persisted query manifest {} is not valid: {e}",
                 path.display()
             ))
@@ -64,7 +64,7 @@ impl PersistedQueries {
         let mut operations = HashMap::new();
         for (id, body) in entries {
             if sha256_hex(&body) != id.to_ascii_lowercase() {
-                return Err(GatewayError::Supergraph(format!(
+                return Err(GatewayError::Config(format!(
                     "persisted query {id} in {} is not the sha256 of its body",
                     path.display()
                 )));

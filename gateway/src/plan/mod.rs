@@ -118,7 +118,7 @@ impl PlanCache {
                 .map_err(|e| GatewayError::Plan(e.to_string()))?
             })
             .await
-            .map_err(|e: Arc<GatewayError>| clone_error(&e));
+            .map_err(|e: Arc<GatewayError>| (*e).clone());
         let counter = if built.load(Ordering::Relaxed) {
             &metrics.plan_misses
         } else {
@@ -126,17 +126,6 @@ impl PlanCache {
         };
         counter.fetch_add(1, Ordering::Relaxed);
         result
-    }
-}
-
-fn clone_error(error: &GatewayError) -> GatewayError {
-    match error {
-        GatewayError::Parse(m) => GatewayError::Parse(m.clone()),
-        GatewayError::Validation(m) => GatewayError::Validation(m.clone()),
-        GatewayError::UnknownOperation(m) => GatewayError::UnknownOperation(m.clone()),
-        GatewayError::Plan(m) => GatewayError::Plan(m.clone()),
-        GatewayError::Limit(l) => GatewayError::Limit(l.clone()),
-        other => GatewayError::Plan(other.to_string()),
     }
 }
 
@@ -217,7 +206,7 @@ fn plan(
                 GatewayError::Plan(e.to_string())
             })
     });
-    let plan = plan.map_err(|e: Arc<GatewayError>| clone_error(&e))?;
+    let plan = plan.map_err(|e: Arc<GatewayError>| (*e).clone())?;
     Ok((operation, plan))
 }
 

@@ -63,7 +63,10 @@ impl Relay {
                 return Ok(sent);
             }
             for row in pending {
-                let payload = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+                let payload = serde_json::from_str(&row.payload).unwrap_or_else(|error| {
+                    tracing::warn!(id = %row.id, %error, "outbox payload is not JSON; publishing null");
+                    serde_json::Value::Null
+                });
                 let event = Event {
                     id: row.id.clone(),
                     topic: row.topic.clone(),
