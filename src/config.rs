@@ -97,6 +97,8 @@ pub struct ServeArgs {
     pub dev_vneid: DevVneidArgs,
     #[command(flatten)]
     pub gateway: GatewayOptions,
+    #[command(flatten)]
+    pub personal_data: PersonalDataArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -226,6 +228,107 @@ pub struct SubgraphArgs {
     /// in-process (events reach only this process).
     #[arg(long, env = "EVENT_BUS_URL")]
     pub event_bus_url: Option<String>,
+    /// The gateway's public signing keys, to verify who is asking.
+    #[arg(
+        long,
+        env = "IDENTITY_JWKS_URL",
+        default_value = "http://127.0.0.1:4000/.well-known/jwks.json"
+    )]
+    pub identity_jwks_url: String,
+    #[command(flatten)]
+    pub personal_data: PersonalDataArgs,
+}
+
+/// Secrets of personal data, shared by every subgraph process.
+#[derive(Clone, Args)]
+pub struct PersonalDataArgs {
+    /// 32 bytes, base64: personal identification numbers are hashed with it
+    /// for lookup and encrypted with it for their owner. Unset in
+    /// development: a key is created once in `data/secrets/`. Required in
+    /// production.
+    #[arg(long, env = "PERSONAL_DATA_KEY", hide_env_values = true)]
+    pub personal_data_key: Option<String>,
+    /// Personal identification numbers made admins when they sign in,
+    /// comma-separated (how the first admin exists).
+    #[arg(
+        long,
+        env = "BOOTSTRAP_ADMIN_PERSONAL_IDS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub bootstrap_admin_personal_ids: Vec<String>,
+    /// `development` or `production`.
+    #[arg(
+        long = "personal-data-environment",
+        env = "ENVIRONMENT",
+        default_value = "development"
+    )]
+    pub environment: Environment,
+}
+
+impl std::fmt::Debug for PersonalDataArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonalDataArgs")
+            .field("environment", &self.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the development key is kept when PERSONAL_DATA_KEY is unset.
+pub const DEV_PERSONAL_DATA_KEY_FILE: &str = "data/secrets/personal-data.key";
+
+impl PersonalDataArgs {
+    pub fn secrets(&self) -> Result<congdan_common::server::Secrets, String> {
+        use base64::Engine;
+        let decode = |text: &str| -> Result<[u8; 32], String> {
+            base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .ok()
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or_else(|| "PERSONAL_DATA_KEY must be 32 bytes in base64".to_string())
+        };
+        let key = match (&self.personal_data_key, self.environment) {
+            (Some(text), _) => decode(text)?,
+            (None, Environment::Production) => {
+                return Err("PERSONAL_DATA_KEY is required in production".into())
+            }
+            (None, Environment::Development) => {
+                let path = std::path::Path::new(DEV_PERSONAL_DATA_KEY_FILE);
+                match std::fs::read_to_string(path) {
+                    Ok(text) => decode(&text)?,
+                    Err(_) => {
+                        let key: [u8; 32] = rand::random();
+                        write_secret_file(
+                            path,
+                            &base64::engine::general_purpose::STANDARD.encode(key),
+                        )
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                        key
+                    }
+                }
+            }
+        };
+        Ok(congdan_common::server::Secrets {
+            personal_data_key: key,
+            bootstrap_admins: self
+                .bootstrap_admin_personal_ids
+                .iter()
+                .map(|id| id.trim().to_string())
+                .filter(|id| !id.is_empty())
+                .collect(),
+        })
+    }
+}
+
+fn write_secret_file(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, content.as_bytes())
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,6 +9,9 @@ use congdan::serve::{self, DRAIN_TIMEOUT};
 use congdan::subgraphs::SubgraphName;
 use congdan::{compose, db, seed, telemetry};
 use congdan_common::events::outbox::Relay;
+use congdan_common::identity::IdentityVerifier;
+use congdan_common::server::Deps;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
@@ -129,7 +132,12 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
     let bus = serve::event_bus(args.event_bus_url.as_deref()).await?;
     let relay_shutdown = CancellationToken::new();
     let relay = Relay::new(db.clone(), bus).spawn(serve::RELAY_INTERVAL, relay_shutdown.clone());
-    let result = run_until_signal(listener, args.name.router(db), args.name.as_str()).await;
+    let deps = Deps {
+        db,
+        identity: IdentityVerifier::new(args.identity_jwks_url.clone()),
+        secrets: Arc::new(args.personal_data.secrets().map_err(|e| anyhow!(e))?),
+    };
+    let result = run_until_signal(listener, args.name.router(&deps), args.name.as_str()).await;
     relay_shutdown.cancel();
     let _ = relay.await;
     result

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use axum::Router;
 use congdan_common::events::outbox::Relay;
 use congdan_common::events::{EventBus, InProcessBus, NatsBus};
+use congdan_common::identity::IdentityVerifier;
+use congdan_common::server::Deps;
 use congdan_gateway::{Gateway, GatewayConfig};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -165,6 +167,14 @@ async fn join(task: JoinHandle<Result<(), ServeError>>) -> Result<(), ServeError
 
 /// Starts the six subgraphs and the gateway on `db` (already migrated).
 pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<System, ServeError> {
+    // The gateway's address first: subgraphs verify identities against its keys.
+    let gateway_listener = bind(args.gateway_addr).await?;
+    let gateway_addr = gateway_listener.local_addr().map_err(ServeError::Server)?;
+    let deps = Deps {
+        db: db.clone(),
+        identity: IdentityVerifier::new(format!("http://{gateway_addr}/.well-known/jwks.json")),
+        secrets: Arc::new(args.personal_data.secrets().map_err(ServeError::Config)?),
+    };
     let subgraphs_shutdown = CancellationToken::new();
     let mut subgraph_addrs = HashMap::new();
     let mut subgraph_urls = HashMap::new();
@@ -183,7 +193,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         );
         subgraph_tasks.push(spawn_server(
             listener,
-            subgraph.router(db.clone()),
+            subgraph.router(&deps),
             subgraphs_shutdown.child_token(),
         ));
     }
@@ -213,11 +223,9 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         );
         Gateway::from_sdl(BUILT_IN_SUPERGRAPH, &config)?
     };
-    let listener = bind(args.gateway_addr).await?;
-    let gateway_addr = listener.local_addr().map_err(ServeError::Server)?;
     let gateway_shutdown = CancellationToken::new();
     let gateway_task = spawn_server(
-        listener,
+        gateway_listener,
         congdan_gateway::router(gateway),
         gateway_shutdown.clone(),
     );

@@ -1,7 +1,8 @@
 //! The six subgraphs as one registry: name, default port, SDL, router, demo data.
 
 use axum::Router;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use congdan_common::server::Deps;
+use sea_orm::{ConnectionTrait, DbErr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum SubgraphName {
@@ -61,14 +62,14 @@ impl SubgraphName {
         }
     }
 
-    pub fn router(self, db: DatabaseConnection) -> Router {
+    pub fn router(self, deps: &Deps) -> Router {
         match self {
-            Self::Citizen => congdan_citizen::router(db),
-            Self::Feedback => congdan_feedback::router(db),
-            Self::Dossiers => congdan_dossiers::router(db),
-            Self::Directories => congdan_directories::router(db),
-            Self::Geo => congdan_geo::router(db),
-            Self::Content => congdan_content::router(db),
+            Self::Citizen => congdan_citizen::router(deps),
+            Self::Feedback => congdan_feedback::router(deps),
+            Self::Dossiers => congdan_dossiers::router(deps),
+            Self::Directories => congdan_directories::router(deps),
+            Self::Geo => congdan_geo::router(deps),
+            Self::Content => congdan_content::router(deps),
         }
     }
 

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use congdan::config::{DevVneidArgs, GatewayOptions, ServeArgs};
+use base64::Engine as _;
+use congdan::config::{DevVneidArgs, GatewayOptions, PersonalDataArgs, ServeArgs};
 use congdan::serve::System;
 use congdan::subgraphs::SubgraphName;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -162,8 +163,19 @@ pub fn serve_args() -> ServeArgs {
             supergraph_path: PathBuf::from("/nonexistent/use-the-built-in-supergraph"),
             ..defaults.gateway
         },
+        personal_data: PersonalDataArgs {
+            personal_data_key: Some(
+                base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>()),
+            ),
+            bootstrap_admin_personal_ids: vec![BOOTSTRAP_ADMIN_PERSONAL_ID.to_string()],
+            ..defaults.personal_data
+        },
     }
 }
+
+/// The test citizen made admin at sign-in (Phạm Ngọc Dung at the
+/// development provider).
+pub const BOOTSTRAP_ADMIN_PERSONAL_ID: &str = "074301005555";
 
 /// A second gateway in front of a running system's subgraphs, with its own
 /// configuration (the subgraph URLs default to the system's).

@@ -21,6 +21,7 @@ use self::entities::{EntityBatch, PathElem};
 use self::response::GraphQLError;
 use self::subgraph::{SubgraphClient, SubgraphError, SubgraphResponse};
 use crate::metrics::Metrics;
+use crate::pipeline::Caller;
 use crate::supergraph::Supergraph;
 
 /// Shared state of one plan execution. The data tree sits behind a mutex that
@@ -31,6 +32,7 @@ pub struct Execution<'a> {
     client: &'a SubgraphClient,
     metrics: &'a Metrics,
     variables: &'a Map<String, Value>,
+    caller: &'a Caller,
     request_id: Option<&'a str>,
     data: Mutex<Value>,
     errors: Mutex<Vec<GraphQLError>>,
@@ -53,6 +55,7 @@ impl<'a> Execution<'a> {
         metrics: &'a Metrics,
         variables: &'a Map<String, Value>,
         request_id: Option<&'a str>,
+        caller: &'a Caller,
     ) -> Self {
         Self {
             supergraph,
@@ -60,6 +63,7 @@ impl<'a> Execution<'a> {
             metrics,
             variables,
             request_id,
+            caller,
             data: Mutex::new(Value::Object(Map::new())),
             errors: Mutex::new(Vec::new()),
             missing: Mutex::new(Vec::new()),
@@ -152,7 +156,14 @@ impl<'a> Execution<'a> {
         let started = Instant::now();
         let result = self
             .client
-            .call(service, url, query, variables, self.request_id)
+            .call(
+                service,
+                url,
+                query,
+                variables,
+                self.request_id,
+                self.caller.identity_token.as_deref(),
+            )
             .await;
         let metrics = self.metrics.subgraph(service);
         metrics.latency.observe(started.elapsed());

@@ -68,7 +68,7 @@ impl SubgraphClient {
     }
 
     /// POSTs `{query, variables}` to subgraph `name` at `url`, passing the
-    /// client request's id on.
+    /// client request's id and the caller's identity token on.
     pub async fn call(
         &self,
         name: &str,
@@ -76,6 +76,7 @@ impl SubgraphClient {
         query: &str,
         variables: Map<String, Value>,
         request_id: Option<&str>,
+        identity_token: Option<&str>,
     ) -> Result<SubgraphResponse, SubgraphError> {
         let timeout = self.timeouts.get(name).copied().unwrap_or(self.timeout);
         let mut body = Map::new();
@@ -93,6 +94,9 @@ impl SubgraphClient {
             .json(&body);
         if let Some(id) = request_id {
             request = request.header("x-request-id", id);
+        }
+        if let Some(token) = identity_token {
+            request = request.header(congdan_common::identity::IDENTITY_HEADER, token);
         }
         let request = request.send();
         let response = tokio::time::timeout(timeout, async {

@@ -18,7 +18,7 @@ use crate::execute::response::{GraphQLError, GraphQLResponse};
 use crate::execute::subgraph::SubgraphClient;
 use crate::metrics::{Metrics, Outcome};
 use crate::pipeline::persisted::PersistedQueries;
-use crate::pipeline::{GraphQLRequest, Method, Pipeline};
+use crate::pipeline::{Caller, GraphQLRequest, Method, Pipeline};
 use crate::plan::Policy;
 use crate::supergraph::Supergraph;
 
@@ -165,7 +165,12 @@ async fn graphql_get(
     };
     let result = gateway
         .pipeline
-        .run(request, Method::Get, request_id(&headers))
+        .run(
+            request,
+            Method::Get,
+            request_id(&headers),
+            &Caller::default(),
+        )
         .await;
     respond(&gateway, result, wants_gql)
 }
@@ -208,7 +213,12 @@ async fn graphql_post(
     };
     let result = gateway
         .pipeline
-        .run(request, Method::Post, request_id(&headers))
+        .run(
+            request,
+            Method::Post,
+            request_id(&headers),
+            &Caller::default(),
+        )
         .await;
     respond(&gateway, result, wants_gql)
 }

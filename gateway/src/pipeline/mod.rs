@@ -31,6 +31,17 @@ pub struct GraphQLRequest {
     pub extensions: Option<Value>,
 }
 
+/// Who sent a request, as the gateway established it (see `auth`).
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub identity: Option<congdan_common::identity::Identity>,
+    /// The identity token forwarded to subgraphs (`x-congdan-identity`).
+    pub identity_token: Option<String>,
+    /// Whether this caller may introspect even where the policy says no (a
+    /// partner key that grants it).
+    pub may_introspect: bool,
+}
+
 /// How the request arrived; GET may only run queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -99,6 +110,7 @@ impl Pipeline {
         request: GraphQLRequest,
         method: Method,
         request_id: Option<&str>,
+        caller: &Caller,
     ) -> Result<GraphQLResponse, GatewayError> {
         if !matches!(
             request.extensions,
@@ -132,7 +144,8 @@ impl Pipeline {
         if prepared.kind == OperationKind::Subscription {
             return Err(GatewayError::SubscriptionNotSupported);
         }
-        if prepared.introspection.is_some() && !self.policy.introspection {
+        if prepared.introspection.is_some() && !self.policy.introspection && !caller.may_introspect
+        {
             return Err(GatewayError::IntrospectionDisabled);
         }
         let variables = variables::coerce(
@@ -151,6 +164,7 @@ impl Pipeline {
                     &self.metrics,
                     &variables,
                     request_id,
+                    caller,
                 );
                 let executed = execution.run(plan).await;
                 errors = executed.errors;

@@ -28,8 +28,8 @@ pub fn schema(db: DatabaseConnection) -> CitizenSchema {
         .finish()
 }
 
-pub fn router(db: DatabaseConnection) -> axum::Router {
-    congdan_common::server::router(schema(db.clone()), db)
+pub fn router(deps: &congdan_common::server::Deps) -> axum::Router {
+    congdan_common::server::router(schema(deps.db.clone()), deps)
 }
 
 /// The subgraph's federation SDL, as `_service { sdl }` returns it.

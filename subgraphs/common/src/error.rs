@@ -11,6 +11,10 @@ pub enum Error {
     BadUserInput(String),
     #[error("{what} not found")]
     NotFound { what: &'static str },
+    #[error("sign in to see this")]
+    Unauthenticated,
+    #[error("you are not allowed to do this")]
+    Forbidden,
     /// The database failed; the message is logged, never sent to the client.
     #[error("database error")]
     Database(#[from] sea_orm::DbErr),
@@ -28,6 +32,8 @@ impl Error {
         match self {
             Error::BadUserInput(_) => "BAD_USER_INPUT",
             Error::NotFound { .. } => "NOT_FOUND",
+            Error::Unauthenticated => "UNAUTHENTICATED",
+            Error::Forbidden => "FORBIDDEN",
             Error::Database(_) => "INTERNAL_SERVER_ERROR",
         }
     }

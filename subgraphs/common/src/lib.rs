@@ -3,8 +3,10 @@
 //! pagination and Vietnamese text folding for search.
 
 pub mod city_point;
+pub mod directives;
 pub mod error;
 pub mod events;
+pub mod identity;
 pub mod language;
 pub mod loader;
 pub mod pagination;

@@ -1,36 +1,113 @@
-//! The HTTP surface of a subgraph: `POST`/`GET /graphql`, `/health` (the
-//! process is alive) and `/ready` (the database answers).
+//! The HTTP surface of a subgraph: `POST`/`GET /graphql` (with the caller's
+//! identity verified from the gateway's header), `/health` (the process is
+//! alive) and `/ready` (the database answers).
 
-use async_graphql::{ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::GraphQL;
-use axum::{extract::State, http::StatusCode, routing::get, Json, Router};
+use std::sync::Arc;
+
+use async_graphql::{Executor, ObjectType, Schema, SubscriptionType};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-/// Builds the router for one subgraph schema backed by `db`.
-pub fn router<Q, M, S>(schema: Schema<Q, M, S>, db: DatabaseConnection) -> Router
+use crate::identity::{IdentityVerifier, IDENTITY_HEADER};
+
+/// What a subgraph is built from: its database, how it learns who is asking,
+/// and the secrets of personal data.
+#[derive(Clone)]
+pub struct Deps {
+    pub db: DatabaseConnection,
+    pub identity: IdentityVerifier,
+    pub secrets: Arc<Secrets>,
+}
+
+/// Server-side secrets and settings that concern personal data.
+#[derive(Clone)]
+pub struct Secrets {
+    /// Keys personal identification numbers are hashed (for lookup) and
+    /// encrypted (for their owner) with; 32 bytes.
+    pub personal_data_key: [u8; 32],
+    /// Personal identification numbers that are made admins when they sign
+    /// in (how the first admin exists).
+    pub bootstrap_admins: Vec<String>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets")
+            .field("bootstrap_admins", &self.bootstrap_admins.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deps {
+    /// For tests and tools: anonymous callers only, a random key.
+    pub fn anonymous(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            identity: IdentityVerifier::anonymous_only(),
+            secrets: Arc::new(Secrets {
+                personal_data_key: rand::random(),
+                bootstrap_admins: Vec::new(),
+            }),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Served<E> {
+    executor: E,
+    identity: IdentityVerifier,
+    db: DatabaseConnection,
+}
+
+/// Builds the router for one subgraph schema.
+pub fn router<Q, M, S>(schema: Schema<Q, M, S>, deps: &Deps) -> Router
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let graphql = GraphQL::new(schema);
+    let served = Served {
+        executor: schema,
+        identity: deps.identity.clone(),
+        db: deps.db.clone(),
+    };
     Router::new()
         .route(
             "/graphql",
-            axum::routing::post_service(graphql.clone()).get_service(graphql),
+            get(graphql::<Schema<Q, M, S>>).post(graphql::<Schema<Q, M, S>>),
         )
         .route("/health", get(health))
-        .route("/ready", get(ready))
-        .with_state(db)
+        .route("/ready", get(ready::<Schema<Q, M, S>>))
+        .with_state(served)
+}
+
+async fn graphql<E: Executor>(
+    State(served): State<Served<E>>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let mut request = request.into_inner();
+    if let Some(token) = headers.get(IDENTITY_HEADER).and_then(|v| v.to_str().ok()) {
+        match served.identity.verify(token).await {
+            Ok(identity) => request = request.data(identity),
+            // Anonymous, as if no header had come.
+            Err(error) => tracing::warn!(%error, "refused an identity token"),
+        }
+    }
+    served.executor.execute(request).await.into()
 }
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-async fn ready(State(db): State<DatabaseConnection>) -> (StatusCode, Json<serde_json::Value>) {
-    match db.ping().await {
+async fn ready<E>(State(served): State<Served<E>>) -> (StatusCode, Json<serde_json::Value>) {
+    match served.db.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(error) => {
             tracing::warn!(%error, "readiness check: database does not answer");
@@ -42,12 +119,25 @@ async fn ready(State(db): State<DatabaseConnection>) -> (StatusCode, Json<serde_
     }
 }
 
-/// The subgraph's SDL as the gateway and composition see it (`_service { sdl }`).
+/// The subgraph's SDL as composition sees it: async-graphql's federation
+/// SDL with `@authenticated` imported from the federation spec instead of
+/// declared as a custom directive.
 pub fn federation_sdl<Q, M, S>(schema: &Schema<Q, M, S>) -> String
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    schema.sdl_with_options(async_graphql::SDLExportOptions::new().federation())
+    let sdl = schema.sdl_with_options(async_graphql::SDLExportOptions::new().federation());
+    sdl.lines()
+        .filter(|line| !line.starts_with("directive @authenticated "))
+        .map(|line| {
+            line.replace(
+                "\"@requiresScopes\"]",
+                "\"@requiresScopes\", \"@authenticated\"]",
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
