@@ -54,19 +54,21 @@ pub fn compose(subgraphs: &[(&str, &str, &str)]) -> Result<String, ComposeError>
         })?;
     let sdl = graphql_composition::render_federated_sdl(&graph)
         .map_err(|e| ComposeError::Composition(e.to_string()))?;
-    join_root_types(&sdl)
+    let mut document: Document<'static, String> = parse_schema::<String>(&sdl)
+        .map_err(|e| ComposeError::Parse(e.to_string()))?
+        .into_static();
+    join_root_types(&mut document);
+    link_authorization_specs(&mut document)?;
+    Ok(document.to_string())
 }
 
 /// `graphql-composition` renders the root types without `@join__type`, and
 /// without it the planner finds no subgraph for any root field. Adds
 /// `@join__type(graph: G)` to each root type for every graph that defines one
 /// of its fields, on the parsed supergraph.
-fn join_root_types(sdl: &str) -> Result<String, ComposeError> {
-    let mut document: Document<'static, String> = parse_schema::<String>(sdl)
-        .map_err(|e| ComposeError::Parse(e.to_string()))?
-        .into_static();
-    let all_graphs = graph_enum_values(&document);
-    let roots = root_type_names(&document);
+fn join_root_types(document: &mut Document<'static, String>) {
+    let all_graphs = graph_enum_values(document);
+    let roots = root_type_names(document);
     for definition in &mut document.definitions {
         let Definition::TypeDefinition(TypeDefinition::Object(object)) = definition else {
             continue;
@@ -103,7 +105,99 @@ fn join_root_types(sdl: &str) -> Result<String, ComposeError> {
             });
         }
     }
-    Ok(document.to_string())
+}
+
+/// The authorization specs: directive name, `@link` URL, and the
+/// definitions a supergraph using the directive declares.
+const AUTHORIZATION_SPECS: [(&str, &str, &str); 2] = [
+    (
+        "authenticated",
+        "https://specs.apollo.dev/authenticated/v0.1",
+        "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
+    ),
+    (
+        "requiresScopes",
+        "https://specs.apollo.dev/requiresScopes/v0.1",
+        "scalar requiresScopes__Scope\n\
+         directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) \
+         on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
+    ),
+];
+
+/// `graphql-composition` renders `@authenticated` and `@requiresScopes`
+/// where the subgraphs put them, but neither links their specs nor defines
+/// them, and the planner reads the directives only from a supergraph that
+/// links the spec (the gateway enforces them, `gateway/src/plan/authorization.rs`).
+/// Adds `@link(url: …, for: SECURITY)` and the definitions for each
+/// directive the supergraph uses.
+fn link_authorization_specs(document: &mut Document<'static, String>) -> Result<(), ComposeError> {
+    let used = used_directive_names(document);
+    for (name, url, definitions) in AUTHORIZATION_SPECS {
+        if !used.contains(name) {
+            continue;
+        }
+        let Some(schema) = document.definitions.iter_mut().find_map(|d| match d {
+            Definition::SchemaDefinition(schema) => Some(schema),
+            _ => None,
+        }) else {
+            return Err(ComposeError::Parse(
+                "the supergraph has no schema definition".into(),
+            ));
+        };
+        let linked = schema.directives.iter().any(|d| {
+            d.name == "link"
+                && d.arguments
+                    .iter()
+                    .any(|(arg, value)| arg == "url" && *value == Value::String(url.to_string()))
+        });
+        if linked {
+            continue;
+        }
+        schema.directives.push(Directive {
+            position: schema.position,
+            name: "link".to_string(),
+            arguments: vec![
+                ("url".to_string(), Value::String(url.to_string())),
+                ("for".to_string(), Value::Enum("SECURITY".to_string())),
+            ],
+        });
+        let defined = parse_schema::<String>(definitions)
+            .map_err(|e| ComposeError::Parse(e.to_string()))?
+            .into_static();
+        // After the other directive definitions, as the renderer puts them.
+        let at = document
+            .definitions
+            .iter()
+            .rposition(|d| matches!(d, Definition::DirectiveDefinition(_)))
+            .map_or(document.definitions.len().min(1), |i| i + 1);
+        document.definitions.splice(at..at, defined.definitions);
+    }
+    Ok(())
+}
+
+/// Names of the directives applied to types and fields.
+fn used_directive_names(document: &Document<'static, String>) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for definition in &document.definitions {
+        let Definition::TypeDefinition(definition) = definition else {
+            continue;
+        };
+        let (directives, fields) = match definition {
+            TypeDefinition::Object(o) => (&o.directives, o.fields.as_slice()),
+            TypeDefinition::Interface(i) => (&i.directives, i.fields.as_slice()),
+            TypeDefinition::Scalar(s) => (&s.directives, &[][..]),
+            TypeDefinition::Enum(e) => (&e.directives, &[][..]),
+            TypeDefinition::Union(u) => (&u.directives, &[][..]),
+            TypeDefinition::InputObject(i) => (&i.directives, &[][..]),
+        };
+        names.extend(
+            directives
+                .iter()
+                .chain(fields.iter().flat_map(|f| &f.directives))
+                .map(|d| d.name.clone()),
+        );
+    }
+    names
 }
 
 fn enum_argument(directive: &Directive<'static, String>, name: &str) -> Option<String> {

@@ -90,9 +90,8 @@ pub struct ServeArgs {
     /// NATS server for the event bus (`nats://127.0.0.1:4222`); unset: in-process.
     #[arg(long, env = "EVENT_BUS_URL")]
     pub event_bus_url: Option<String>,
-    /// The real VNeID issuer; when unset, the development provider starts too.
-    #[arg(long, env = "VNEID_ISSUER")]
-    pub vneid_issuer: Option<String>,
+    #[command(flatten)]
+    pub auth: AuthArgs,
     #[command(flatten)]
     pub dev_vneid: DevVneidArgs,
     #[command(flatten)]
@@ -112,6 +111,118 @@ pub struct GatewayArgs {
     pub subgraph_urls: Vec<String>,
     #[command(flatten)]
     pub gateway: GatewayOptions,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// Sign-in with VNeID and the gateway's tokens.
+#[derive(Clone, Args)]
+pub struct AuthArgs {
+    /// The VNeID issuer URL. Unset: the all-in-one mode starts the
+    /// development provider; `congdan gateway` expects `congdan dev-vneid`
+    /// at its default address.
+    #[arg(long, env = "VNEID_ISSUER")]
+    pub vneid_issuer: Option<String>,
+    /// The gateway's web client id at the provider.
+    #[arg(long, env = "VNEID_CLIENT_ID", default_value = "congdan-web")]
+    pub vneid_client_id: String,
+    /// The web client's secret (default: the development provider's).
+    #[arg(long, env = "VNEID_CLIENT_SECRET", hide_env_values = true)]
+    pub vneid_client_secret: Option<String>,
+    /// Where the provider sends browsers back: this gateway's public
+    /// `/auth/callback` (default: on the gateway's listen address).
+    #[arg(long, env = "VNEID_REDIRECT_URI")]
+    pub vneid_redirect_uri: Option<String>,
+    /// The mobile app's (public) client id.
+    #[arg(long, env = "VNEID_MOBILE_CLIENT_ID", default_value = "congdan-mobile")]
+    pub vneid_mobile_client_id: String,
+    /// Redirect URIs the mobile app may use, comma-separated.
+    #[arg(
+        long,
+        env = "VNEID_MOBILE_REDIRECT_URIS",
+        default_value = "congdan://auth/callback",
+        value_delimiter = ','
+    )]
+    pub vneid_mobile_redirect_uris: Vec<String>,
+    /// Scopes asked for, space-separated.
+    #[arg(
+        long,
+        env = "VNEID_SCOPES",
+        default_value = "openid profile email phone"
+    )]
+    pub vneid_scopes: String,
+    /// Lifetime of the gateway's access tokens, in seconds (at most 900).
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a refresh token (and of an unused mobile session), in seconds.
+    #[arg(long, env = "REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: u64,
+    /// Lifetime of a web session cookie, in seconds.
+    #[arg(long, env = "WEB_SESSION_TTL_SECS", default_value_t = 7 * 24 * 3600)]
+    pub web_session_ttl_secs: u64,
+    /// How often the gateway's signing key is replaced, in seconds.
+    #[arg(long, env = "SIGNING_KEY_ROTATION_SECS", default_value_t = 24 * 3600)]
+    pub signing_key_rotation_secs: u64,
+    /// Requests per minute of a partner API key created without a limit.
+    #[arg(long, env = "PARTNER_DEFAULT_RPM", default_value_t = 600)]
+    pub partner_default_rpm: u32,
+}
+
+impl std::fmt::Debug for AuthArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthArgs")
+            .field("vneid_issuer", &self.vneid_issuer)
+            .field("vneid_client_id", &self.vneid_client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where `congdan dev-vneid` listens by default.
+pub const DEFAULT_DEV_VNEID_ISSUER: &str = "http://127.0.0.1:4010";
+
+impl AuthArgs {
+    /// The gateway's sign-in configuration. `issuer` and `default_secret`
+    /// come from the development provider when no real one is configured;
+    /// `gateway_addr` gives the default callback.
+    pub fn auth_config(
+        &self,
+        issuer: String,
+        default_secret: Option<String>,
+        gateway_addr: SocketAddr,
+        environment: Environment,
+    ) -> congdan_gateway::auth::AuthConfig {
+        use congdan_gateway::auth::oidc::OidcClient;
+        congdan_gateway::auth::AuthConfig {
+            issuer,
+            scopes: self
+                .vneid_scopes
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            web_client: OidcClient {
+                client_id: self.vneid_client_id.clone(),
+                client_secret: self.vneid_client_secret.clone().or(default_secret),
+            },
+            web_redirect_uri: self.web_redirect_uri(gateway_addr),
+            mobile_client: OidcClient {
+                client_id: self.vneid_mobile_client_id.clone(),
+                client_secret: None,
+            },
+            mobile_redirect_uris: self.vneid_mobile_redirect_uris.clone(),
+            secure_cookies: environment != Environment::Development,
+            access_token_ttl: Duration::from_secs(self.access_token_ttl_secs),
+            refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
+            web_session_ttl: Duration::from_secs(self.web_session_ttl_secs),
+            key_rotation: Duration::from_secs(self.signing_key_rotation_secs),
+            default_partner_rpm: self.partner_default_rpm,
+        }
+    }
+
+    pub fn web_redirect_uri(&self, gateway_addr: SocketAddr) -> String {
+        self.vneid_redirect_uri
+            .clone()
+            .unwrap_or_else(|| format!("http://{gateway_addr}/auth/callback"))
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -235,6 +346,9 @@ pub struct SubgraphArgs {
         default_value = "http://127.0.0.1:4000/.well-known/jwks.json"
     )]
     pub identity_jwks_url: String,
+    /// `development` or `production` (production requires PERSONAL_DATA_KEY).
+    #[arg(long, env = "ENVIRONMENT", default_value = "development")]
+    pub environment: Environment,
     #[command(flatten)]
     pub personal_data: PersonalDataArgs,
 }
@@ -257,20 +371,11 @@ pub struct PersonalDataArgs {
         hide_env_values = true
     )]
     pub bootstrap_admin_personal_ids: Vec<String>,
-    /// `development` or `production`.
-    #[arg(
-        long = "personal-data-environment",
-        env = "ENVIRONMENT",
-        default_value = "development"
-    )]
-    pub environment: Environment,
 }
 
 impl std::fmt::Debug for PersonalDataArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PersonalDataArgs")
-            .field("environment", &self.environment)
-            .finish_non_exhaustive()
+        f.debug_struct("PersonalDataArgs").finish_non_exhaustive()
     }
 }
 
@@ -278,7 +383,10 @@ impl std::fmt::Debug for PersonalDataArgs {
 pub const DEV_PERSONAL_DATA_KEY_FILE: &str = "data/secrets/personal-data.key";
 
 impl PersonalDataArgs {
-    pub fn secrets(&self) -> Result<congdan_common::server::Secrets, String> {
+    pub fn secrets(
+        &self,
+        environment: Environment,
+    ) -> Result<congdan_common::server::Secrets, String> {
         use base64::Engine;
         let decode = |text: &str| -> Result<[u8; 32], String> {
             base64::engine::general_purpose::STANDARD
@@ -287,7 +395,7 @@ impl PersonalDataArgs {
                 .and_then(|bytes| bytes.try_into().ok())
                 .ok_or_else(|| "PERSONAL_DATA_KEY must be 32 bytes in base64".to_string())
         };
-        let key = match (&self.personal_data_key, self.environment) {
+        let key = match (&self.personal_data_key, environment) {
             (Some(text), _) => decode(text)?,
             (None, Environment::Production) => {
                 return Err("PERSONAL_DATA_KEY is required in production".into())
@@ -344,7 +452,7 @@ pub struct DevVneidArgs {
     #[arg(
         long = "dev-vneid-client-secret",
         env = "DEV_VNEID_CLIENT_SECRET",
-        default_value = "congdan-dev-secret"
+        default_value = DevVneidArgs::default_client_secret()
     )]
     pub client_secret: String,
     /// Redirect URIs of the web client, comma-separated.
@@ -358,6 +466,11 @@ pub struct DevVneidArgs {
 }
 
 impl DevVneidArgs {
+    /// The web client's secret when DEV_VNEID_CLIENT_SECRET is not set.
+    pub fn default_client_secret() -> &'static str {
+        "congdan-dev-secret"
+    }
+
     /// The provider's configuration when it is reached at `issuer`: the web
     /// client `congdan-web` (with a secret) and the public mobile client
     /// `congdan-mobile` (PKCE alone, redirect `congdan://auth/callback`).

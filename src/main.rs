@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
 use clap::Parser;
-use congdan::config::{Cli, Command, CommonArgs, GatewayArgs, LogFormat, ServeArgs, SubgraphArgs};
+use congdan::config::{
+    Cli, Command, CommonArgs, DevVneidArgs, GatewayArgs, LogFormat, ServeArgs, SubgraphArgs,
+    DEFAULT_DEV_VNEID_ISSUER,
+};
 use congdan::serve::{self, DRAIN_TIMEOUT};
 use congdan::subgraphs::SubgraphName;
 use congdan::{compose, db, seed, telemetry};
@@ -39,7 +42,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .unwrap_or_else(|| Command::Serve(ServeArgs::from_env()))
     {
         Command::Serve(args) => serve_all(&common, args).await,
-        Command::Gateway(args) => serve_gateway(args).await,
+        Command::Gateway(args) => serve_gateway(&common, args).await,
         Command::Subgraph(args) => serve_subgraph(&common, args).await,
         Command::Migrate => {
             let db = connect(&common).await?;
@@ -104,7 +107,7 @@ async fn serve_all(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_gateway(args: GatewayArgs) -> anyhow::Result<()> {
+async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result<()> {
     let mut urls = HashMap::new();
     for subgraph in SubgraphName::ALL {
         if let Ok(url) = std::env::var(subgraph.url_env_var()) {
@@ -118,8 +121,29 @@ async fn serve_gateway(args: GatewayArgs) -> anyhow::Result<()> {
         urls.insert(name.to_string(), url.to_string());
     }
     let config = serve::gateway_config(&args.gateway, urls)?;
-    let gateway = congdan_gateway::Gateway::from_config(&config)?;
+    let db = connect(common).await?;
     let listener = serve::bind(args.gateway_addr).await?;
+    let issuer = args
+        .auth
+        .vneid_issuer
+        .clone()
+        .unwrap_or_else(|| DEFAULT_DEV_VNEID_ISSUER.to_string());
+    let dev_secret = args
+        .auth
+        .vneid_issuer
+        .is_none()
+        .then(|| DevVneidArgs::default_client_secret().to_string());
+    let auth = congdan_gateway::auth::Auth::new(
+        args.auth.auth_config(
+            issuer,
+            dev_secret,
+            listener.local_addr()?,
+            args.gateway.environment,
+        ),
+        db,
+    )
+    .await?;
+    let gateway = congdan_gateway::Gateway::from_config(&config)?.with_auth(Arc::new(auth));
     run_until_signal(listener, congdan_gateway::router(gateway), "gateway").await
 }
 
@@ -135,7 +159,11 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
     let deps = Deps {
         db,
         identity: IdentityVerifier::new(args.identity_jwks_url.clone()),
-        secrets: Arc::new(args.personal_data.secrets().map_err(|e| anyhow!(e))?),
+        secrets: Arc::new(
+            args.personal_data
+                .secrets(args.environment)
+                .map_err(|e| anyhow!(e))?,
+        ),
     };
     let result = run_until_signal(listener, args.name.router(&deps), args.name.as_str()).await;
     relay_shutdown.cancel();

@@ -20,8 +20,9 @@ use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::config::{GatewayOptions, ServeArgs};
+use crate::config::{GatewayOptions, ServeArgs, DEFAULT_DEV_VNEID_ISSUER};
 use crate::subgraphs::SubgraphName;
+use congdan_gateway::auth::Auth;
 
 /// The supergraph composed from this build's subgraphs (kept equal to
 /// `schema/supergraph.graphql` by a test).
@@ -173,7 +174,11 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
     let deps = Deps {
         db: db.clone(),
         identity: IdentityVerifier::new(format!("http://{gateway_addr}/.well-known/jwks.json")),
-        secrets: Arc::new(args.personal_data.secrets().map_err(ServeError::Config)?),
+        secrets: Arc::new(
+            args.personal_data
+                .secrets(args.gateway.environment)
+                .map_err(ServeError::Config)?,
+        ),
     };
     let subgraphs_shutdown = CancellationToken::new();
     let mut subgraph_addrs = HashMap::new();
@@ -197,14 +202,22 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
             subgraphs_shutdown.child_token(),
         ));
     }
-    let dev_vneid_addr = match &args.vneid_issuer {
+    let web_redirect_uri = args.auth.web_redirect_uri(gateway_addr);
+    let dev_vneid_addr = match &args.auth.vneid_issuer {
         Some(_) => None,
         None => {
             let listener = bind(args.dev_vneid.addr).await?;
             let addr = listener.local_addr().map_err(ServeError::Server)?;
-            let provider = congdan_dev_vneid::Provider::new(
-                args.dev_vneid.provider_config(format!("http://{addr}")),
-            );
+            let mut provider_config = args.dev_vneid.provider_config(format!("http://{addr}"));
+            // The gateway's own callback, wherever it listens.
+            for client in &mut provider_config.clients {
+                if client.client_secret.is_some()
+                    && !client.redirect_uris.contains(&web_redirect_uri)
+                {
+                    client.redirect_uris.push(web_redirect_uri.clone());
+                }
+            }
+            let provider = congdan_dev_vneid::Provider::new(provider_config);
             subgraph_tasks.push(spawn_server(
                 listener,
                 congdan_dev_vneid::router(provider),
@@ -223,6 +236,21 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         );
         Gateway::from_sdl(BUILT_IN_SUPERGRAPH, &config)?
     };
+    let (issuer, default_secret) = match (&args.auth.vneid_issuer, dev_vneid_addr) {
+        (Some(issuer), _) => (issuer.clone(), None),
+        (None, Some(addr)) => (
+            format!("http://{addr}"),
+            Some(args.dev_vneid.client_secret.clone()),
+        ),
+        (None, None) => (DEFAULT_DEV_VNEID_ISSUER.to_string(), None),
+    };
+    let auth_config = args.auth.auth_config(
+        issuer,
+        default_secret,
+        gateway_addr,
+        args.gateway.environment,
+    );
+    let gateway = gateway.with_auth(Arc::new(Auth::new(auth_config, db.clone()).await?));
     let gateway_shutdown = CancellationToken::new();
     let gateway_task = spawn_server(
         gateway_listener,

@@ -16,7 +16,7 @@ pub struct TestCitizen {
 pub const TEST_CITIZENS: &[TestCitizen] = &[
     TestCitizen {
         sub: "vneid-test-0001",
-        personal_id: "079190001234",
+        personal_id: "079090001234",
         name: "Nguyễn Văn An",
         birthdate: "1990-05-14",
         gender: "male",

@@ -201,7 +201,7 @@ async fn the_code_flow_with_pkce_gives_a_signed_id_token_and_userinfo() {
     assert_eq!(claims["iss"], app.base);
     assert_eq!(claims["aud"], "web");
     assert_eq!(claims["nonce"], "n-456");
-    assert_eq!(claims["personal_id"], "079190001234");
+    assert_eq!(claims["personal_id"], "079090001234");
     assert_eq!(claims["name"], "Nguyễn Văn An");
     assert!(claims["exp"].as_i64().unwrap() > claims["iat"].as_i64().unwrap());
 

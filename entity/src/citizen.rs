@@ -1,1 +1,3 @@
+pub mod citizen_record;
+pub mod role_grant;
 pub mod service;

@@ -6,6 +6,7 @@ pub mod content;
 pub mod directories;
 pub mod dossiers;
 pub mod feedback;
+pub mod gateway;
 pub mod geo;
 pub mod outbox_event;
 pub mod seed_run;

@@ -49,6 +49,37 @@ pub enum GatewayError {
     /// A setting the gateway cannot start with (an unreadable manifest, ...).
     #[error("{0}")]
     Config(String),
+    /// A missing, malformed, forged, expired or revoked credential.
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(
+        "this API key has used its {limit} requests per minute; retry in {retry_after_secs} s"
+    )]
+    RateLimited { limit: u32, retry_after_secs: u64 },
+    /// A sign-in step refused (wrong state, a code the provider refuses, an
+    /// ID token that fails a check, ...).
+    #[error("{message}")]
+    SignIn { code: &'static str, message: String },
+    #[error("the refresh token is not valid: {0}")]
+    InvalidRefreshToken(String),
+    #[error("the identity provider cannot be reached; try again later")]
+    ProviderUnavailable,
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    BadUserInput(String),
+    /// The gateway's own database failed; details are logged.
+    #[error("the gateway's database failed")]
+    Database,
+}
+
+impl From<sea_orm::DbErr> for GatewayError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        tracing::error!(%error, "gateway database error");
+        GatewayError::Database
+    }
 }
 
 impl GatewayError {
@@ -71,7 +102,17 @@ impl GatewayError {
             Self::Limit(_) | Self::BodyTooLarge(_) => "LIMIT_EXCEEDED",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
             Self::SubscriptionNotSupported => "BAD_REQUEST",
-            Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) => "INTERNAL_SERVER_ERROR",
+            Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) | Self::Database => {
+                "INTERNAL_SERVER_ERROR"
+            }
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::SignIn { code, .. } => code,
+            Self::InvalidRefreshToken(_) => "INVALID_REFRESH_TOKEN",
+            Self::ProviderUnavailable => "PROVIDER_UNAVAILABLE",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadUserInput(_) => "BAD_USER_INPUT",
         }
     }
 
@@ -92,9 +133,16 @@ impl GatewayError {
             // Apollo's protocol: the client retries with the text.
             Self::PersistedQueryNotFound | Self::PersistedQueryNotSupported => StatusCode::OK,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) => {
+            Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) | Self::Database => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            Self::Unauthenticated(_) | Self::InvalidRefreshToken(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::SignIn { .. } => StatusCode::BAD_REQUEST,
+            Self::ProviderUnavailable => StatusCode::BAD_GATEWAY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadUserInput(_) => StatusCode::BAD_REQUEST,
             Self::Parse(_)
             | Self::Validation(_)
             | Self::UnknownOperation(_)

@@ -7,6 +7,7 @@
 //! `execute/` walks a plan and shapes the response, `supergraph/` loads the
 //! schema.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod execute;
@@ -19,3 +20,17 @@ pub mod supergraph;
 pub use config::GatewayConfig;
 pub use error::GatewayError;
 pub use http::{router, Gateway};
+
+impl Gateway {
+    /// Runs one GraphQL request from `caller` without HTTP (tests, and work
+    /// the process does itself): a POST without a request id.
+    pub async fn execute(
+        &self,
+        request: pipeline::GraphQLRequest,
+        caller: &pipeline::Caller,
+    ) -> Result<execute::response::GraphQLResponse, GatewayError> {
+        self.pipeline()
+            .run(request, pipeline::Method::Post, None, caller)
+            .await
+    }
+}

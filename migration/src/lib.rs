@@ -12,6 +12,8 @@ mod m20261129_000007_content;
 mod m20261129_000008_feedback_categories;
 mod m20261129_000009_outbox;
 mod m20261129_000010_feedback_submissions;
+mod m20261129_000011_citizen_records;
+mod m20261129_000012_gateway_auth;
 
 pub struct Migrator;
 
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_feedback_categories::Migration),
             Box::new(m20261129_000009_outbox::Migration),
             Box::new(m20261129_000010_feedback_submissions::Migration),
+            Box::new(m20261129_000011_citizen_records::Migration),
+            Box::new(m20261129_000012_gateway_auth::Migration),
         ]
     }
 }

@@ -7,13 +7,14 @@
 //! `CI=true`, where they fail.
 
 pub mod federation;
+pub mod sign_in;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use base64::Engine as _;
-use congdan::config::{DevVneidArgs, GatewayOptions, PersonalDataArgs, ServeArgs};
+use congdan::config::{AuthArgs, DevVneidArgs, GatewayOptions, PersonalDataArgs, ServeArgs};
 use congdan::serve::System;
 use congdan::subgraphs::SubgraphName;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -102,11 +103,16 @@ impl TestApp {
     }
 
     pub async fn spawn_on(database: TestDatabase) -> Self {
+        Self::spawn_with(database, serve_args()).await
+    }
+
+    /// The whole system with these settings.
+    pub async fn spawn_with(database: TestDatabase, args: ServeArgs) -> Self {
         congdan::db::migrate(&database.db)
             .await
             .expect("migrations");
         congdan::seed::demo(&database.db).await.expect("demo data");
-        let system = congdan::serve::start_system(&serve_args(), database.db.clone())
+        let system = congdan::serve::start_system(&args, database.db.clone())
             .await
             .expect("start the system");
         Self {
@@ -154,7 +160,10 @@ pub fn serve_args() -> ServeArgs {
         subgraphs_base_port: 0,
         no_seed: false,
         event_bus_url: None,
-        vneid_issuer: None,
+        auth: AuthArgs {
+            vneid_issuer: None,
+            ..defaults.auth
+        },
         dev_vneid: DevVneidArgs {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             ..defaults.dev_vneid
@@ -168,7 +177,6 @@ pub fn serve_args() -> ServeArgs {
                 base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>()),
             ),
             bootstrap_admin_personal_ids: vec![BOOTSTRAP_ADMIN_PERSONAL_ID.to_string()],
-            ..defaults.personal_data
         },
     }
 }

@@ -42,6 +42,7 @@ pub struct Execution<'a> {
 }
 
 /// What executing a plan produced, before shaping.
+#[derive(Default)]
 pub struct Executed {
     pub data: Value,
     pub errors: Vec<GraphQLError>,

@@ -1,7 +1,8 @@
 //! Shaping the merged data into the response the client asked for: exactly
 //! the requested fields in request order, aliases applied, `__typename`
 //! filled in, and GraphQL null propagation (a null in a non-null position
-//! nulls the nearest nullable parent, with an error at that path).
+//! nulls the nearest nullable parent, with an error at that path). Fields
+//! denied to the caller (`plan::authorization`) are null with their error.
 
 use hive_router_query_planner::ast::operation::OperationDefinition;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
@@ -12,6 +13,7 @@ use hive_router_query_planner::state::supergraph_state::{
 use serde_json::{Map, Value};
 
 use super::response::GraphQLError;
+use crate::plan::authorization::{Denial, Denied};
 
 /// Null that must propagate to the nearest nullable parent.
 struct PropagateNull;
@@ -24,7 +26,10 @@ struct Projector<'a> {
     path: Vec<Value>,
 }
 
-/// Projects `data` onto `operation`; returns the client's `data`.
+/// Projects `data` onto `operation`; returns the client's `data`. `denied`
+/// (over `operation`'s selection items) marks the fields the caller may not
+/// see.
+#[allow(clippy::too_many_arguments)]
 pub fn project(
     schema: &SupergraphState,
     operation: &OperationDefinition,
@@ -33,6 +38,7 @@ pub fn project(
     variables: &Map<String, Value>,
     errors: &mut Vec<GraphQLError>,
     missing: &[Vec<Value>],
+    denied: Option<&Denied>,
 ) -> Value {
     let empty = Map::new();
     let object = data.as_object().unwrap_or(&empty);
@@ -43,7 +49,7 @@ pub fn project(
         missing,
         path: Vec::new(),
     };
-    match projector.object(&operation.selection_set, object, root_type) {
+    match projector.object(&operation.selection_set, object, root_type, denied) {
         Ok(map) => Value::Object(map),
         Err(PropagateNull) => Value::Null,
     }
@@ -75,9 +81,10 @@ impl Projector<'_> {
         selection: &SelectionSet,
         object: &Map<String, Value>,
         type_name: &str,
+        denied: Option<&Denied>,
     ) -> Result<Map<String, Value>, PropagateNull> {
         let mut out = Map::new();
-        self.fields_into(selection, object, type_name, &mut out)?;
+        self.fields_into(selection, object, type_name, &mut out, denied)?;
         Ok(out)
     }
 
@@ -87,8 +94,10 @@ impl Projector<'_> {
         object: &Map<String, Value>,
         type_name: &str,
         out: &mut Map<String, Value>,
+        denied: Option<&Denied>,
     ) -> Result<(), PropagateNull> {
-        for item in &selection.items {
+        for (index, item) in selection.items.iter().enumerate() {
+            let denied = denied.and_then(|d| d.children.get(&index));
             match item {
                 SelectionItem::Field(field) => {
                     if field.omit_from_response || !self.included(&field.skip_if, &field.include_if)
@@ -97,7 +106,12 @@ impl Projector<'_> {
                     }
                     let key = field.selection_identifier().to_string();
                     self.path.push(Value::String(key.clone()));
-                    let value = self.field(field, object, type_name, &key);
+                    let value = match denied.and_then(|d| d.denial.as_ref()) {
+                        Some((denial, coordinate)) => {
+                            self.deny(field, type_name, denial, coordinate)
+                        }
+                        None => self.field(field, object, type_name, &key, denied),
+                    };
                     self.path.pop();
                     let value = value?;
                     match out.get_mut(&key) {
@@ -113,7 +127,7 @@ impl Projector<'_> {
                     if self.included(&fragment.skip_if, &fragment.include_if)
                         && type_applies(self.schema, &fragment.type_condition, type_name)
                     {
-                        self.fields_into(&fragment.selections, object, type_name, out)?;
+                        self.fields_into(&fragment.selections, object, type_name, out, denied)?;
                     }
                 }
                 SelectionItem::FragmentSpread(_) => {}
@@ -122,12 +136,37 @@ impl Projector<'_> {
         Ok(())
     }
 
+    /// A field the caller may not see: null, with its error here.
+    fn deny(
+        &mut self,
+        field: &FieldSelection,
+        type_name: &str,
+        denial: &Denial,
+        coordinate: &str,
+    ) -> Result<Value, PropagateNull> {
+        self.errors.push(
+            GraphQLError::new(denial.message(coordinate), denial.code()).at(self.path.clone()),
+        );
+        let non_null = self
+            .schema
+            .definitions
+            .get(type_name)
+            .and_then(|def| def.fields().get(&field.name))
+            .is_some_and(|f| f.field_type.is_non_null());
+        if non_null {
+            Err(PropagateNull)
+        } else {
+            Ok(Value::Null)
+        }
+    }
+
     fn field(
         &mut self,
         field: &FieldSelection,
         object: &Map<String, Value>,
         type_name: &str,
         key: &str,
+        denied: Option<&Denied>,
     ) -> Result<Value, PropagateNull> {
         if field.name == "__typename" {
             let typename = object
@@ -144,7 +183,7 @@ impl Projector<'_> {
             .map(|f| f.field_type.clone());
         let value = object.get(key).unwrap_or(&Value::Null);
         match field_type {
-            Some(field_type) => self.complete(&field_type, &field.selections, value),
+            Some(field_type) => self.complete(&field_type, &field.selections, value, denied),
             // Not in the schema (should not pass validation): pass through.
             None => Ok(value.clone()),
         }
@@ -155,10 +194,11 @@ impl Projector<'_> {
         field_type: &TypeNode,
         selection: &SelectionSet,
         value: &Value,
+        denied: Option<&Denied>,
     ) -> Result<Value, PropagateNull> {
         match field_type {
             TypeNode::NonNull(inner) => {
-                let completed = self.complete(inner, selection, value)?;
+                let completed = self.complete(inner, selection, value, denied)?;
                 if completed.is_null() {
                     self.null_error();
                     Err(PropagateNull)
@@ -171,7 +211,7 @@ impl Projector<'_> {
                     let mut out = Vec::with_capacity(items.len());
                     for (i, item) in items.iter().enumerate() {
                         self.path.push(Value::from(i));
-                        let completed = self.complete(inner, selection, item);
+                        let completed = self.complete(inner, selection, item, denied);
                         self.path.pop();
                         match completed {
                             Ok(value) => out.push(value),
@@ -193,7 +233,7 @@ impl Projector<'_> {
                         .and_then(Value::as_str)
                         .unwrap_or(name)
                         .to_string();
-                    match self.object(selection, object, &concrete) {
+                    match self.object(selection, object, &concrete, denied) {
                         Ok(map) => Ok(Value::Object(map)),
                         Err(PropagateNull) => Ok(Value::Null),
                     }

@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::auth::Auth;
 use crate::config::{GatewayConfig, PersistedQueryMode};
 use crate::error::GatewayError;
 use crate::execute::response::{GraphQLError, GraphQLResponse};
@@ -29,6 +30,8 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub struct Gateway {
     pipeline: Arc<Pipeline>,
     max_body_bytes: usize,
+    /// Sign-in and callers' credentials; None serves anonymous callers only.
+    auth: Option<Arc<Auth>>,
 }
 
 impl Gateway {
@@ -76,20 +79,47 @@ impl Gateway {
                 persisted,
             )),
             max_body_bytes: config.max_body_bytes,
+            auth: None,
         })
+    }
+
+    /// Turns on sign-in, tokens and partner keys.
+    pub fn with_auth(mut self, auth: Arc<Auth>) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    pub fn pipeline(&self) -> &Arc<Pipeline> {
+        &self.pipeline
+    }
+
+    /// Who sent a request with these headers.
+    async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
+        match &self.auth {
+            Some(auth) => auth.caller(headers, &self.pipeline).await,
+            None => Ok(Caller::default()),
+        }
     }
 }
 
 pub fn router(gateway: Gateway) -> Router {
     let limit = gateway.max_body_bytes;
+    let auth_routes = match &gateway.auth {
+        Some(auth) => crate::auth::routes::router(crate::auth::routes::AuthState {
+            auth: auth.clone(),
+            pipeline: gateway.pipeline.clone(),
+        }),
+        None => Router::new(),
+    };
     Router::new()
         .route("/", get(graphiql))
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/schema.graphql", get(api_sdl))
         .route("/metrics", get(metrics))
         .route("/health", get(|| async { Json(json!({ "status": "ok" })) }))
-        .layer(DefaultBodyLimit::max(limit))
         .with_state(gateway)
+        .merge(auth_routes)
+        .layer(DefaultBodyLimit::max(limit))
 }
 
 async fn graphiql() -> Html<String> {
@@ -163,14 +193,13 @@ async fn graphql_get(
         },
         (Err(e), _) | (_, Err(e)) => return respond(&gateway, Err(e), wants_gql),
     };
+    let caller = match gateway.caller(&headers).await {
+        Ok(caller) => caller,
+        Err(error) => return respond(&gateway, Err(error), wants_gql),
+    };
     let result = gateway
         .pipeline
-        .run(
-            request,
-            Method::Get,
-            request_id(&headers),
-            &Caller::default(),
-        )
+        .run(request, Method::Get, request_id(&headers), &caller)
         .await;
     respond(&gateway, result, wants_gql)
 }
@@ -211,14 +240,13 @@ async fn graphql_post(
             )
         }
     };
+    let caller = match gateway.caller(&headers).await {
+        Ok(caller) => caller,
+        Err(error) => return respond(&gateway, Err(error), wants_gql),
+    };
     let result = gateway
         .pipeline
-        .run(
-            request,
-            Method::Post,
-            request_id(&headers),
-            &Caller::default(),
-        )
+        .run(request, Method::Post, request_id(&headers), &caller)
         .await;
     respond(&gateway, result, wants_gql)
 }
@@ -279,10 +307,25 @@ fn request_error(error: GatewayError, wants_gql: bool) -> Response {
     let status = error.status(wants_gql);
     let body = GraphQLResponse::request_error(GraphQLError::new(error.to_string(), error.code()));
     let mut response = json_response(status, &body, wants_gql);
-    if matches!(error, GatewayError::MutationOverGet) {
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    let headers = response.headers_mut();
+    match error {
+        GatewayError::MutationOverGet => {
+            headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        GatewayError::Unauthenticated(_) => {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        GatewayError::RateLimited {
+            retry_after_secs, ..
+        } => {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                headers.insert(header::RETRY_AFTER, value);
+            }
+        }
+        _ => {}
     }
     response
 }

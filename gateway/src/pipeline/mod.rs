@@ -14,8 +14,9 @@ use crate::error::GatewayError;
 use crate::execute::projection::project;
 use crate::execute::response::GraphQLResponse;
 use crate::execute::subgraph::SubgraphClient;
-use crate::execute::Execution;
+use crate::execute::{Executed, Execution};
 use crate::metrics::Metrics;
+use crate::plan::authorization::Denied;
 use crate::plan::{variables, IntrospectionPart, PlanCache, Policy};
 use crate::supergraph::{introspection, Supergraph};
 
@@ -158,15 +159,33 @@ impl Pipeline {
         let mut data = match &prepared.planned {
             // Fields the subgraphs answer, shaped to the request.
             Some((operation, plan)) => {
-                let execution = Execution::new(
-                    &supergraph,
-                    &self.client,
-                    &self.metrics,
-                    &variables,
-                    request_id,
-                    caller,
-                );
-                let executed = execution.run(plan).await;
+                // Fields the caller may not see are left out of the plan.
+                let denied = Denied::evaluate(&prepared.guards, caller.identity.as_ref());
+                let filtered;
+                let plan = match &denied {
+                    None => Some(plan),
+                    Some(denied) => {
+                        filtered = loaded
+                            .plans
+                            .plan_without(&supergraph, operation, denied)
+                            .await?;
+                        filtered.as_ref()
+                    }
+                };
+                let executed = match plan {
+                    Some(plan) => {
+                        let execution = Execution::new(
+                            &supergraph,
+                            &self.client,
+                            &self.metrics,
+                            &variables,
+                            request_id,
+                            caller,
+                        );
+                        execution.run(plan).await
+                    }
+                    None => Executed::default(),
+                };
                 errors = executed.errors;
                 let state = &supergraph.planner.supergraph;
                 let root_type = match prepared.kind {
@@ -181,6 +200,7 @@ impl Pipeline {
                     &variables,
                     &mut errors,
                     &executed.missing,
+                    denied.as_ref(),
                 )
             }
             None => Value::Object(Map::new()),

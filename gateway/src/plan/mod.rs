@@ -2,6 +2,7 @@
 //! against the API schema, normalize and plan, with plans cached by
 //! operation.
 
+pub mod authorization;
 pub mod limits;
 pub mod variables;
 
@@ -24,6 +25,7 @@ use hive_router_query_planner::state::supergraph_state::OperationKind;
 use hive_router_query_planner::utils::cancellation::CancellationToken;
 use sha2::{Digest, Sha256};
 
+use self::authorization::{Denied, Guard};
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
 use crate::supergraph::Supergraph;
@@ -39,6 +41,9 @@ pub struct PreparedOperation {
     pub introspection: Option<IntrospectionPart>,
     /// The operation's variable definitions, for coercing request variables.
     pub variable_definitions: Vec<VariableDefinition>,
+    /// Fields of `planned` under `@authenticated`/`@requiresScopes`,
+    /// checked against each request's caller.
+    pub guards: Vec<Guard>,
 }
 
 /// What a gateway allows, fixed for its lifetime.
@@ -127,6 +132,31 @@ impl PlanCache {
         counter.fetch_add(1, Ordering::Relaxed);
         result
     }
+
+    /// The plan of `operation` without the fields `denied` to a caller, from
+    /// the shape cache when this denial was planned before; None when no
+    /// root field is left to execute.
+    pub async fn plan_without(
+        &self,
+        supergraph: &Arc<Supergraph>,
+        operation: &OperationDefinition,
+        denied: &Denied,
+    ) -> Result<Option<Arc<QueryPlan>>, GatewayError> {
+        let Some(filtered) = denied.filter(operation) else {
+            return Ok(None);
+        };
+        let name = filtered.name.clone();
+        if let Some(plan) = self.plans.get(&(filtered.hash(), name.clone())) {
+            return Ok(Some(plan));
+        }
+        let supergraph = supergraph.clone();
+        let plans = self.plans.clone();
+        tokio::task::spawn_blocking(move || {
+            plan_normalized(&supergraph, &filtered, name, &plans).map(Some)
+        })
+        .await
+        .map_err(|e| GatewayError::Plan(e.to_string()))?
+    }
 }
 
 /// Parse, validate, normalize and plan one operation.
@@ -170,11 +200,18 @@ pub fn prepare(
         Some(ref part) if part.fields.len() == part.root_order.len() => None,
         _ => Some(plan(supergraph, &document, operation_name, plans)?),
     };
+    let guards = match &planned {
+        Some((operation, _)) => {
+            authorization::guards(&supergraph.planner.supergraph, operation, &kind)
+        }
+        None => Vec::new(),
+    };
     Ok(PreparedOperation {
         kind,
         planned,
         introspection,
         variable_definitions,
+        guards,
     })
 }
 
@@ -191,12 +228,28 @@ fn plan(
     )
     .map_err(|e| GatewayError::UnknownOperation(e.to_string()))?;
     let operation = normalized.operation;
-    let key = (operation.hash(), operation_name.map(str::to_string));
+    let plan = plan_normalized(
+        supergraph,
+        &operation,
+        operation_name.map(str::to_string),
+        plans,
+    )?;
+    Ok((operation, plan))
+}
+
+/// Plans a normalized operation, through the shape cache.
+fn plan_normalized(
+    supergraph: &Supergraph,
+    operation: &OperationDefinition,
+    operation_name: Option<String>,
+    plans: &ShapeCache,
+) -> Result<Arc<QueryPlan>, GatewayError> {
+    let key = (operation.hash(), operation_name);
     let plan = plans.try_get_with(key, || {
         supergraph
             .planner
             .plan_from_normalized_operation(
-                &operation,
+                operation,
                 PlannerOverrideContext::default(),
                 &CancellationToken::new(),
             )
@@ -206,8 +259,7 @@ fn plan(
                 GatewayError::Plan(e.to_string())
             })
     });
-    let plan = plan.map_err(|e: Arc<GatewayError>| (*e).clone())?;
-    Ok((operation, plan))
+    plan.map_err(|e: Arc<GatewayError>| (*e).clone())
 }
 
 /// Takes the root `__schema`/`__type` fields out of the selected operation

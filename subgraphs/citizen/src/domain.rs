@@ -1,6 +1,12 @@
-//! The twelve feature groups of the app and the two content languages.
+//! The twelve feature groups of the app; the roles an admin grants; the
+//! claims a citizen signs in with, checked against their personal
+//! identification number.
 
 use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use congdan_common::identity::Role;
+use congdan_common::personal_id::{self, PersonalId};
 
 /// The feature groups services are listed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -56,5 +62,242 @@ impl FromStr for ServiceGroup {
             "notifications" => Self::Notifications,
             other => return Err(format!("unknown service group `{other}`")),
         })
+    }
+}
+
+/// The roles an admin grants and revokes. `citizen` comes with the first
+/// sign-in and is never granted; `service` and `partner` are not people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum StaffRole {
+    /// Acts for one or more agencies (needs their ids).
+    Officer,
+    /// Publishes news, alerts and surveys.
+    Editor,
+    /// Grants and revokes roles.
+    Admin,
+}
+
+impl StaffRole {
+    pub fn role(self) -> Role {
+        match self {
+            Self::Officer => Role::Officer,
+            Self::Editor => Role::Editor,
+            Self::Admin => Role::Admin,
+        }
+    }
+
+    /// Agency ids this grant is scoped to: at least one (each non-empty,
+    /// trimmed, distinct) for `OFFICER`, none for the others.
+    pub fn agency_scope(self, agency_ids: &[String]) -> Result<Vec<String>, String> {
+        let mut ids: Vec<String> = Vec::new();
+        for id in agency_ids {
+            let id = id.trim();
+            if id.is_empty() || id.len() > 64 {
+                return Err("an agency id takes 1 to 64 characters".into());
+            }
+            if !ids.iter().any(|known| known == id) {
+                ids.push(id.to_string());
+            }
+        }
+        match (self, ids.is_empty()) {
+            (Self::Officer, true) => Err("an officer acts for at least one agency".into()),
+            (Self::Officer, false) => Ok(ids),
+            (_, true) => Ok(ids),
+            (_, false) => Err("only OFFICER is scoped to agencies".into()),
+        }
+    }
+}
+
+/// Sex as the personal identification number encodes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "male" => Some(Self::Male),
+            "female" => Some(Self::Female),
+            _ => None,
+        }
+    }
+}
+
+impl From<personal_id::Sex> for Sex {
+    fn from(sex: personal_id::Sex) -> Self {
+        match sex {
+            personal_id::Sex::Male => Self::Male,
+            personal_id::Sex::Female => Self::Female,
+        }
+    }
+}
+
+/// What VNeID says about a citizen at sign-in, checked: the number parses,
+/// and the birthdate and gender it was issued with agree with it. Error
+/// messages never repeat the number.
+#[derive(Clone)]
+pub struct SignInClaims {
+    pub subject: String,
+    pub personal_id: PersonalId,
+    pub full_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub sex: Sex,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The claims as they arrive (strings from the ID token / userinfo).
+#[derive(Clone, Copy)]
+pub struct RawSignInClaims<'a> {
+    pub subject: &'a str,
+    pub personal_id: &'a str,
+    pub full_name: &'a str,
+    pub birthdate: Option<&'a str>,
+    pub gender: Option<&'a str>,
+    pub phone_number: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+/// Trimmed, None when empty, an error when longer than `max` characters.
+fn optional_text(value: Option<&str>, max: usize, what: &str) -> Result<Option<String>, String> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) if v.chars().count() > max => Err(format!("{what} takes at most {max} characters")),
+        Some(v) => Ok(Some(v.to_string())),
+    }
+}
+
+/// Personal data stays out of logs: the masked number only.
+impl std::fmt::Debug for SignInClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInClaims")
+            .field("personal_id", &self.personal_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignInClaims {
+    pub fn parse(raw: RawSignInClaims<'_>, current_year: i32) -> Result<Self, String> {
+        let subject = raw.subject.trim();
+        if subject.is_empty() || subject.len() > 255 {
+            return Err("the subject takes 1 to 255 characters".into());
+        }
+        let personal_id = PersonalId::parse(raw.personal_id, current_year)
+            .map_err(|e| format!("personalId is not a personal identification number: {e}"))?;
+        let full_name = raw.full_name.trim();
+        if full_name.is_empty() || full_name.chars().count() > 200 {
+            return Err("fullName takes 1 to 200 characters".into());
+        }
+        let date_of_birth = match raw.birthdate.map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(text) => {
+                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .map_err(|_| "birthdate is not a date (YYYY-MM-DD)".to_string())?;
+                if date.year() != personal_id.birth_year() {
+                    return Err(
+                        "birthdate does not match the personal identification number".into(),
+                    );
+                }
+                Some(date)
+            }
+        };
+        let sex = Sex::from(personal_id.sex());
+        let gender = raw.gender.map(|g| g.trim().to_ascii_lowercase());
+        if let Some(claimed) = gender.as_deref().and_then(Sex::parse) {
+            if claimed != sex {
+                return Err("gender does not match the personal identification number".into());
+            }
+        }
+        let phone = optional_text(raw.phone_number, 32, "phoneNumber")?;
+        let email = optional_text(raw.email, 254, "email")?;
+        Ok(Self {
+            subject: subject.to_string(),
+            personal_id,
+            full_name: full_name.to_string(),
+            date_of_birth,
+            sex,
+            phone,
+            email,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw<'a>(personal_id: &'a str) -> RawSignInClaims<'a> {
+        RawSignInClaims {
+            subject: "vneid-sub-1",
+            personal_id,
+            full_name: " Nguyễn Văn An ",
+            birthdate: Some("2003-04-05"),
+            gender: Some("male"),
+            phone_number: Some(""),
+            email: None,
+        }
+    }
+
+    #[test]
+    fn checks_the_claims_against_the_number() {
+        let claims = SignInClaims::parse(raw("079203001234"), 2026).unwrap();
+        assert_eq!(claims.full_name, "Nguyễn Văn An");
+        assert_eq!(claims.sex, Sex::Male);
+        assert_eq!(claims.phone, None);
+        assert_eq!(claims.date_of_birth, NaiveDate::from_ymd_opt(2003, 4, 5));
+
+        let wrong_year = RawSignInClaims {
+            birthdate: Some("2004-04-05"),
+            ..raw("079203001234")
+        };
+        let error = SignInClaims::parse(wrong_year, 2026).unwrap_err();
+        assert!(error.contains("does not match"), "{error}");
+        let wrong_sex = RawSignInClaims {
+            gender: Some("Female"),
+            ..raw("079203001234")
+        };
+        let error = SignInClaims::parse(wrong_sex, 2026).unwrap_err();
+        assert!(error.contains("does not match"), "{error}");
+        // Other gender values are not checked.
+        let other = RawSignInClaims {
+            gender: Some("other"),
+            ..raw("079203001234")
+        };
+        assert!(SignInClaims::parse(other, 2026).is_ok());
+        let not_a_date = RawSignInClaims {
+            birthdate: Some("05/04/2003"),
+            ..raw("079203001234")
+        };
+        assert!(SignInClaims::parse(not_a_date, 2026).is_err());
+    }
+
+    #[test]
+    fn never_repeats_the_number() {
+        for bad in ["07920300123", "003203001234", "079299001234"] {
+            let error = SignInClaims::parse(raw(bad), 2026).unwrap_err();
+            assert!(error.starts_with("personalId"), "{error}");
+            assert!(!error.contains(bad), "{error}");
+        }
+    }
+
+    #[test]
+    fn officers_need_agencies_and_others_none() {
+        assert!(StaffRole::Officer.agency_scope(&[]).is_err());
+        assert!(StaffRole::Officer.agency_scope(&[" ".into()]).is_err());
+        assert_eq!(
+            StaffRole::Officer.agency_scope(&["a".into(), " a ".into(), "b".into()]),
+            Ok(vec!["a".to_string(), "b".to_string()])
+        );
+        assert_eq!(StaffRole::Editor.agency_scope(&[]), Ok(vec![]));
+        assert!(StaffRole::Admin.agency_scope(&["a".into()]).is_err());
     }
 }

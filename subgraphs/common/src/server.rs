@@ -62,6 +62,9 @@ struct Served<E> {
     executor: E,
     identity: IdentityVerifier,
     db: DatabaseConnection,
+    /// What `_service { sdl }` answers: [`federation_sdl`], the same SDL
+    /// `congdan compose` composes, so other composers see `@authenticated`.
+    sdl: Arc<str>,
 }
 
 /// Builds the router for one subgraph schema.
@@ -72,6 +75,7 @@ where
     S: SubscriptionType + 'static,
 {
     let served = Served {
+        sdl: federation_sdl(&schema).into(),
         executor: schema,
         identity: deps.identity.clone(),
         db: deps.db.clone(),
@@ -99,7 +103,15 @@ async fn graphql<E: Executor>(
             Err(error) => tracing::warn!(%error, "refused an identity token"),
         }
     }
-    served.executor.execute(request).await.into()
+    let mut response = served.executor.execute(request).await;
+    if let async_graphql::Value::Object(data) = &mut response.data {
+        if let Some(async_graphql::Value::Object(service)) = data.get_mut("_service") {
+            if let Some(sdl) = service.get_mut("sdl") {
+                *sdl = async_graphql::Value::String(served.sdl.to_string());
+            }
+        }
+    }
+    response.into()
 }
 
 async fn health() -> Json<serde_json::Value> {

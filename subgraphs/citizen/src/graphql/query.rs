@@ -1,12 +1,17 @@
 use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, ID};
+use congdan_common::directives::authenticated;
+use congdan_common::identity::{self, Role};
 use congdan_common::loader::load_one;
 use congdan_common::pagination::{self, ListInfo, PageRequest};
-use entity::citizen::service;
+use congdan_common::Error;
+use entity::citizen::{citizen_record, service};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use super::Service;
+use super::{Citizen, CitizenAccess, Service};
 use crate::domain::ServiceGroup;
+use crate::records::RolesLoader;
 
 pub struct Query;
 
@@ -34,6 +39,44 @@ impl Query {
     /// One service by key.
     async fn service(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Service>> {
         load_one::<service::Entity, _>(ctx, id.0).await
+    }
+
+    /// The signed-in citizen.
+    #[graphql(directive = authenticated::apply())]
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<Citizen>> {
+        let id = identity::require_citizen(ctx)?;
+        load_one::<citizen_record::Entity, _>(ctx, id.to_string()).await
+    }
+
+    /// A citizen's roles and agencies, for the gateway's tokens (role
+    /// `SERVICE` only); null when there is no such citizen.
+    #[graphql(inaccessible)]
+    async fn citizen_access(
+        &self,
+        ctx: &Context<'_>,
+        citizen_id: ID,
+    ) -> Result<Option<CitizenAccess>> {
+        identity::require_role(ctx, Role::Service)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let Some(row) = citizen_record::Entity::find_by_id(citizen_id.0)
+            .one(db)
+            .await
+            .map_err(Error::from)?
+        else {
+            return Ok(None);
+        };
+        let grants = ctx
+            .data::<DataLoader<RolesLoader>>()?
+            .load_one(row.id.clone())
+            .await
+            .map_err(Error::from)?
+            .unwrap_or_default();
+        Ok(Some(CitizenAccess::new(&row.id, &grants)))
+    }
+
+    #[graphql(entity)]
+    async fn find_citizen_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Citizen>> {
+        load_one::<citizen_record::Entity, _>(ctx, id.0).await
     }
 
     #[graphql(entity)]

@@ -31,11 +31,18 @@ pub const IDENTITY_TOKEN_SECS: i64 = 60;
 #[serde(rename_all = "lowercase")]
 #[graphql(name = "Role")]
 pub enum Role {
+    // Aliases: GraphQL prints enum values in capitals.
+    #[serde(alias = "CITIZEN")]
     Citizen,
+    #[serde(alias = "OFFICER")]
     Officer,
+    #[serde(alias = "EDITOR")]
     Editor,
+    #[serde(alias = "ADMIN")]
     Admin,
+    #[serde(alias = "SERVICE")]
     Service,
+    #[serde(alias = "PARTNER")]
     Partner,
 }
 

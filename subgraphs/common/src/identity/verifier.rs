@@ -2,6 +2,7 @@
 //! when a token names a key not yet known (the gateway rotates keys) and
 //! cached.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,8 @@ struct Inner {
     jwks_url: Option<String>,
     http: reqwest::Client,
     keys: moka::sync::Cache<String, VerifyingKey>,
+    /// Keys trusted for the verifier's whole life ([`IdentityVerifier::trusting`]).
+    pinned: HashMap<String, VerifyingKey>,
     last_fetch: Mutex<Option<Instant>>,
 }
 
@@ -31,15 +34,21 @@ impl IdentityVerifier {
     /// Trusts the keys published at `jwks_url` (the gateway's
     /// `/.well-known/jwks.json`).
     pub fn new(jwks_url: impl Into<String>) -> Self {
-        Self::build(Some(jwks_url.into()))
+        Self::build(Some(jwks_url.into()), HashMap::new())
     }
 
     /// Trusts nobody: every request is anonymous.
     pub fn anonymous_only() -> Self {
-        Self::build(None)
+        Self::build(None, HashMap::new())
     }
 
-    fn build(jwks_url: Option<String>) -> Self {
+    /// Trusts exactly `keys` (kid, public key) and fetches nothing: for
+    /// tests and tools that sign identity tokens themselves.
+    pub fn trusting(keys: impl IntoIterator<Item = (String, VerifyingKey)>) -> Self {
+        Self::build(None, keys.into_iter().collect())
+    }
+
+    fn build(jwks_url: Option<String>, pinned: HashMap<String, VerifyingKey>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 jwks_url,
@@ -50,6 +59,7 @@ impl IdentityVerifier {
                 keys: moka::sync::Cache::builder()
                     .time_to_live(Duration::from_secs(24 * 3600))
                     .build(),
+                pinned,
                 last_fetch: Mutex::new(None),
             }),
         }
@@ -58,7 +68,13 @@ impl IdentityVerifier {
     /// The identity in `token`, if it verifies.
     pub async fn verify(&self, token: &str) -> Result<Identity, JwsError> {
         let kid = jws::kid(token)?;
-        let key = match self.inner.keys.get(&kid) {
+        let key = match self
+            .inner
+            .pinned
+            .get(&kid)
+            .copied()
+            .or_else(|| self.inner.keys.get(&kid))
+        {
             Some(key) => key,
             None => self.refetch(&kid).await.ok_or(JwsError::UnknownKey)?,
         };

@@ -1,0 +1,26 @@
+//! A sign-in: a web session (its cookie) or a mobile app's refresh-token
+//! family. Revoking it ends every token of the family.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "gateway_sessions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub citizen_id: String,
+    /// `web` or `mobile`.
+    pub client: String,
+    /// SHA-256 of the session cookie (web sessions only), hex.
+    #[sea_orm(unique)]
+    pub cookie_hash: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
+    pub revoked_at: Option<DateTimeUtc>,
+    /// `logout`, `refresh_token_reuse`, ...
+    pub revoked_reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,159 @@
+//! The citizen subgraph's internal operations the gateway calls as itself
+//! (`Role::Service`): create or update the citizen record at sign-in, and
+//! read a citizen's roles when a session is refreshed.
+
+use congdan_common::identity::{
+    jws::TimeClaims, Identity, IdentityClaims, Role, GATEWAY_ISSUER, IDENTITY_TOKEN_SECS,
+    SUBGRAPH_AUDIENCE,
+};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::keys::KeyRing;
+use super::oidc::VerifiedCitizen;
+use crate::error::GatewayError;
+use crate::pipeline::Pipeline;
+
+/// The subgraph that owns citizen records.
+pub const CITIZEN_SUBGRAPH: &str = "citizen";
+
+/// Who a citizen is to the gateway: the subject of their tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CitizenAccess {
+    pub citizen_id: String,
+    pub roles: Vec<Role>,
+    pub agency_ids: Vec<String>,
+}
+
+impl CitizenAccess {
+    pub fn identity(&self) -> Identity {
+        Identity {
+            sub: self.citizen_id.clone(),
+            roles: self.roles.clone(),
+            agencies: self.agency_ids.clone(),
+        }
+    }
+}
+
+/// An identity token for `identity`, valid for a minute.
+pub fn identity_token(keys: &KeyRing, identity: &Identity) -> Result<String, GatewayError> {
+    let now = chrono::Utc::now().timestamp();
+    keys.sign(&IdentityClaims {
+        time: TimeClaims {
+            iss: GATEWAY_ISSUER.into(),
+            aud: SUBGRAPH_AUDIENCE.into(),
+            iat: now,
+            exp: now + IDENTITY_TOKEN_SECS,
+        },
+        identity: identity.clone(),
+    })
+}
+
+async fn call(
+    pipeline: &Pipeline,
+    keys: &KeyRing,
+    query: &str,
+    variables: Value,
+    field: &str,
+) -> Result<Value, GatewayError> {
+    let url = pipeline
+        .current()
+        .supergraph
+        .endpoints
+        .get(CITIZEN_SUBGRAPH)
+        .cloned()
+        .ok_or_else(|| GatewayError::Config("the supergraph has no citizen subgraph".into()))?;
+    let service = Identity {
+        sub: "gateway".into(),
+        roles: vec![Role::Service],
+        agencies: Vec::new(),
+    };
+    let token = identity_token(keys, &service)?;
+    let variables = match variables {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    let response = pipeline
+        .client
+        .call(CITIZEN_SUBGRAPH, &url, query, variables, None, Some(&token))
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "citizen subgraph call failed during sign-in");
+            GatewayError::Unauthenticated("sign-in is unavailable right now; try again".into())
+        })?;
+    if let Some(error) = response.errors.first() {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return Err(match code {
+            "BAD_USER_INPUT" => GatewayError::SignIn {
+                code: "INVALID_ID_TOKEN",
+                message: format!(
+                    "the identity provider's claims are not valid: {}",
+                    error.message
+                ),
+            },
+            _ => {
+                tracing::warn!(code, "citizen subgraph refused an internal call");
+                GatewayError::Unauthenticated("sign-in is unavailable right now; try again".into())
+            }
+        });
+    }
+    Ok(response
+        .data
+        .and_then(|mut d| d.get_mut(field).map(Value::take))
+        .unwrap_or(Value::Null))
+}
+
+/// Creates or updates the citizen record from verified provider claims.
+pub async fn sign_in(
+    pipeline: &Pipeline,
+    keys: &KeyRing,
+    citizen: &VerifiedCitizen,
+) -> Result<CitizenAccess, GatewayError> {
+    let value = call(
+        pipeline,
+        keys,
+        "mutation($input: VneidSignInInput!) { signInFromVneid(input: $input) { citizenId roles agencyIds } }",
+        json!({ "input": {
+            "subject": citizen.subject,
+            "personalId": citizen.personal_id,
+            "fullName": citizen.full_name,
+            "birthdate": citizen.birthdate,
+            "gender": citizen.gender,
+            "phoneNumber": citizen.phone_number,
+            "email": citizen.email,
+        }}),
+        "signInFromVneid",
+    )
+    .await?;
+    serde_json::from_value(value).map_err(|_| {
+        GatewayError::Unauthenticated("sign-in is unavailable right now; try again".into())
+    })
+}
+
+/// The citizen's current roles; None when the citizen no longer exists.
+pub async fn access(
+    pipeline: &Pipeline,
+    keys: &KeyRing,
+    citizen_id: &str,
+) -> Result<Option<CitizenAccess>, GatewayError> {
+    let value = call(
+        pipeline,
+        keys,
+        "query($id: ID!) { citizenAccess(citizenId: $id) { citizenId roles agencyIds } }",
+        json!({ "id": citizen_id }),
+        "citizenAccess",
+    )
+    .await?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|_| GatewayError::Unauthenticated("sign-in is unavailable right now".into()))
+}

@@ -1,0 +1,667 @@
+//! Sign-in with VNeID end to end, as clients do it over HTTP against the
+//! development provider: the web flow (redirects, state cookie, session
+//! cookie) and the mobile flow (the app's PKCE, access and refresh tokens),
+//! then `me` through the gateway; and every refusal the issue lists, each
+//! leaving no session behind.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use congdan::subgraphs::SubgraphName;
+use congdan_common::identity::jws::{self, KeyPair, TimeClaims};
+use congdan_common::identity::{Identity, IdentityClaims, Role};
+use congdan_tests::sign_in::{
+    browser, citizen, exchange, mobile_code, mobile_sign_in, post_json, web_sign_in,
+    web_until_callback, Tamper, TamperingProvider,
+};
+use congdan_tests::{serve_args, TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
+use entity::gateway::{api_key, refresh_token, session, signing_key};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use serde_json::{json, Value};
+
+const AN: &str = "079090001234";
+const BINH: &str = "079185004321";
+
+fn gateway_base(app: &TestApp) -> String {
+    format!("http://{}", app.system.gateway_addr)
+}
+
+fn provider_base(app: &TestApp) -> String {
+    format!(
+        "http://{}",
+        app.system
+            .dev_vneid_addr
+            .expect("the development provider runs")
+    )
+}
+
+/// POSTs a GraphQL query to the gateway with extra headers.
+async fn graphql_as(app: &TestApp, headers: &[(&str, &str)], query: &str) -> (u16, Value) {
+    let mut all = vec![("accept", "application/graphql-response+json")];
+    all.extend_from_slice(headers);
+    post_json(&app.gateway_url(), &all, &json!({ "query": query })).await
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+async fn sessions(app: &TestApp) -> u64 {
+    session::Entity::find()
+        .count(&app.database.db)
+        .await
+        .unwrap()
+}
+
+async fn citizen_records(app: &TestApp) -> i64 {
+    let row = app
+        .database
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.database.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM citizen_citizens",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .or_else(|| body["errors"][0]["extensions"]["code"].as_str())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn web_flow_ends_in_a_session_cookie_and_me_answers() {
+    let app = TestApp::spawn().await;
+    let an = citizen(AN);
+    let cookie = web_sign_in(&gateway_base(&app), an).await;
+
+    let session_header = format!("congdan_session={cookie}");
+    let (status, body) = graphql_as(
+        &app,
+        &[("cookie", &session_header)],
+        "{ me { fullName maskedPersonalId } }",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["fullName"], an.name);
+    assert!(body["data"]["me"]["maskedPersonalId"]
+        .as_str()
+        .unwrap()
+        .ends_with("1234"));
+
+    // One web session, stored by the cookie's hash, not the cookie.
+    let rows = session::Entity::find().all(&app.database.db).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].client, "web");
+    assert_ne!(rows[0].cookie_hash.as_deref(), Some(cookie.as_str()));
+
+    // Logout ends it: the same cookie is refused afterwards.
+    let logout = browser()
+        .post(format!("{}/auth/logout", gateway_base(&app)))
+        .header("cookie", &session_header)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    let (status, body) =
+        graphql_as(&app, &[("cookie", &session_header)], "{ me { fullName } }").await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn mobile_flow_tokens_rotate_and_reuse_revokes_the_family() {
+    let app = TestApp::spawn().await;
+    let binh = citizen(BINH);
+    let tokens = mobile_sign_in(&gateway_base(&app), &provider_base(&app), binh).await;
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    let first_refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(tokens["token_type"], "Bearer");
+
+    // A signed EdDSA JWT of at most 15 minutes, verifiable with the JWKS.
+    let claims = claims_of(&access);
+    assert!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap() <= 900);
+    let jwks: Value = browser()
+        .get(format!("{}/.well-known/jwks.json", gateway_base(&app)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = jws::kid(&access).unwrap();
+    let key = jws::keys_from_jwks(&jwks)
+        .into_iter()
+        .find(|(k, _)| *k == kid)
+        .expect("the token's key is published")
+        .1;
+    jws::verify::<Value>(&access, &key).expect("the signature verifies");
+
+    let (status, body) = graphql_as(
+        &app,
+        &[("authorization", &bearer(&access))],
+        "{ me { fullName } }",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["me"]["fullName"], binh.name);
+
+    // Refresh tokens are stored hashed.
+    let stored = refresh_token::Entity::find()
+        .all(&app.database.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].token_hash, first_refresh);
+
+    // Using the refresh token rotates it.
+    let refresh_url = format!("{}/auth/refresh", gateway_base(&app));
+    let refresh = |token: String| {
+        let url = refresh_url.clone();
+        async move { post_json(&url, &[], &json!({ "refresh_token": token })).await }
+    };
+    let (status, second) = refresh(first_refresh.clone()).await;
+    assert_eq!(status, 200, "{second}");
+    let second_access = second["access_token"].as_str().unwrap().to_string();
+    let second_refresh = second["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(second_refresh, first_refresh);
+    let (status, body) = graphql_as(
+        &app,
+        &[("authorization", &bearer(&second_access))],
+        "{ me { fullName } }",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["me"]["fullName"], binh.name);
+
+    // Presenting the used one again revokes the whole family.
+    let (status, body) = refresh(first_refresh).await;
+    assert_eq!(status, 401);
+    assert_eq!(error_code(&body), "INVALID_REFRESH_TOKEN");
+    let (status, _) = refresh(second_refresh).await;
+    assert_eq!(status, 401, "the newer token of the family is revoked too");
+    let (status, body) = graphql_as(
+        &app,
+        &[("authorization", &bearer(&second_access))],
+        "{ me { fullName } }",
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    let revoked = session::Entity::find()
+        .one(&app.database.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        revoked.revoked_reason.as_deref(),
+        Some("refresh_token_reuse")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn mobile_flow_on_postgres_and_logout() {
+    let Some(database) = TestDatabase::postgres().await else {
+        return;
+    };
+    let app = TestApp::spawn_on(database).await;
+    let an = citizen(AN);
+    let tokens = mobile_sign_in(&gateway_base(&app), &provider_base(&app), an).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let (_, body) = graphql_as(
+        &app,
+        &[("authorization", &bearer(access))],
+        "{ me { fullName } }",
+    )
+    .await;
+    assert_eq!(body["data"]["me"]["fullName"], an.name);
+
+    // A second sign-in is the same citizen.
+    let again = mobile_sign_in(&gateway_base(&app), &provider_base(&app), an).await;
+    assert_eq!(
+        claims_of(access)["sub"],
+        claims_of(again["access_token"].as_str().unwrap())["sub"]
+    );
+    assert_eq!(citizen_records(&app).await, 1);
+
+    let logout = browser()
+        .post(format!("{}/auth/logout", gateway_base(&app)))
+        .header("authorization", bearer(access))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    let (status, _) = graphql_as(
+        &app,
+        &[("authorization", &bearer(access))],
+        "{ me { fullName } }",
+    )
+    .await;
+    assert_eq!(
+        status, 401,
+        "a logged-out session's access token is refused"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_state_and_replayed_callback_create_no_session() {
+    let app = TestApp::spawn().await;
+    let http = browser();
+    let (callback, state) = web_until_callback(&http, &gateway_base(&app), citizen(AN)).await;
+
+    for cookie in [
+        None,
+        Some("congdan_auth_state=someone-elses-state".to_string()),
+    ] {
+        let mut request = http.get(&callback);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "INVALID_STATE", "{body}");
+    }
+    assert_eq!(sessions(&app).await, 0);
+
+    let cookie = format!("congdan_auth_state={state}");
+    let first = http
+        .get(&callback)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 303);
+    let replay = http
+        .get(&callback)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 400, "a callback is used once");
+    assert_eq!(error_code(&replay.json().await.unwrap()), "INVALID_STATE");
+    assert_eq!(sessions(&app).await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn replayed_code_and_wrong_verifier_are_refused() {
+    let app = TestApp::spawn().await;
+    let (gateway, provider) = (gateway_base(&app), provider_base(&app));
+    let an = citizen(AN);
+
+    let mut code = mobile_code(&provider, an).await;
+    code.verifier = congdan_tests::sign_in::pkce().0;
+    let (status, body) = exchange(&gateway, &code).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), "INVALID_GRANT", "{body}");
+
+    let code = mobile_code(&provider, an).await;
+    let (status, _) = exchange(&gateway, &code).await;
+    assert_eq!(status, 200);
+    let (status, body) = exchange(&gateway, &code).await;
+    assert_eq!(status, 400, "a code is exchanged once");
+    assert_eq!(error_code(&body), "INVALID_GRANT");
+    assert_eq!(sessions(&app).await, 1);
+
+    // A redirect URI the app did not register, and a malformed body.
+    let response = browser()
+        .post(format!("{gateway}/auth/token"))
+        .json(&json!({ "code": "x", "code_verifier": "y".repeat(43), "redirect_uri": "https://evil.example/cb" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let response = browser()
+        .post(format!("{gateway}/auth/token"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        error_code(&response.json().await.unwrap()),
+        "INVALID_REQUEST"
+    );
+    assert_eq!(sessions(&app).await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn id_tokens_with_a_defect_are_refused() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let provider = TamperingProvider::start(listener, "http://127.0.0.1:9/auth/callback").await;
+    let mut args = serve_args();
+    args.auth.vneid_issuer = Some(provider.url.clone());
+    args.auth.vneid_client_secret =
+        Some(congdan::config::DevVneidArgs::default_client_secret().into());
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
+    let gateway = gateway_base(&app);
+    let an = citizen(AN);
+
+    for (defect, expected) in [
+        (Tamper::UnknownKey, "does not publish"),
+        (Tamper::AlgNone, "not accepted"),
+        (Tamper::Payload, "signature"),
+        (Tamper::WrongAudience, "another client"),
+        (Tamper::Expired, "expired"),
+    ] {
+        provider.set(defect);
+        let code = mobile_code(&provider.url, an).await;
+        let (status, body) = exchange(&gateway, &code).await;
+        assert_eq!(status, 400, "{defect:?}: {body}");
+        assert_eq!(error_code(&body), "INVALID_ID_TOKEN", "{defect:?}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{defect:?}: {message}");
+    }
+    assert_eq!(sessions(&app).await, 0);
+    assert_eq!(citizen_records(&app).await, 0);
+
+    // The same provider without the defect signs in: the refusals were the defects.
+    provider.set(Tamper::None);
+    let code = mobile_code(&provider.url, an).await;
+    let (status, body) = exchange(&gateway, &code).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sessions(&app).await, 1);
+    app.stop().await;
+}
+
+/// An access token for `sub` signed with the gateway's own current key.
+async fn gateway_signed(app: &TestApp, time: TimeClaims, sub: &str) -> String {
+    let key = signing_key::Entity::find()
+        .one(&app.database.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let secret: [u8; 32] = STANDARD.decode(key.secret).unwrap().try_into().unwrap();
+    KeyPair::from_secret(&secret)
+        .sign(&json!({
+            "iss": time.iss, "aud": time.aud, "iat": time.iat, "exp": time.exp,
+            "sub": sub, "sid": "no-such-session", "roles": ["citizen"],
+        }))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn malformed_forged_and_expired_credentials_get_401() {
+    let app = TestApp::spawn().await;
+    let now = chrono::Utc::now().timestamp();
+    let forged = KeyPair::generate()
+        .sign(&json!({ "iss": "congdan-gateway", "aud": "congdan-api", "iat": now, "exp": now + 600, "sub": "x", "sid": "y" }))
+        .unwrap();
+    let time = |iat, exp, aud: &str| TimeClaims {
+        iss: "congdan-gateway".into(),
+        aud: aud.into(),
+        iat,
+        exp,
+    };
+    let expired = gateway_signed(&app, time(now - 3600, now - 1800, "congdan-api"), "x").await;
+    let wrong_audience = gateway_signed(&app, time(now, now + 600, "congdan-subgraphs"), "x").await;
+    let too_long = gateway_signed(&app, time(now, now + 86_400, "congdan-api"), "x").await;
+    let cases = [
+        "Basic dXNlcjpwYXNz".to_string(),
+        "Bearer".into(),
+        "Bearer two tokens".into(),
+        "Token abc".into(),
+        bearer("not-a-jwt"),
+        bearer(&forged),
+        bearer(&expired),
+        bearer(&wrong_audience),
+        bearer(&too_long),
+    ];
+    for header in &cases {
+        let (status, body) =
+            graphql_as(&app, &[("authorization", header)], "{ me { fullName } }").await;
+        assert_eq!(status, 401, "{header}: {body}");
+        assert_eq!(error_code(&body), "UNAUTHENTICATED", "{header}");
+        assert!(
+            body.get("data").is_none(),
+            "no data for a refused credential"
+        );
+    }
+
+    // No credentials at all: anonymous, and `me` is not for anonymous callers.
+    let (status, body) = graphql_as(&app, &[], "{ me { fullName } }").await;
+    assert_eq!(status, 200);
+    assert!(body["data"]["me"].is_null(), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_subgraph_called_directly_with_a_forged_identity_shows_nothing() {
+    let app = TestApp::spawn().await;
+    let an = citizen(AN);
+    let tokens = mobile_sign_in(&gateway_base(&app), &provider_base(&app), an).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let sub = claims_of(access)["sub"].as_str().unwrap().to_string();
+    let now = chrono::Utc::now().timestamp();
+    let identity = Identity {
+        sub: sub.clone(),
+        roles: vec![Role::Citizen],
+        agencies: vec![],
+    };
+    let claims = |iat, exp| IdentityClaims {
+        time: TimeClaims {
+            iss: "congdan-gateway".into(),
+            aud: "congdan-subgraphs".into(),
+            iat,
+            exp,
+        },
+        identity: identity.clone(),
+    };
+    let key = signing_key::Entity::find()
+        .one(&app.database.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let secret: [u8; 32] = STANDARD.decode(key.secret).unwrap().try_into().unwrap();
+    let gateway_key = KeyPair::from_secret(&secret);
+    let cases = [
+        ("the client's access token", access.to_string()),
+        (
+            "signed by an unknown key",
+            KeyPair::generate().sign(&claims(now, now + 60)).unwrap(),
+        ),
+        (
+            "expired",
+            gateway_key.sign(&claims(now - 600, now - 540)).unwrap(),
+        ),
+    ];
+    let url = format!("{}/graphql", app.subgraph_url(SubgraphName::Citizen));
+    for (what, token) in cases {
+        let (_, body) = post_json(
+            &url,
+            &[("x-congdan-identity", &token)],
+            &json!({ "query": "{ me { fullName personalId } }" }),
+        )
+        .await;
+        assert!(body["data"]["me"].is_null(), "{what}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{what}"
+        );
+        assert!(
+            !body.to_string().contains(an.name),
+            "{what}: no personal data"
+        );
+    }
+    // The genuine article works, so the refusals above are about the tokens.
+    let good = gateway_key.sign(&claims(now, now + 60)).unwrap();
+    let (_, body) = post_json(
+        &url,
+        &[("x-congdan-identity", &good)],
+        &json!({ "query": "{ me { fullName } }" }),
+    )
+    .await;
+    assert_eq!(body["data"]["me"]["fullName"], an.name, "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn admins_manage_partner_keys_with_their_own_limits() {
+    let mut args = serve_args();
+    args.gateway.introspection = Some(false);
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
+    let (gateway, provider) = (gateway_base(&app), provider_base(&app));
+    let admin = mobile_sign_in(&gateway, &provider, citizen(BOOTSTRAP_ADMIN_PERSONAL_ID)).await;
+    let admin_token = bearer(admin["access_token"].as_str().unwrap());
+    let an = mobile_sign_in(&gateway, &provider, citizen(AN)).await;
+    let an_token = bearer(an["access_token"].as_str().unwrap());
+    let keys_url = format!("{gateway}/admin/api-keys");
+    let new_key =
+        json!({ "name": "Sở Giao thông Vận tải", "requestsPerMinute": 3, "introspection": true });
+
+    let by_citizen = browser()
+        .post(&keys_url)
+        .header("authorization", &an_token)
+        .json(&new_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_citizen.status(), 403);
+    let anonymous = browser()
+        .post(&keys_url)
+        .json(&new_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let created = browser()
+        .post(&keys_url)
+        .header("authorization", &admin_token)
+        .json(&new_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let key = created["key"].as_str().unwrap().to_string();
+    let id = created["apiKey"]["id"].as_str().unwrap().to_string();
+    let stored = api_key::Entity::find_by_id(id.clone())
+        .one(&app.database.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(stored.key_hash, key, "stored hashed");
+    let listed: Value = browser()
+        .get(&keys_url)
+        .header("authorization", &admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !listed.to_string().contains(&key),
+        "the key is shown once only"
+    );
+
+    let introspect = "{ __schema { queryType { name } } }";
+    let (_, body) = graphql_as(&app, &[], introspect).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "INTROSPECTION_DISABLED"
+    );
+    for _ in 0..3 {
+        let (status, body) = graphql_as(&app, &[("x-api-key", &key)], introspect).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+    }
+    let limited = browser()
+        .post(app.gateway_url())
+        .header("x-api-key", &key)
+        .json(&json!({ "query": introspect }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().get("retry-after").is_some());
+    assert_eq!(error_code(&limited.json().await.unwrap()), "RATE_LIMITED");
+
+    let (status, _) = graphql_as(
+        &app,
+        &[("x-api-key", "cdk_not-a-real-key")],
+        "{ __typename }",
+    )
+    .await;
+    assert_eq!(status, 401);
+    let revoked = browser()
+        .delete(format!("{keys_url}/{id}"))
+        .header("authorization", &admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    let (status, body) = graphql_as(&app, &[("x-api-key", &key)], "{ __typename }").await;
+    assert_eq!(status, 401, "a revoked key is refused: {body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_grants_a_staff_role_that_the_next_token_carries() {
+    let app = TestApp::spawn().await;
+    let (gateway, provider) = (gateway_base(&app), provider_base(&app));
+    let admin = mobile_sign_in(&gateway, &provider, citizen(BOOTSTRAP_ADMIN_PERSONAL_ID)).await;
+    let admin_token = bearer(admin["access_token"].as_str().unwrap());
+    assert!(claims_of(admin["access_token"].as_str().unwrap())["roles"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("admin")));
+    let an = mobile_sign_in(&gateway, &provider, citizen(AN)).await;
+    let an_id = claims_of(an["access_token"].as_str().unwrap())["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let grant = format!(
+        r#"mutation {{ grantRole(citizenId: "{an_id}", role: OFFICER, agencyIds: ["so-gtvt"]) {{ id roles agencyIds }} }}"#
+    );
+
+    // A citizen may not grant roles: refused by the gateway before execution.
+    let an_token = bearer(an["access_token"].as_str().unwrap());
+    let (status, body) = graphql_as(&app, &[("authorization", &an_token)], &grant).await;
+    assert_eq!(status, 200);
+    assert!(body["data"]["grantRole"].is_null(), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+
+    let (_, body) = graphql_as(&app, &[("authorization", &admin_token)], &grant).await;
+    assert!(
+        body["data"]["grantRole"]["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("OFFICER")),
+        "{body}"
+    );
+
+    // The next refresh carries the new role and its agency.
+    let (_, refreshed) = post_json(
+        &format!("{gateway}/auth/refresh"),
+        &[],
+        &json!({ "refresh_token": an["refresh_token"] }),
+    )
+    .await;
+    let claims = claims_of(refreshed["access_token"].as_str().unwrap());
+    assert!(
+        claims["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("officer")),
+        "{claims}"
+    );
+    assert_eq!(claims["agencies"], json!(["so-gtvt"]));
+    app.stop().await;
+}
