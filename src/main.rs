@@ -155,10 +155,12 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
     let listener = serve::bind(addr).await?;
     let bus = serve::event_bus(args.event_bus_url.as_deref()).await?;
     let relay_shutdown = CancellationToken::new();
-    let relay = Relay::new(db.clone(), bus).spawn(serve::RELAY_INTERVAL, relay_shutdown.clone());
+    let relay =
+        Relay::new(db.clone(), bus.clone()).spawn(serve::RELAY_INTERVAL, relay_shutdown.clone());
     let deps = Deps {
         db,
         identity: IdentityVerifier::new(args.identity_jwks_url.clone()),
+        bus: bus.clone(),
         secrets: Arc::new(
             args.personal_data
                 .secrets(args.environment)

@@ -171,6 +171,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
     // The gateway's address first: subgraphs verify identities against its keys.
     let gateway_listener = bind(args.gateway_addr).await?;
     let gateway_addr = gateway_listener.local_addr().map_err(ServeError::Server)?;
+    let bus = event_bus(args.event_bus_url.as_deref()).await?;
     let deps = Deps {
         db: db.clone(),
         identity: IdentityVerifier::new(format!("http://{gateway_addr}/.well-known/jwks.json")),
@@ -179,6 +180,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
                 .secrets(args.gateway.environment)
                 .map_err(ServeError::Config)?,
         ),
+        bus: bus.clone(),
     };
     let subgraphs_shutdown = CancellationToken::new();
     let mut subgraph_addrs = HashMap::new();
@@ -257,7 +259,6 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         congdan_gateway::router(gateway),
         gateway_shutdown.clone(),
     );
-    let bus = event_bus(args.event_bus_url.as_deref()).await?;
     let relay_task = Relay::new(db, bus).spawn(RELAY_INTERVAL, subgraphs_shutdown.child_token());
     Ok(System {
         gateway_addr,

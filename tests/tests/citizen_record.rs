@@ -49,6 +49,7 @@ impl Subgraph {
                 personal_data_key: rand::random(),
                 bootstrap_admins: vec![ADMIN_NUMBER.to_string()],
             }),
+            bus: Arc::new(congdan_common::events::InProcessBus::new(16)),
         };
         let router = congdan_citizen::router(&deps);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

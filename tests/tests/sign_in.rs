@@ -681,17 +681,34 @@ async fn signing_keys_rotate_and_old_tokens_still_verify() {
     let replica = KeyRing::load(database.db.clone(), rotation, Duration::from_secs(900))
         .await
         .unwrap();
-    assert_eq!(jws::kid(&replica.sign(&json!({})).unwrap()).unwrap(), jws::kid(&before).unwrap());
+    assert_eq!(
+        jws::kid(&replica.sign(&json!({})).unwrap()).unwrap(),
+        jws::kid(&before).unwrap()
+    );
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
     ring.refresh().await.unwrap();
     let after = ring.sign(&json!({ "sub": "b" })).unwrap();
-    assert_ne!(jws::kid(&after).unwrap(), jws::kid(&before).unwrap(), "a new key signs");
-    assert_eq!(ring.jwks()["keys"].as_array().unwrap().len(), 2, "both are published");
-    let old_key = ring.verifying_key(&before).await.expect("the old key still verifies");
+    assert_ne!(
+        jws::kid(&after).unwrap(),
+        jws::kid(&before).unwrap(),
+        "a new key signs"
+    );
+    assert_eq!(
+        ring.jwks()["keys"].as_array().unwrap().len(),
+        2,
+        "both are published"
+    );
+    let old_key = ring
+        .verifying_key(&before)
+        .await
+        .expect("the old key still verifies");
     jws::verify::<Value>(&before, &old_key).unwrap();
     // The other replica learns the new key when a token names it.
-    let new_key = replica.verifying_key(&after).await.expect("found in the database");
+    let new_key = replica
+        .verifying_key(&after)
+        .await
+        .expect("found in the database");
     jws::verify::<Value>(&after, &new_key).unwrap();
     database.drop().await;
 }

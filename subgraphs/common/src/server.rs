@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
+use crate::events::{EventBus, InProcessBus};
 use crate::identity::{IdentityVerifier, IDENTITY_HEADER};
 
 /// What a subgraph is built from: its database, how it learns who is asking,
@@ -22,6 +23,8 @@ pub struct Deps {
     pub db: DatabaseConnection,
     pub identity: IdentityVerifier,
     pub secrets: Arc<Secrets>,
+    /// Where events are published (by the outbox relay) and subscribed to.
+    pub bus: Arc<dyn EventBus>,
 }
 
 /// Server-side secrets and settings that concern personal data.
@@ -53,6 +56,7 @@ impl Deps {
                 personal_data_key: rand::random(),
                 bootstrap_admins: Vec::new(),
             }),
+            bus: Arc::new(InProcessBus::new(1024)),
         }
     }
 }
