@@ -68,6 +68,9 @@ pub enum GatewayError {
     ProviderUnavailable,
     #[error("{0} not found")]
     NotFound(String),
+    /// The subgraph a subscription needs cannot be reached.
+    #[error("the {0} service is unavailable; try again later")]
+    SubgraphUnavailable(String),
     #[error("{0}")]
     BadUserInput(String),
     /// The gateway's own database failed; details are logged.
@@ -112,6 +115,7 @@ impl GatewayError {
             Self::InvalidRefreshToken(_) => "INVALID_REFRESH_TOKEN",
             Self::ProviderUnavailable => "PROVIDER_UNAVAILABLE",
             Self::NotFound(_) => "NOT_FOUND",
+            Self::SubgraphUnavailable(_) => "SUBGRAPH_UNAVAILABLE",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
         }
     }
@@ -142,6 +146,7 @@ impl GatewayError {
             Self::SignIn { .. } => StatusCode::BAD_REQUEST,
             Self::ProviderUnavailable => StatusCode::BAD_GATEWAY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::SubgraphUnavailable(_) => StatusCode::BAD_GATEWAY,
             Self::BadUserInput(_) => StatusCode::BAD_REQUEST,
             Self::Parse(_)
             | Self::Validation(_)

@@ -71,6 +71,26 @@ where
     spawn_router(name, sdl, router).await
 }
 
+/// Serves `schema` with subscriptions too: queries at `POST /graphql`,
+/// subscriptions over WebSocket at `GET /graphql`.
+pub async fn spawn_subscription_subgraph<Q, M, S>(
+    name: &str,
+    schema: Schema<Q, M, S>,
+) -> TestSubgraph
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let sdl = federation_sdl(&schema);
+    let router = Router::new().route(
+        "/graphql",
+        axum::routing::post_service(GraphQL::new(schema.clone()))
+            .get_service(async_graphql_axum::GraphQLSubscription::new(schema)),
+    );
+    spawn_router(name, sdl, router).await
+}
+
 /// Serves any router (say, one answering garbage or HTTP 500) as subgraph
 /// `name` with federation SDL `sdl`; composition sees only the SDL.
 pub async fn spawn_router(name: &str, sdl: String, router: Router) -> TestSubgraph {

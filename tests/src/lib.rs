@@ -8,6 +8,7 @@
 
 pub mod federation;
 pub mod sign_in;
+pub mod subscriptions;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

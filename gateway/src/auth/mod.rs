@@ -108,12 +108,9 @@ impl Auth {
         let mut caller = Caller::default();
         let identity = if let Some(value) = headers.get(header::AUTHORIZATION) {
             let token = bearer_token(value)?;
-            Some(
-                self.sessions
-                    .verify_access(&self.keys, token)
-                    .await?
-                    .identity(),
-            )
+            let claims = self.sessions.verify_access(&self.keys, token).await?;
+            caller.expires_at = Some(claims.time.exp);
+            Some(claims.identity())
         } else if let Some(value) = headers.get(API_KEY_HEADER) {
             let key = value
                 .to_str()

@@ -7,6 +7,7 @@ mod merge;
 pub mod projection;
 pub mod response;
 pub mod subgraph;
+pub mod upstream;
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -245,22 +246,7 @@ impl<'a> Execution<'a> {
     async fn root_fetch(&self, fetch: &FetchNode, variables: Map<String, Value>) {
         let document = &fetch.operation.document_str;
         match self.call(&fetch.service_name, document, variables).await {
-            Ok(response) => {
-                if let Some(mut result) = response.data {
-                    if let Some(rewrites) = &fetch.output_rewrites {
-                        entities::apply_rewrites(
-                            &self.supergraph.planner.supergraph,
-                            &mut result,
-                            rewrites,
-                        );
-                    }
-                    let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
-                    merge::deep_merge(&mut data, result);
-                }
-                for error in response.errors {
-                    self.push_error(entities::subgraph_error(error, None));
-                }
-            }
+            Ok(response) => self.merge_root(fetch, response),
             Err(error) => {
                 let root_fields = fetch
                     .operation
@@ -278,6 +264,44 @@ impl<'a> Execution<'a> {
                     .collect();
                 self.unavailable(&fetch.service_name, &error, root_fields);
             }
+        }
+    }
+
+    /// Merges what a root fetch answered into the data.
+    fn merge_root(&self, fetch: &FetchNode, response: SubgraphResponse) {
+        if let Some(mut result) = response.data {
+            if let Some(rewrites) = &fetch.output_rewrites {
+                entities::apply_rewrites(
+                    &self.supergraph.planner.supergraph,
+                    &mut result,
+                    rewrites,
+                );
+            }
+            let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+            merge::deep_merge(&mut data, result);
+        }
+        for error in response.errors {
+            self.push_error(entities::subgraph_error(error, None));
+        }
+    }
+
+    /// One event of a subscription: `event` is what the owning subgraph sent
+    /// for the plan's primary fetch; the rest of the plan fetches the fields
+    /// other subgraphs own.
+    pub async fn run_event(
+        self,
+        primary: &FetchNode,
+        event: SubgraphResponse,
+        rest: &[&PlanNode],
+    ) -> Executed {
+        self.merge_root(primary, event);
+        for node in rest {
+            self.node(node).await;
+        }
+        Executed {
+            data: self.data.into_inner().unwrap_or_else(|e| e.into_inner()),
+            errors: self.errors.into_inner().unwrap_or_else(|e| e.into_inner()),
+            missing: self.missing.into_inner().unwrap_or_else(|e| e.into_inner()),
         }
     }
 

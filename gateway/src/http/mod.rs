@@ -1,10 +1,16 @@
 //! axum routes: GraphQL over HTTP (`POST`/`GET /graphql`) with content
-//! negotiation, GraphiQL at `/`, `/health`.
+//! negotiation, subscriptions over WebSocket and SSE on the same path,
+//! GraphiQL at `/`, `/health`.
+
+mod sse;
+mod streaming;
+mod websocket;
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{DefaultBodyLimit, Query, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -94,7 +100,7 @@ impl Gateway {
     }
 
     /// Who sent a request with these headers.
-    async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
+    pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
         match &self.auth {
             Some(auth) => auth.caller(headers, &self.pipeline).await,
             None => Ok(Caller::default()),
@@ -164,7 +170,15 @@ async fn graphql_get(
     State(gateway): State<Gateway>,
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    if let Ok(upgrade) = upgrade {
+        let request_id = request_id(&headers).map(str::to_string);
+        return upgrade
+            .protocols([websocket::TRANSPORT_WS, websocket::LEGACY_WS])
+            .on_upgrade(move |socket| websocket::serve(gateway, socket, headers, request_id))
+            .into_response();
+    }
     let wants_gql = accepts_graphql_response_json(&headers);
     let Ok(Query(params)) = params else {
         let error = GatewayError::MalformedJson("the query string is malformed".into());
@@ -197,6 +211,13 @@ async fn graphql_get(
         Ok(caller) => caller,
         Err(error) => return respond(&gateway, Err(error), wants_gql),
     };
+    if sse::wanted(&headers) {
+        let request_id = request_id(&headers).map(str::to_string);
+        return match sse::respond(&gateway, request, caller, request_id).await {
+            Ok(response) => response,
+            Err(error) => respond(&gateway, Err(error), wants_gql),
+        };
+    }
     let result = gateway
         .pipeline
         .run(request, Method::Get, request_id(&headers), &caller)
@@ -244,6 +265,13 @@ async fn graphql_post(
         Ok(caller) => caller,
         Err(error) => return respond(&gateway, Err(error), wants_gql),
     };
+    if sse::wanted(&headers) {
+        let request_id = request_id(&headers).map(str::to_string);
+        return match sse::respond(&gateway, request, caller, request_id).await {
+            Ok(response) => response,
+            Err(error) => respond(&gateway, Err(error), wants_gql),
+        };
+    }
     let result = gateway
         .pipeline
         .run(request, Method::Post, request_id(&headers), &caller)

@@ -5,6 +5,8 @@ pub mod persisted;
 
 use std::sync::{Arc, RwLock};
 
+use futures::stream::{BoxStream, StreamExt};
+use hive_router_query_planner::planner::plan_nodes::{FetchNode, PlanNode, QueryPlan};
 use hive_router_query_planner::state::supergraph_state::OperationKind;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -14,10 +16,10 @@ use crate::error::GatewayError;
 use crate::execute::projection::project;
 use crate::execute::response::GraphQLResponse;
 use crate::execute::subgraph::SubgraphClient;
-use crate::execute::{Executed, Execution};
+use crate::execute::{upstream, Executed, Execution};
 use crate::metrics::Metrics;
 use crate::plan::authorization::Denied;
-use crate::plan::{variables, IntrospectionPart, PlanCache, Policy};
+use crate::plan::{variables, IntrospectionPart, PlanCache, Policy, PreparedOperation};
 use crate::supergraph::{introspection, Supergraph};
 
 /// A GraphQL request as clients send it.
@@ -41,6 +43,9 @@ pub struct Caller {
     /// Whether this caller may introspect even where the policy says no (a
     /// partner key that grants it).
     pub may_introspect: bool,
+    /// When the caller's credential expires (Unix seconds); a subscription
+    /// ends then.
+    pub expires_at: Option<i64>,
 }
 
 /// How the request arrived; GET may only run queries.
@@ -106,13 +111,15 @@ impl Pipeline {
         *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = loaded;
     }
 
-    pub async fn run(
+    /// Everything before execution: persisted query, plan (cached), method,
+    /// introspection permission, variables, and the fields the caller may
+    /// not see cut from the plan.
+    async fn prepare(
         &self,
         request: GraphQLRequest,
         method: Method,
-        request_id: Option<&str>,
         caller: &Caller,
-    ) -> Result<GraphQLResponse, GatewayError> {
+    ) -> Result<Ready, GatewayError> {
         if !matches!(
             request.extensions,
             None | Some(Value::Null) | Some(Value::Object(_))
@@ -142,9 +149,6 @@ impl Pipeline {
         if method == Method::Get && prepared.kind != OperationKind::Query {
             return Err(GatewayError::MutationOverGet);
         }
-        if prepared.kind == OperationKind::Subscription {
-            return Err(GatewayError::SubscriptionNotSupported);
-        }
         if prepared.introspection.is_some() && !self.policy.introspection && !caller.may_introspect
         {
             return Err(GatewayError::IntrospectionDisabled);
@@ -155,41 +159,179 @@ impl Pipeline {
             variables,
         )
         .map_err(GatewayError::Variables)?;
-        let mut errors = Vec::new();
-        let mut data = match &prepared.planned {
-            // Fields the subgraphs answer, shaped to the request.
-            Some((operation, plan)) => {
-                // Fields the caller may not see are left out of the plan.
-                let denied = Denied::evaluate(&prepared.guards, caller.identity.as_ref());
-                let filtered;
-                let plan = match &denied {
-                    None => Some(plan),
-                    Some(denied) => {
-                        filtered = loaded
-                            .plans
-                            .plan_without(&supergraph, operation, denied)
-                            .await?;
-                        filtered.as_ref()
-                    }
-                };
-                let executed = match plan {
-                    Some(plan) => {
-                        let execution = Execution::new(
-                            &supergraph,
-                            &self.client,
-                            &self.metrics,
-                            &variables,
-                            request_id,
-                            caller,
-                        );
-                        execution.run(plan).await
-                    }
-                    None => Executed::default(),
-                };
-                errors = executed.errors;
-                let state = &supergraph.planner.supergraph;
-                let root_type = match prepared.kind {
+        let denied = Denied::evaluate(&prepared.guards, caller.identity.as_ref());
+        let plan = match (&prepared.planned, &denied) {
+            (None, _) => None,
+            (Some((_, plan)), None) => Some(plan.clone()),
+            (Some((operation, _)), Some(denied)) => {
+                loaded
+                    .plans
+                    .plan_without(&supergraph, operation, denied)
+                    .await?
+            }
+        };
+        Ok(Ready {
+            supergraph,
+            prepared,
+            variables,
+            plan,
+            denied,
+        })
+    }
+
+    pub async fn run(
+        &self,
+        request: GraphQLRequest,
+        method: Method,
+        request_id: Option<&str>,
+        caller: &Caller,
+    ) -> Result<GraphQLResponse, GatewayError> {
+        let ready = self.prepare(request, method, caller).await?;
+        if ready.prepared.kind == OperationKind::Subscription {
+            return Err(GatewayError::SubscriptionNotSupported);
+        }
+        let executed = match &ready.plan {
+            Some(plan) => {
+                Execution::new(
+                    &ready.supergraph,
+                    &self.client,
+                    &self.metrics,
+                    &ready.variables,
+                    request_id,
+                    caller,
+                )
+                .run(plan)
+                .await
+            }
+            None => Executed::default(),
+        };
+        Ok(ready.shape(executed))
+    }
+
+    /// A subscription: the owning subgraph's events, each completed with the
+    /// fields other subgraphs own and shaped like a query's answer. Queries
+    /// and mutations sent over a streaming transport answer once.
+    pub async fn subscribe(
+        self: &Arc<Self>,
+        request: GraphQLRequest,
+        request_id: Option<String>,
+        caller: Caller,
+    ) -> Result<BoxStream<'static, GraphQLResponse>, GatewayError> {
+        let ready = self.prepare(request, Method::Post, &caller).await?;
+        if ready.prepared.kind != OperationKind::Subscription {
+            let response = self.run_ready(ready, request_id.as_deref(), &caller).await;
+            return Ok(futures::stream::once(async move { response }).boxed());
+        }
+        let Some(plan) = ready.plan.clone() else {
+            // Every root field was refused: say so once and end.
+            return Ok(
+                futures::stream::once(async move { ready.shape(Executed::default()) }).boxed(),
+            );
+        };
+        let (primary, _) = split_subscription(&plan).ok_or_else(|| {
+            GatewayError::Plan("the subscription plan has no subscription fetch".into())
+        })?;
+        let url = ready
+            .supergraph
+            .endpoints
+            .get(&primary.service_name)
+            .cloned()
+            .ok_or_else(|| GatewayError::Plan(format!("no URL for {}", primary.service_name)))?;
+        let variables: Map<String, Value> = primary
+            .variable_usages
+            .iter()
+            .flatten()
+            .filter_map(|name| ready.variables.get(name).map(|v| (name.clone(), v.clone())))
+            .collect();
+        let events = upstream::subscribe(
+            &url,
+            &primary.operation.document_str,
+            variables,
+            caller.identity_token.as_deref(),
+            request_id.as_deref(),
+        )
+        .await
+        .map_err(|error| {
+            tracing::warn!(subgraph = %primary.service_name, %error, "cannot subscribe upstream");
+            GatewayError::SubgraphUnavailable(primary.service_name.clone())
+        })?;
+        let pipeline = self.clone();
+        let ready = Arc::new(ready);
+        Ok(events
+            .then(move |event| {
+                let pipeline = pipeline.clone();
+                let ready = ready.clone();
+                let plan = plan.clone();
+                let caller = caller.clone();
+                let request_id = request_id.clone();
+                async move {
+                    let Some((primary, rest)) = split_subscription(&plan) else {
+                        return ready.shape(Executed::default());
+                    };
+                    let executed = Execution::new(
+                        &ready.supergraph,
+                        &pipeline.client,
+                        &pipeline.metrics,
+                        &ready.variables,
+                        request_id.as_deref(),
+                        &caller,
+                    )
+                    .run_event(primary, event, &rest)
+                    .await;
+                    ready.shape(executed)
+                }
+            })
+            .boxed())
+    }
+
+    async fn run_ready(
+        &self,
+        ready: Ready,
+        request_id: Option<&str>,
+        caller: &Caller,
+    ) -> GraphQLResponse {
+        let executed = match &ready.plan {
+            Some(plan) => {
+                Execution::new(
+                    &ready.supergraph,
+                    &self.client,
+                    &self.metrics,
+                    &ready.variables,
+                    request_id,
+                    caller,
+                )
+                .run(plan)
+                .await
+            }
+            None => Executed::default(),
+        };
+        ready.shape(executed)
+    }
+}
+
+/// A request ready to execute.
+struct Ready {
+    supergraph: Arc<Supergraph>,
+    prepared: Arc<PreparedOperation>,
+    variables: Map<String, Value>,
+    /// The plan without the fields the caller may not see; None when there
+    /// is nothing for subgraphs to answer.
+    plan: Option<Arc<QueryPlan>>,
+    denied: Option<Denied>,
+}
+
+impl Ready {
+    /// The client's answer from what execution produced.
+    fn shape(&self, executed: Executed) -> GraphQLResponse {
+        let mut errors = executed.errors;
+        let mut data = match &self.prepared.planned {
+            Some((operation, _)) => {
+                let state = &self.supergraph.planner.supergraph;
+                let root_type = match self.prepared.kind {
                     OperationKind::Mutation => state.mutation_type.as_deref().unwrap_or("Mutation"),
+                    OperationKind::Subscription => {
+                        state.subscription_type.as_deref().unwrap_or("Subscription")
+                    }
                     _ => state.query_type.as_str(),
                 };
                 project(
@@ -197,21 +339,37 @@ impl Pipeline {
                     operation,
                     root_type,
                     &executed.data,
-                    &variables,
+                    &self.variables,
                     &mut errors,
                     &executed.missing,
-                    denied.as_ref(),
+                    self.denied.as_ref(),
                 )
             }
             None => Value::Object(Map::new()),
         };
-        if let (Some(part), Value::Object(map)) = (&prepared.introspection, &mut data) {
-            answer_introspection(&supergraph, part, &variables, map);
+        if let (Some(part), Value::Object(map)) = (&self.prepared.introspection, &mut data) {
+            answer_introspection(&self.supergraph, part, &self.variables, map);
         }
-        Ok(GraphQLResponse {
+        GraphQLResponse {
             data: Some(data),
             errors,
-        })
+        }
+    }
+}
+
+/// The primary (subscription) fetch of a subscription plan and the nodes
+/// that follow it.
+fn split_subscription(plan: &QueryPlan) -> Option<(&FetchNode, Vec<&PlanNode>)> {
+    match plan.node.as_ref()? {
+        PlanNode::Subscription(node) => Some((&node.primary, Vec::new())),
+        PlanNode::Sequence(sequence) => {
+            let (first, rest) = sequence.nodes.split_first()?;
+            match first {
+                PlanNode::Subscription(node) => Some((&node.primary, rest.iter().collect())),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

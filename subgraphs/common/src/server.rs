@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Executor, ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
@@ -87,11 +87,64 @@ where
     Router::new()
         .route(
             "/graphql",
-            get(graphql::<Schema<Q, M, S>>).post(graphql::<Schema<Q, M, S>>),
+            get(graphql_get::<Schema<Q, M, S>>).post(graphql::<Schema<Q, M, S>>),
         )
         .route("/health", get(health))
         .route("/ready", get(ready::<Schema<Q, M, S>>))
         .with_state(served)
+}
+
+/// `GET /graphql`: a WebSocket upgrade serves subscriptions (both
+/// protocols async-graphql speaks), anything else is a query.
+async fn graphql_get<E: Executor>(
+    State(served): State<Served<E>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::extract::{FromRequest, FromRequestParts, WebSocketUpgrade};
+    use axum::response::IntoResponse;
+    let (mut parts, body) = request.into_parts();
+    if let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+            Ok(protocol) => protocol,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let mut data = async_graphql::Data::default();
+        if let Some(identity) = served.identity_of(&parts.headers).await {
+            data.insert(identity);
+        }
+        let executor = served.executor.clone();
+        return upgrade
+            .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+            .on_upgrade(move |stream| {
+                GraphQLWebSocket::new(stream, executor, protocol)
+                    .with_data(data)
+                    .serve()
+            })
+            .into_response();
+    }
+    let headers = parts.headers.clone();
+    let request = axum::extract::Request::from_parts(parts, body);
+    match GraphQLRequest::from_request(request, &()).await {
+        Ok(request) => graphql(State(served), headers, request)
+            .await
+            .into_response(),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+impl<E> Served<E> {
+    /// The identity the gateway's header carries, if it verifies.
+    async fn identity_of(&self, headers: &HeaderMap) -> Option<crate::identity::Identity> {
+        let token = headers.get(IDENTITY_HEADER)?.to_str().ok()?;
+        match self.identity.verify(token).await {
+            Ok(identity) => Some(identity),
+            // Anonymous, as if no header had come.
+            Err(error) => {
+                tracing::warn!(%error, "refused an identity token");
+                None
+            }
+        }
+    }
 }
 
 async fn graphql<E: Executor>(
@@ -100,12 +153,8 @@ async fn graphql<E: Executor>(
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let mut request = request.into_inner();
-    if let Some(token) = headers.get(IDENTITY_HEADER).and_then(|v| v.to_str().ok()) {
-        match served.identity.verify(token).await {
-            Ok(identity) => request = request.data(identity),
-            // Anonymous, as if no header had come.
-            Err(error) => tracing::warn!(%error, "refused an identity token"),
-        }
+    if let Some(identity) = served.identity_of(&headers).await {
+        request = request.data(identity);
     }
     let mut response = served.executor.execute(request).await;
     if let async_graphql::Value::Object(data) = &mut response.data {
