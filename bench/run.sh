@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The gateway benchmark of issue 8, in one command:
+#
+#   bench/run.sh [congdan-bench flags]      e.g. bench/run.sh -d 30 -c 64
+#
+# Installs Hive Router once into the cache folder (about 40 minutes on two
+# cores), builds `congdan` and `congdan-bench` in release mode, then runs
+# the benchmark: results in bench/results/<date>-<sha>.{md,json}.
+#
+# CONGDAN_BENCH_CACHE   where Hive Router is installed (~/.cache/congdan-bench)
+# CARGO_TARGET_DIR      cargo's target folder, as usual (./target)
+# CONGDAN_BIN           a congdan binary to measure instead of building one
+#                       (e.g. a copy of an earlier build, for before/after)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+HIVE_ROUTER_VERSION=0.2.0
+CACHE="${CONGDAN_BENCH_CACHE:-$HOME/.cache/congdan-bench}"
+HIVE_ROOT="$CACHE/hive-router-$HIVE_ROUTER_VERSION"
+HIVE_BIN="$HIVE_ROOT/bin/hive_router"
+
+if [ ! -x "$HIVE_BIN" ]; then
+    echo "==> installing hive-router $HIVE_ROUTER_VERSION into $HIVE_ROOT (once; about 40 minutes on 2 cores)"
+    # Newer releases need a newer rustc than this project's; `graphiql`
+    # skips a build step that downloads a web page.
+    cargo install "hive-router@$HIVE_ROUTER_VERSION" --locked --features graphiql \
+        --root "$HIVE_ROOT"
+fi
+
+TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
+if [ -n "${CONGDAN_BIN:-}" ]; then
+    echo "==> building congdan-bench (release); measuring $CONGDAN_BIN"
+    cargo build --release -p congdan-bench
+else
+    echo "==> building congdan and congdan-bench (release)"
+    cargo build --release -p congdan -p congdan-bench
+    CONGDAN_BIN="$TARGET/release/congdan"
+fi
+
+exec "$TARGET/release/congdan-bench" \
+    --congdan "$CONGDAN_BIN" \
+    --hive-router "$HIVE_BIN" \
+    --hive-router-version "$HIVE_ROUTER_VERSION" \
+    "$@"
