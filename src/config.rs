@@ -109,6 +109,10 @@ pub struct GatewayArgs {
     /// `SUBGRAPH_URL_<NAME>` variables.
     #[arg(long = "subgraph-url", value_name = "NAME=URL")]
     pub subgraph_urls: Vec<String>,
+    /// NATS server of the event bus, to learn of deleted accounts (their
+    /// sessions are revoked); unset: they end at their next refresh.
+    #[arg(long, env = "EVENT_BUS_URL")]
+    pub event_bus_url: Option<String>,
     #[command(flatten)]
     pub gateway: GatewayOptions,
     #[command(flatten)]
@@ -265,6 +269,10 @@ pub struct GatewayOptions {
     /// persisted query manifest, or a JSON object of sha256 → text).
     #[arg(long, env = "PERSISTED_QUERIES_MANIFEST")]
     pub persisted_queries_manifest: Option<PathBuf>,
+    /// Identical subgraph queries in flight at the same moment (same
+    /// subgraph, body and identity) share one request (`true`/`false`).
+    #[arg(long, env = "DEDUPE_SUBGRAPH_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub dedupe_subgraph_requests: bool,
     /// Largest query, in GraphQL tokens.
     #[arg(long, env = "MAX_QUERY_TOKENS", default_value_t = 10_000)]
     pub max_query_tokens: usize,

@@ -143,7 +143,12 @@ async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result
         db,
     )
     .await?;
-    let gateway = congdan_gateway::Gateway::from_config(&config)?.with_auth(Arc::new(auth));
+    let auth = Arc::new(auth);
+    let bus = serve::event_bus(args.event_bus_url.as_deref()).await?;
+    let revocations = CancellationToken::new();
+    auth.spawn_revocations(bus, revocations.clone());
+    let gateway = congdan_gateway::Gateway::from_config(&config)?.with_auth(auth);
+    let _stop_revocations = revocations.drop_guard();
     run_until_signal(listener, congdan_gateway::router(gateway), "gateway").await
 }
 

@@ -120,6 +120,7 @@ pub fn gateway_config(
         supergraph_poll_interval: (options.supergraph_poll_ms > 0)
             .then(|| Duration::from_millis(options.supergraph_poll_ms)),
         persisted_queries: options.persisted_queries().map_err(ServeError::Config)?,
+        dedupe_subgraph_requests: options.dedupe_subgraph_requests,
     })
 }
 
@@ -129,6 +130,8 @@ pub struct System {
     /// The development VNeID provider, when no real issuer is configured.
     pub dev_vneid_addr: Option<SocketAddr>,
     pub subgraph_addrs: HashMap<SubgraphName, SocketAddr>,
+    /// The event bus the subgraphs and the gateway share.
+    pub bus: Arc<dyn EventBus>,
     gateway_shutdown: CancellationToken,
     gateway_task: JoinHandle<Result<(), ServeError>>,
     subgraphs_shutdown: CancellationToken,
@@ -252,15 +255,20 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         gateway_addr,
         args.gateway.environment,
     );
-    let gateway = gateway.with_auth(Arc::new(Auth::new(auth_config, db.clone()).await?));
+    let auth = Arc::new(Auth::new(auth_config, db.clone()).await?);
+    // Sessions of deleted accounts end at once.
+    auth.spawn_revocations(bus.clone(), subgraphs_shutdown.child_token());
+    let gateway = gateway.with_auth(auth);
     let gateway_shutdown = CancellationToken::new();
     let gateway_task = spawn_server(
         gateway_listener,
         congdan_gateway::router(gateway),
         gateway_shutdown.clone(),
     );
-    let relay_task = Relay::new(db, bus).spawn(RELAY_INTERVAL, subgraphs_shutdown.child_token());
+    let relay_task =
+        Relay::new(db, bus.clone()).spawn(RELAY_INTERVAL, subgraphs_shutdown.child_token());
     Ok(System {
+        bus,
         gateway_addr,
         dev_vneid_addr,
         subgraph_addrs,

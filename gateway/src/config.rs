@@ -27,6 +27,8 @@ pub struct GatewayConfig {
     /// None turns reloading off.
     pub supergraph_poll_interval: Option<Duration>,
     pub persisted_queries: PersistedQueryMode,
+    /// Identical subgraph queries in flight at once share one request.
+    pub dedupe_subgraph_requests: bool,
 }
 
 /// How persisted queries are handled.
@@ -56,6 +58,7 @@ impl Default for GatewayConfig {
             limits: Default::default(),
             supergraph_poll_interval: Some(Duration::from_secs(2)),
             persisted_queries: PersistedQueryMode::Automatic { capacity: 10_000 },
+            dedupe_subgraph_requests: true,
         }
     }
 }

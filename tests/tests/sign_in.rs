@@ -712,3 +712,45 @@ async fn signing_keys_rotate_and_old_tokens_still_verify() {
     jws::verify::<Value>(&after, &new_key).unwrap();
     database.drop().await;
 }
+
+#[tokio::test]
+async fn deleting_an_account_revokes_its_sessions() {
+    let app = TestApp::spawn().await;
+    let tokens = mobile_sign_in(&gateway_base(&app), &provider_base(&app), citizen(BINH)).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let citizen_id = claims_of(access)["sub"].as_str().unwrap().to_string();
+    let (status, _) = graphql_as(
+        &app,
+        &[("authorization", &bearer(access))],
+        "{ me { fullName } }",
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let event = congdan_common::events::Event::new(
+        "citizen.account.deleted",
+        json!({ "citizenId": citizen_id }),
+    );
+    app.system.bus.publish(&event).await.unwrap();
+    let mut status = 200;
+    for _ in 0..50 {
+        (status, _) = graphql_as(
+            &app,
+            &[("authorization", &bearer(access))],
+            "{ me { fullName } }",
+        )
+        .await;
+        if status == 401 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 401, "the deleted account's access token is refused");
+    let revoked = session::Entity::find()
+        .one(&app.database.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_reason.as_deref(), Some("account_deleted"));
+    app.stop().await;
+}

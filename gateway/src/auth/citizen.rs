@@ -76,7 +76,15 @@ async fn call(
     };
     let response = pipeline
         .client
-        .call(CITIZEN_SUBGRAPH, &url, query, variables, None, Some(&token))
+        .call(
+            CITIZEN_SUBGRAPH,
+            &url,
+            query,
+            variables,
+            None,
+            Some(&token),
+            false,
+        )
         .await
         .map_err(|error| {
             tracing::warn!(%error, "citizen subgraph call failed during sign-in");

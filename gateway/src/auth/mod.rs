@@ -149,6 +149,55 @@ impl Auth {
     }
 }
 
+/// The event the citizen subgraph publishes when an account is deleted.
+pub const ACCOUNT_DELETED: &str = "citizen.account.deleted";
+
+impl Auth {
+    /// Revokes a deleted account's sessions when its event arrives, until
+    /// `shutdown`. Redelivered events revoke nothing twice.
+    pub fn spawn_revocations(
+        self: &Arc<Self>,
+        bus: Arc<dyn congdan_common::events::EventBus>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        use futures::StreamExt;
+        let auth = self.clone();
+        tokio::spawn(async move {
+            let mut events = match bus.subscribe(ACCOUNT_DELETED).await {
+                Ok(events) => events,
+                Err(error) => {
+                    tracing::error!(%error, "cannot follow account deletions; sessions of deleted accounts end at their next refresh");
+                    return;
+                }
+            };
+            loop {
+                let event = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    event = events.next() => match event {
+                        Some(event) => event,
+                        None => break,
+                    },
+                };
+                let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str())
+                else {
+                    continue;
+                };
+                auth.web_access.invalidate(citizen_id).await;
+                match auth
+                    .sessions
+                    .revoke_citizen(citizen_id, "account_deleted")
+                    .await
+                {
+                    Ok(count) => tracing::info!(count, "sessions of a deleted account revoked"),
+                    Err(error) => {
+                        tracing::error!(%error, "cannot revoke a deleted account's sessions")
+                    }
+                }
+            }
+        })
+    }
+}
+
 /// The token of `Authorization: Bearer <token>`; anything else is refused.
 pub fn bearer_token(value: &axum::http::HeaderValue) -> Result<&str, GatewayError> {
     let malformed = || {

@@ -307,6 +307,26 @@ impl Sessions {
         Ok(())
     }
 
+    /// Ends every session of a citizen (their account was deleted).
+    pub async fn revoke_citizen(
+        &self,
+        citizen_id: &str,
+        reason: &str,
+    ) -> Result<u64, GatewayError> {
+        let sessions: Vec<String> = session::Entity::find()
+            .filter(session::Column::CitizenId.eq(citizen_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        for id in &sessions {
+            self.revoke(id, reason).await?;
+        }
+        Ok(sessions.len() as u64)
+    }
+
     /// Verifies an access token: signature, issuer, audience, lifetime, and
     /// that its session is live.
     pub async fn verify_access(

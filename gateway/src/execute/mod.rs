@@ -16,6 +16,7 @@ use futures::future::{join_all, BoxFuture, FutureExt};
 use hive_router_query_planner::planner::plan_nodes::{
     BatchFetchNode, FetchNode, FlattenNodePath, PlanNode, QueryPlan,
 };
+use hive_router_query_planner::state::supergraph_state::OperationKind;
 use serde_json::{Map, Value};
 
 use self::entities::{EntityBatch, PathElem};
@@ -144,11 +145,13 @@ impl<'a> Execution<'a> {
             .collect()
     }
 
+    /// Calls `service`; `dedupe` for queries (never for mutations).
     async fn call(
         &self,
         service: &str,
         query: &str,
         variables: Map<String, Value>,
+        dedupe: bool,
     ) -> Result<SubgraphResponse, SubgraphError> {
         let url = self
             .supergraph
@@ -165,6 +168,7 @@ impl<'a> Execution<'a> {
                 variables,
                 self.request_id,
                 self.caller.identity_token.as_deref(),
+                dedupe,
             )
             .await;
         let metrics = self.metrics.subgraph(service);
@@ -216,7 +220,10 @@ impl<'a> Execution<'a> {
         }
         variables.insert("representations".into(), batch.representations_json());
         let document = &fetch.operation.document_str;
-        match self.call(&fetch.service_name, document, variables).await {
+        match self
+            .call(&fetch.service_name, document, variables, true)
+            .await
+        {
             Ok(response) => {
                 let entities = response
                     .data
@@ -245,7 +252,11 @@ impl<'a> Execution<'a> {
 
     async fn root_fetch(&self, fetch: &FetchNode, variables: Map<String, Value>) {
         let document = &fetch.operation.document_str;
-        match self.call(&fetch.service_name, document, variables).await {
+        let query = matches!(fetch.operation_kind, None | Some(OperationKind::Query));
+        match self
+            .call(&fetch.service_name, document, variables, query)
+            .await
+        {
             Ok(response) => self.merge_root(fetch, response),
             Err(error) => {
                 let root_fields = fetch
@@ -339,7 +350,12 @@ impl<'a> Execution<'a> {
             );
         }
         match self
-            .call(&node.service_name, &node.operation.document_str, variables)
+            .call(
+                &node.service_name,
+                &node.operation.document_str,
+                variables,
+                true,
+            )
             .await
         {
             Ok(mut response) => {

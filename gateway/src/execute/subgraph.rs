@@ -2,14 +2,19 @@
 //! per request, and every way a subgraph can fail turned into one error.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use axum::body::Bytes;
+use futures::future::{BoxFuture, FutureExt, Shared};
+use sha2::{Digest, Sha256};
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// Why a subgraph gave no usable answer. The details are logged; clients see
 /// only that the subgraph is unavailable.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SubgraphError {
     #[error("no URL is known for subgraph `{0}`")]
     UnknownSubgraph(String),
@@ -24,7 +29,7 @@ pub enum SubgraphError {
 }
 
 /// What a subgraph answered.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SubgraphResponse {
     #[serde(default)]
     pub data: Option<Value>,
@@ -33,7 +38,7 @@ pub struct SubgraphResponse {
 }
 
 /// One entry of a subgraph's `errors`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SubgraphErrorEntry {
     #[serde(default)]
     pub message: String,
@@ -43,11 +48,17 @@ pub struct SubgraphErrorEntry {
     pub extensions: Option<Map<String, Value>>,
 }
 
+/// Subgraph requests in flight, by subgraph, identity and body.
+type InFlight = Arc<Mutex<HashMap<[u8; 32], Shared<BoxFuture<'static, SharedResult>>>>>;
+type SharedResult = Result<Arc<SubgraphResponse>, Arc<SubgraphError>>;
+
 #[derive(Clone)]
 pub struct SubgraphClient {
     http: reqwest::Client,
     timeout: Duration,
     timeouts: HashMap<String, Duration>,
+    /// None when deduplication is off.
+    inflight: Option<InFlight>,
 }
 
 impl SubgraphClient {
@@ -55,6 +66,7 @@ impl SubgraphClient {
     pub fn new(
         timeout: Duration,
         timeouts: HashMap<String, Duration>,
+        dedupe: bool,
     ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
@@ -64,11 +76,15 @@ impl SubgraphClient {
             http,
             timeout,
             timeouts,
+            inflight: dedupe.then(Default::default),
         })
     }
 
     /// POSTs `{query, variables}` to subgraph `name` at `url`, passing the
-    /// client request's id and the caller's identity token on.
+    /// client request's id and the caller's identity token on. With
+    /// `dedupe` (queries only), identical requests in flight at once (same
+    /// subgraph, body and identity) share one subgraph request.
+    #[allow(clippy::too_many_arguments)]
     pub async fn call(
         &self,
         name: &str,
@@ -77,13 +93,75 @@ impl SubgraphClient {
         variables: Map<String, Value>,
         request_id: Option<&str>,
         identity_token: Option<&str>,
+        dedupe: bool,
     ) -> Result<SubgraphResponse, SubgraphError> {
-        let timeout = self.timeouts.get(name).copied().unwrap_or(self.timeout);
         let mut body = Map::new();
         body.insert("query".into(), Value::String(query.to_string()));
         if !variables.is_empty() {
             body.insert("variables".into(), Value::Object(variables));
         }
+        let body = Bytes::from(
+            serde_json::to_vec(&body).map_err(|e| SubgraphError::InvalidResponse(e.to_string()))?,
+        );
+        let Some(inflight) = self.inflight.as_ref().filter(|_| dedupe) else {
+            return self.send(name, url, body, request_id, identity_token).await;
+        };
+        let mut hasher = Sha256::new();
+        for part in [
+            url.as_bytes(),
+            identity_token.unwrap_or_default().as_bytes(),
+            &body,
+        ] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        let key: [u8; 32] = hasher.finalize().into();
+        let shared = {
+            let mut map = inflight.lock().unwrap_or_else(|e| e.into_inner());
+            match map.get(&key) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let client = self.clone();
+                    let (name, url) = (name.to_string(), url.to_string());
+                    let (request_id, token) = (
+                        request_id.map(str::to_string),
+                        identity_token.map(str::to_string),
+                    );
+                    let map_ref = inflight.clone();
+                    let shared = async move {
+                        let result = client
+                            .send(&name, &url, body, request_id.as_deref(), token.as_deref())
+                            .await
+                            .map(Arc::new)
+                            .map_err(Arc::new);
+                        map_ref
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&key);
+                        result
+                    }
+                    .boxed()
+                    .shared();
+                    map.insert(key, shared.clone());
+                    shared
+                }
+            }
+        };
+        match shared.await {
+            Ok(response) => Ok(Arc::try_unwrap(response).unwrap_or_else(|r| (*r).clone())),
+            Err(error) => Err((*error).clone()),
+        }
+    }
+
+    async fn send(
+        &self,
+        name: &str,
+        url: &str,
+        body: Bytes,
+        request_id: Option<&str>,
+        identity_token: Option<&str>,
+    ) -> Result<SubgraphResponse, SubgraphError> {
+        let timeout = self.timeouts.get(name).copied().unwrap_or(self.timeout);
         let mut request = self
             .http
             .post(url)
@@ -91,7 +169,8 @@ impl SubgraphClient {
                 "accept",
                 "application/graphql-response+json, application/json",
             )
-            .json(&body);
+            .header("content-type", "application/json")
+            .body(body);
         if let Some(id) = request_id {
             request = request.header("x-request-id", id);
         }

@@ -70,8 +70,12 @@ impl Gateway {
             PersistedQueryMode::Automatic { capacity } => PersistedQueries::automatic(*capacity),
             PersistedQueryMode::AllowList { manifest } => PersistedQueries::allow_list(manifest)?,
         };
-        let client = SubgraphClient::new(config.subgraph_timeout, config.subgraph_timeouts.clone())
-            .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let client = SubgraphClient::new(
+            config.subgraph_timeout,
+            config.subgraph_timeouts.clone(),
+            config.dedupe_subgraph_requests,
+        )
+        .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             pipeline: Arc::new(Pipeline::new(
                 supergraph,
