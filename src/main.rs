@@ -172,9 +172,13 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
                 .map_err(|e| anyhow!(e))?,
         ),
     };
+    let background = serve::background_tasks(&deps, &[args.name], &relay_shutdown);
     let result = run_until_signal(listener, args.name.router(&deps), args.name.as_str()).await;
     relay_shutdown.cancel();
     let _ = relay.await;
+    for task in background {
+        let _ = task.await;
+    }
     result
 }
 

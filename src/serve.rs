@@ -137,6 +137,8 @@ pub struct System {
     subgraphs_shutdown: CancellationToken,
     subgraph_tasks: Vec<JoinHandle<Result<(), ServeError>>>,
     relay_task: JoinHandle<()>,
+    /// The citizen inbox's event consumer and feedback's maintenance job.
+    background: Vec<JoinHandle<()>>,
 }
 
 impl System {
@@ -151,6 +153,9 @@ impl System {
         let gateway = join(self.gateway_task).await;
         self.subgraphs_shutdown.cancel();
         let _ = self.relay_task.await;
+        for task in self.background {
+            let _ = task.await;
+        }
         let mut result = gateway;
         for task in self.subgraph_tasks {
             let r = join(task).await;
@@ -267,6 +272,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
     );
     let relay_task =
         Relay::new(db, bus.clone()).spawn(RELAY_INTERVAL, subgraphs_shutdown.child_token());
+    let background = background_tasks(&deps, &SubgraphName::ALL, &subgraphs_shutdown);
     Ok(System {
         bus,
         gateway_addr,
@@ -277,7 +283,32 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         subgraphs_shutdown,
         subgraph_tasks,
         relay_task,
+        background,
     })
+}
+
+/// What runs beside the subgraphs in `names`: the citizen inbox's
+/// consumer of the event bus and feedback's maintenance job (closing
+/// reports after their rating period).
+pub fn background_tasks(
+    deps: &Deps,
+    names: &[SubgraphName],
+    shutdown: &CancellationToken,
+) -> Vec<JoinHandle<()>> {
+    names
+        .iter()
+        .filter_map(|name| match name {
+            SubgraphName::Citizen => Some(congdan_citizen::spawn_consumer(
+                deps,
+                shutdown.child_token(),
+            )),
+            SubgraphName::Feedback => Some(congdan_feedback::spawn_maintenance(
+                deps,
+                shutdown.child_token(),
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// How often the outbox relay looks for events to publish.

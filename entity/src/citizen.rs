@@ -1,3 +1,11 @@
+pub mod access_log;
 pub mod citizen_record;
+pub mod consent;
+pub mod device;
+pub mod my_service;
+pub mod notification;
+pub mod notification_preference;
+pub mod pin;
+pub mod profile;
 pub mod role_grant;
 pub mod service;

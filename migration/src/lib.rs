@@ -14,6 +14,13 @@ mod m20261129_000009_outbox;
 mod m20261129_000010_feedback_submissions;
 mod m20261129_000011_citizen_records;
 mod m20261129_000012_gateway_auth;
+mod m20261129_000013_citizen_profiles;
+mod m20261129_000014_citizen_my_services;
+mod m20261129_000015_citizen_pins;
+mod m20261129_000016_citizen_notifications;
+mod m20261129_000017_citizen_devices;
+mod m20261129_000018_citizen_personal_data;
+mod m20261129_000020_feedback_workflow;
 
 pub struct Migrator;
 
@@ -33,6 +40,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_feedback_submissions::Migration),
             Box::new(m20261129_000011_citizen_records::Migration),
             Box::new(m20261129_000012_gateway_auth::Migration),
+            Box::new(m20261129_000013_citizen_profiles::Migration),
+            Box::new(m20261129_000014_citizen_my_services::Migration),
+            Box::new(m20261129_000015_citizen_pins::Migration),
+            Box::new(m20261129_000016_citizen_notifications::Migration),
+            Box::new(m20261129_000017_citizen_devices::Migration),
+            Box::new(m20261129_000018_citizen_personal_data::Migration),
+            Box::new(m20261129_000020_feedback_workflow::Migration),
         ]
     }
 }

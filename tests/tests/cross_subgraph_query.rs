@@ -205,6 +205,7 @@ async fn a_ward_that_geo_does_not_know_is_null() {
         address: Set(None),
         ward_code: Set(Some("99999".into())),
         created_at: Set(chrono::Utc::now()),
+        ..Default::default()
     }
     .insert(&app.database.db)
     .await

@@ -40,6 +40,7 @@ async fn a_list_of_fifty_costs_four_statements() {
         address: Set(None),
         ward_code: Set(Some(wards[i % 5].into())),
         created_at: Set(Utc::now()),
+        ..Default::default()
     });
     report::Entity::insert_many(rows)
         .exec(&app.database.db)

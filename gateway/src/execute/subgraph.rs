@@ -80,6 +80,11 @@ impl SubgraphClient {
         })
     }
 
+    /// The pooled HTTP client (for pass-through routes).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// POSTs `{query, variables}` to subgraph `name` at `url`, passing the
     /// client request's id and the caller's identity token on. With
     /// `dedupe` (queries only), identical requests in flight at once (same

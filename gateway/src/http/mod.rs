@@ -2,6 +2,7 @@
 //! negotiation, subscriptions over WebSocket and SSE on the same path,
 //! GraphiQL at `/`, `/health`.
 
+mod passthrough;
 mod sse;
 mod streaming;
 mod websocket;
@@ -103,6 +104,15 @@ impl Gateway {
         &self.pipeline
     }
 
+    /// The HTTP client subgraphs are called with.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.pipeline.client.http()
+    }
+
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
     /// Who sent a request with these headers.
     pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
         match &self.auth {
@@ -127,7 +137,8 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/schema.graphql", get(api_sdl))
         .route("/metrics", get(metrics))
         .route("/health", get(|| async { Json(json!({ "status": "ok" })) }))
-        .with_state(gateway)
+        .with_state(gateway.clone())
+        .merge(passthrough::router(gateway))
         .merge(auth_routes)
         .layer(DefaultBodyLimit::max(limit))
 }

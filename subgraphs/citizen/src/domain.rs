@@ -2,6 +2,12 @@
 //! claims a citizen signs in with, checked against their personal
 //! identification number.
 
+pub mod consent;
+pub mod contact;
+pub mod devices;
+pub mod pins;
+pub mod preferences;
+
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
@@ -64,6 +70,20 @@ impl FromStr for ServiceGroup {
         })
     }
 }
+
+/// My Services of a new citizen, in order: what most people come for
+/// (report an issue and follow it, procedures and dossiers, buses, clinics,
+/// schools, alerts). Keys missing from the catalog are left out.
+pub const DEFAULT_MY_SERVICES: &[&str] = &[
+    "feedback.report",
+    "feedback.mine",
+    "public_services.procedures",
+    "public_services.dossiers",
+    "transport.bus",
+    "health.facilities",
+    "education.schools",
+    "notifications.alerts",
+];
 
 /// The roles an admin grants and revokes. `citizen` comes with the first
 /// sign-in and is never granted; `service` and `partner` are not people.

@@ -1,9 +1,18 @@
-//! Citizen subgraph: the service catalog of the twelve feature groups, and
+//! Citizen subgraph: the service catalog of the twelve feature groups;
 //! citizens as they sign in with VNeID (their record, personal data and
-//! roles). Later: My Services, the notification inbox, personal-data rights.
+//! roles); their profile, My Services and pins; the notification inbox
+//! (filled from the event bus by [`inbox::spawn_consumer`]); push devices;
+//! personal-data rights (consents, access log, export, account deletion).
 
+pub mod devices;
 pub mod domain;
 pub mod graphql;
+pub mod inbox;
+pub mod loaders;
+pub mod my_services;
+pub mod personal_data;
+pub mod pins;
+pub mod profile;
 pub mod records;
 pub mod seed;
 
@@ -11,16 +20,20 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::server::Deps;
-use entity::citizen::{citizen_record, service};
+use entity::citizen::{
+    citizen_record, consent, device, my_service, notification_preference, pin, service,
+};
+use sea_orm::Order;
 
 pub use graphql::{Mutation, Query};
+pub use inbox::spawn_consumer;
 
 pub type CitizenSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub const NAME: &str = "citizen";
 
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription).enable_federation()
+    Schema::build(Query, Mutation::default(), EmptySubscription).enable_federation()
 }
 
 /// The schema with what its resolvers use: the database, the personal-data
@@ -38,6 +51,44 @@ pub fn schema(deps: &Deps) -> CitizenSchema {
         ))
         .data(DataLoader::new(
             records::RolesLoader::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(congdan_common::loader::by_key::<
+            entity::citizen::profile::Entity,
+        >(db.clone()))
+        .data(loaders::by_citizen::<notification_preference::Entity>(
+            db.clone(),
+            notification_preference::Column::CitizenId,
+            vec![],
+        ))
+        .data(loaders::by_citizen::<my_service::Entity>(
+            db.clone(),
+            my_service::Column::CitizenId,
+            vec![
+                (my_service::Column::Position, Order::Asc),
+                (my_service::Column::ServiceKey, Order::Asc),
+            ],
+        ))
+        .data(loaders::by_citizen::<pin::Entity>(
+            db.clone(),
+            pin::Column::CitizenId,
+            vec![
+                (pin::Column::PinnedAt, Order::Desc),
+                (pin::Column::Id, Order::Desc),
+            ],
+        ))
+        .data(loaders::by_citizen::<device::Entity>(
+            db.clone(),
+            device::Column::CitizenId,
+            vec![(device::Column::RegisteredAt, Order::Asc)],
+        ))
+        .data(loaders::by_citizen::<consent::Entity>(
+            db.clone(),
+            consent::Column::CitizenId,
+            vec![(consent::Column::GivenAt, Order::Asc)],
+        ))
+        .data(DataLoader::new(
+            personal_data::AccessLogWriter::new(db.clone()),
             tokio::spawn,
         ))
         .data(cipher)
@@ -69,6 +120,49 @@ mod tests {
         let sdl = super::sdl();
         println!("{sdl}");
         assert!(line(&sdl, "me:").contains("@authenticated"));
+        // Everything private to a citizen is refused to anonymous callers
+        // by the gateway before execution.
+        for field in [
+            "profile:",
+            "myServices:",
+            "pins:",
+            "notifications(",
+            "devices:",
+            "consents:",
+            "accessLog(",
+            "exportMyData:",
+            "updateProfile(",
+            "addMyService(",
+            "removeMyService(",
+            "reorderMyServices(",
+            "pin(",
+            "unpin(",
+            "markNotificationRead(",
+            "markAllNotificationsRead:",
+            "deleteNotification(",
+            "registerDevice(",
+            "unregisterDevice(",
+            "giveConsent(",
+            "withdrawConsent(",
+            "deleteMyAccount:",
+        ] {
+            assert!(line(&sdl, field).contains("@authenticated"), "{field}");
+        }
+        assert!(sdl.contains(r#"type PersonalDataExport @key(fields: "citizenId")"#));
+        for stub in [
+            "Report",
+            "AdministrativeUnit",
+            "Agency",
+            "Procedure",
+            "Article",
+        ] {
+            assert!(
+                sdl.contains(&format!(
+                    r#"type {stub} @key(fields: "id", resolvable: false)"#
+                )),
+                "{stub}"
+            );
+        }
         for field in ["grantRole(", "revokeRole("] {
             assert!(
                 line(&sdl, field).contains(r#"@requiresScopes(scopes: [["admin"]])"#),

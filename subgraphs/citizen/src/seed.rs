@@ -228,4 +228,11 @@ mod tests {
         let groups: std::collections::HashSet<_> = CATALOG.iter().map(|s| s.1).collect();
         assert_eq!(groups.len(), 12);
     }
+
+    #[test]
+    fn the_default_my_services_are_in_the_catalog() {
+        for key in crate::domain::DEFAULT_MY_SERVICES {
+            assert!(CATALOG.iter().any(|s| s.0 == *key), "{key}");
+        }
+    }
 }

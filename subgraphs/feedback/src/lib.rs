@@ -1,38 +1,210 @@
-//! Feedback subgraph (hotline 1022): citizens' reports of incidents and ideas.
+//! Feedback subgraph (hotline 1022): citizens' reports of incidents and
+//! ideas, their handling workflow, tracking, ratings, the public map and
+//! statistics, photos, and an Open311 GeoReport v2 facade.
 
+pub mod config;
 pub mod domain;
 pub mod graphql;
+pub mod jobs;
+pub mod open311;
+pub mod photos;
 pub mod seed;
+pub mod service;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use std::sync::Arc;
+
+use async_graphql::{Schema, SchemaBuilder};
+use axum::routing::get;
+use congdan_common::events::EventBus;
+use congdan_common::server::Deps;
 use entity::feedback::{category, report};
 use sea_orm::DatabaseConnection;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
-pub use graphql::{Mutation, Query};
+pub use config::FeedbackConfig;
+pub use graphql::{Mutation, Query, Subscription};
 
-pub type FeedbackSchema = Schema<Query, Mutation, EmptySubscription>;
+use photos::{FileStore, LinkSigner, PhotoStore};
+
+pub type FeedbackSchema = Schema<Query, Mutation, Subscription>;
 
 pub const NAME: &str = "feedback";
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription).enable_federation()
+/// What resolvers and routes share besides the database.
+pub struct Settings {
+    pub config: FeedbackConfig,
+    pub store: Arc<dyn PhotoStore>,
+    pub signer: LinkSigner,
 }
 
-pub fn schema(db: DatabaseConnection) -> FeedbackSchema {
+impl Settings {
+    /// Photos in files under `config.photos_dir`; links signed with a key
+    /// derived from `secret` (the deployment's personal-data key).
+    pub fn new(config: FeedbackConfig, secret: &[u8; 32]) -> Self {
+        let store = Arc::new(FileStore::new(config.photos_dir.clone()));
+        Self::with_store(config, secret, store)
+    }
+
+    pub fn with_store(
+        config: FeedbackConfig,
+        secret: &[u8; 32],
+        store: Arc<dyn PhotoStore>,
+    ) -> Self {
+        let signer = LinkSigner::new(secret, &config.photo_url_prefix, config.photo_url_ttl);
+        Self {
+            config,
+            store,
+            signer,
+        }
+    }
+}
+
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription)
+        .enable_federation()
+        .enable_subscription_in_federation()
+}
+
+/// The schema; subscriptions read report events from `bus`.
+pub fn schema(
+    db: DatabaseConnection,
+    settings: Arc<Settings>,
+    bus: Arc<dyn EventBus>,
+) -> FeedbackSchema {
     builder()
+        .data(bus)
         .data(congdan_common::loader::by_key::<report::Entity>(db.clone()))
         .data(congdan_common::loader::by_key::<category::Entity>(
             db.clone(),
         ))
+        .data(settings)
         .data(db)
         .finish()
 }
 
-pub fn router(deps: &congdan_common::server::Deps) -> axum::Router {
-    congdan_common::server::router(schema(deps.db.clone()), deps)
+/// The subgraph's routes, configured from the environment.
+pub fn router(deps: &Deps) -> axum::Router {
+    router_with(deps, settings(deps, FeedbackConfig::from_env()))
+}
+
+/// The settings for `deps` with `config`.
+pub fn settings(deps: &Deps, config: FeedbackConfig) -> Arc<Settings> {
+    Arc::new(Settings::new(config, &deps.secrets.personal_data_key))
+}
+
+/// `/graphql` (with multipart uploads), `/health`, `/ready`, the photo
+/// links (`<FEEDBACK_PHOTO_URL_PREFIX>/{id}`, `/feedback/photos/{id}` by
+/// default) and Open311 (`/open311/v2/...`), with a body limit that fits
+/// five photos.
+pub fn router_with(deps: &Deps, settings: Arc<Settings>) -> axum::Router {
+    let graphql = congdan_common::server::router(
+        schema(deps.db.clone(), settings.clone(), deps.bus.clone()),
+        deps,
+    );
+    let photo_path = format!(
+        "{}/{{id}}",
+        photo_route_prefix(&settings.config.photo_url_prefix)
+    );
+    let photo_routes = axum::Router::new()
+        .route(&photo_path, get(photos::serve_photo))
+        .with_state(photos::PhotoRoute {
+            db: deps.db.clone(),
+            store: settings.store.clone(),
+            signer: settings.signer.clone(),
+        });
+    let open311 = open311::router(open311::Open311 {
+        db: deps.db.clone(),
+        settings: settings.clone(),
+    });
+    graphql
+        .merge(photo_routes)
+        .merge(open311)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            settings.config.body_limit(),
+        ))
+}
+
+/// The path part of the photo link prefix (it may be an absolute URL).
+fn photo_route_prefix(prefix: &str) -> String {
+    let path = match prefix.split_once("://") {
+        Some((_, rest)) => rest.find('/').map(|i| &rest[i..]).unwrap_or(""),
+        None => prefix,
+    };
+    let path = path.trim_end_matches('/');
+    if path.is_empty() {
+        "/feedback/photos".to_string()
+    } else if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    }
+}
+
+/// Starts the maintenance job (fills old rows, closes expired reports
+/// hourly) until `shutdown`. Run it beside the subgraph's server.
+pub fn spawn_maintenance(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
+    jobs::spawn(
+        deps.db.clone(),
+        settings(deps, FeedbackConfig::from_env()),
+        shutdown,
+    )
 }
 
 /// The subgraph's federation SDL, as `_service { sdl }` returns it.
 pub fn sdl() -> String {
     congdan_common::server::federation_sdl(&builder().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn photo_routes_follow_the_link_prefix() {
+        assert_eq!(
+            super::photo_route_prefix("/feedback/photos"),
+            "/feedback/photos"
+        );
+        assert_eq!(
+            super::photo_route_prefix("https://api.example.vn/feedback/photos/"),
+            "/feedback/photos"
+        );
+        assert_eq!(super::photo_route_prefix("photos"), "/photos");
+        assert_eq!(
+            super::photo_route_prefix("https://cdn.example.vn"),
+            "/feedback/photos"
+        );
+    }
+
+    #[test]
+    fn sdl_declares_access_rules() {
+        let sdl = super::sdl();
+        let line = |field: &str| {
+            sdl.lines()
+                .find(|l| l.trim_start().starts_with(field))
+                .unwrap_or_else(|| panic!("no `{field}` in\n{sdl}"))
+                .to_string()
+        };
+        for field in [
+            "assignReport(",
+            "transferReport(",
+            "startReportProgress(",
+            "resolveReport(",
+            "rejectReport(",
+            "searchReports(",
+        ] {
+            assert!(
+                line(field).contains(r#"@requiresScopes(scopes: [["officer"], ["admin"]])"#),
+                "{field}"
+            );
+        }
+        for field in [
+            "rateReport(",
+            "followReport(",
+            "myReports(",
+            "followedReports(",
+        ] {
+            assert!(line(field).contains("@authenticated"), "{field}");
+        }
+        assert!(line("closeExpiredReports").contains(r#"@requiresScopes(scopes: [["admin"]])"#));
+    }
 }

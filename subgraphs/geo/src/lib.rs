@@ -3,6 +3,7 @@
 
 pub mod domain;
 pub mod graphql;
+pub mod locate;
 pub mod seed;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};

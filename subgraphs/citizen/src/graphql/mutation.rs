@@ -1,5 +1,5 @@
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, InputObject, Object, Result, ID};
+use async_graphql::{Context, InputObject, MergedObject, Object, Result, ID};
 use congdan_common::identity::{self, Role};
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::Error;
@@ -9,7 +9,21 @@ use super::{Citizen, CitizenAccess};
 use crate::domain::{RawSignInClaims, SignInClaims, StaffRole};
 use crate::records::{self, BootstrapAdmins, RolesLoader};
 
-pub struct Mutation;
+/// Every mutation of the subgraph.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    RolesMutation,
+    super::profile::ProfileMutation,
+    super::my_services::MyServicesMutation,
+    super::pins::PinsMutation,
+    super::notifications::InboxMutation,
+    super::devices::DevicesMutation,
+    super::personal_data::PersonalDataMutation,
+);
+
+/// Sign-in from VNeID and staff roles.
+#[derive(Default)]
+pub struct RolesMutation;
 
 /// The claims of a VNeID sign-in, as the gateway received them (internal).
 #[derive(InputObject)]
@@ -33,7 +47,7 @@ pub struct VneidSignInInput {
 }
 
 #[Object]
-impl Mutation {
+impl RolesMutation {
     /// Records a VNeID sign-in: the citizen with this personal
     /// identification number, created at their first sign-in and refreshed
     /// from the claims at later ones; their roles and agencies. Only the

@@ -9,7 +9,7 @@ use congdan_common::Error;
 use entity::citizen::{citizen_record, service};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{Citizen, CitizenAccess, Service};
+use super::{Citizen, CitizenAccess, PersonalDataExport, Service};
 use crate::domain::ServiceGroup;
 use crate::records::RolesLoader;
 
@@ -48,6 +48,16 @@ impl Query {
         load_one::<citizen_record::Entity, _>(ctx, id.to_string()).await
     }
 
+    /// Everything held about the signed-in citizen, one field per subgraph
+    /// (Personal Data Protection Law: the right to a copy).
+    #[graphql(directive = authenticated::apply())]
+    async fn export_my_data(&self, ctx: &Context<'_>) -> Result<Option<PersonalDataExport>> {
+        let id = identity::require_citizen(ctx)?;
+        Ok(Some(PersonalDataExport {
+            citizen_id: ID(id.to_string()),
+        }))
+    }
+
     /// A citizen's roles and agencies, for the gateway's tokens (role
     /// `SERVICE` only); null when there is no such citizen.
     #[graphql(inaccessible)]
@@ -77,6 +87,13 @@ impl Query {
     #[graphql(entity)]
     async fn find_citizen_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Citizen>> {
         load_one::<citizen_record::Entity, _>(ctx, id.0).await
+    }
+
+    /// The export of `citizenId`, for the subgraphs that add their part;
+    /// each part answers its owner only.
+    #[graphql(entity)]
+    async fn find_personal_data_export_by_citizen_id(&self, citizen_id: ID) -> PersonalDataExport {
+        PersonalDataExport { citizen_id }
     }
 
     #[graphql(entity)]

@@ -1,16 +1,22 @@
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
+use std::sync::Arc;
+
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, ID};
 use chrono::Utc;
 use congdan_common::city_point::{CityPoint, CityPointError};
-use congdan_common::events::{outbox, Event};
+use congdan_common::directives::authenticated;
+use congdan_common::identity::{self, Role};
 use congdan_common::user_error::UserError;
-use entity::feedback::{category, report, submission};
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set, TransactionTrait,
-};
-use serde_json::json;
+use congdan_common::Error;
+use entity::feedback::category;
+use sea_orm::{DatabaseConnection, EntityTrait};
 
+use super::report::TimelineEntry;
 use super::Report;
-use crate::domain::ReportStatus;
+use crate::config::MAX_PHOTOS;
+use crate::domain::{Action, ActorRole, TransitionError};
+use crate::photos::{self, CheckedPhoto};
+use crate::service::{self, FollowOutcome, NewReport, ServiceError, Step, StepBy};
+use crate::Settings;
 
 pub struct Mutation;
 
@@ -32,57 +38,573 @@ pub struct SubmitReportInput {
     /// or `_`); a retry with the same key returns the first report and
     /// creates nothing.
     pub idempotency_key: String,
+    /// Up to 5 photos (JPEG, PNG or WebP, 5 MiB each), sent with the
+    /// GraphQL multipart request specification.
+    pub photos: Option<Vec<Upload>>,
 }
 
 #[derive(SimpleObject)]
 pub struct SubmitReportPayload {
     /// The report, when the input was valid.
     pub report: Option<Report>,
+    /// Open reports of the same category within 50 m from the last 7 days:
+    /// the citizen may follow one of those instead (`followReport`).
+    pub similar_reports: Vec<Report>,
     pub user_errors: Vec<UserError>,
+}
+
+/// Sending a report to an agency (from the hotline) or to another agency.
+#[derive(InputObject)]
+pub struct AssignReportInput {
+    pub report_id: ID,
+    /// The agency's id in the directories subgraph.
+    pub agency_id: ID,
+    pub note: Option<String>,
+    pub photos: Option<Vec<Upload>>,
+}
+
+/// A workflow step that needs only a note.
+#[derive(InputObject)]
+pub struct ReportStepInput {
+    pub report_id: ID,
+    pub note: Option<String>,
+    pub photos: Option<Vec<Upload>>,
+}
+
+#[derive(InputObject)]
+pub struct ResolveReportInput {
+    pub report_id: ID,
+    /// The official answer the reporter and the public see (5 to 5,000
+    /// characters).
+    pub answer: String,
+    pub photos: Option<Vec<Upload>>,
+}
+
+#[derive(InputObject)]
+pub struct RejectReportInput {
+    pub report_id: ID,
+    /// Why (required, 5 to 2,000 characters).
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct RateReportInput {
+    pub report_id: ID,
+    /// 1 to 5.
+    pub stars: i32,
+    /// Up to 2,000 characters.
+    pub comment: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ReportStepPayload {
+    /// The report after the step, when it was taken.
+    pub report: Option<Report>,
+    /// The step's entry in the report's timeline.
+    pub timeline_entry: Option<TimelineEntry>,
+    pub user_errors: Vec<UserError>,
+}
+
+impl ReportStepPayload {
+    fn refused(errors: Vec<UserError>) -> Self {
+        Self {
+            report: None,
+            timeline_entry: None,
+            user_errors: errors,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct FollowReportPayload {
+    pub report: Option<Report>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// A new Open311 API key; the key is shown only here.
+#[derive(SimpleObject)]
+pub struct Open311ApiKey {
+    pub id: ID,
+    pub name: String,
+    pub key: String,
 }
 
 #[Object]
 impl Mutation {
-    /// Reports an incident or an idea to the 1022 hotline. Without sign-in,
-    /// only categories that allow anonymous reports are accepted.
+    /// Reports an incident or an idea to the 1022 hotline, as the signed-in
+    /// citizen; without sign-in, only in categories that allow anonymous
+    /// reports. The point is placed in a ward; similar open reports nearby
+    /// come back with it.
     async fn submit_report(
         &self,
         ctx: &Context<'_>,
         input: SubmitReportInput,
     ) -> Result<SubmitReportPayload> {
         let db = ctx.data::<DatabaseConnection>()?;
+        let settings = ctx.data::<Arc<Settings>>()?;
+        let reporter = identity::current(ctx)
+            .and_then(|i| i.citizen_id())
+            .map(str::to_string);
         let (point, mut errors) = validate(&input);
         let category = category::Entity::find_by_id(input.category.clone())
             .one(db)
             .await
-            .map_err(congdan_common::Error::from)?;
+            .map_err(Error::from)?;
         match &category {
             None => errors.push(UserError::new(
                 &["input", "category"],
                 "UNKNOWN_CATEGORY",
                 format!("`{}` is not a report category", input.category),
             )),
-            Some(c) if !c.allows_anonymous => errors.push(UserError::new(
+            Some(c) if !c.allows_anonymous && reporter.is_none() => errors.push(UserError::new(
                 &["input", "category"],
                 "SIGN_IN_REQUIRED",
                 "reports in this category need a signed-in citizen",
             )),
             Some(_) => {}
         }
-        let Some(point) = point.filter(|_| errors.is_empty()) else {
-            return Ok(SubmitReportPayload {
-                report: None,
-                user_errors: errors,
-            });
+        let ward = point.and_then(|p| congdan_geo::locate::unit_at(p.latitude(), p.longitude()));
+        if point.is_some() && ward.is_none() {
+            errors.push(UserError::new(
+                &["input", "latitude"],
+                "OUTSIDE_CITY",
+                "the point is not in any ward or commune of Ho Chi Minh City",
+            ));
+        }
+        let photos = check_photos(ctx, input.photos.as_deref(), settings, &["input", "photos"]);
+        let photos = match photos {
+            Ok(photos) => photos,
+            Err(photo_errors) => {
+                errors.extend(photo_errors);
+                Vec::new()
+            }
         };
-        let row = submit(db, &input, point)
-            .await
-            .map_err(congdan_common::Error::from)?;
+        let (Some(point), Some(category), Some(ward)) = (point, category, ward) else {
+            return Ok(refused(errors));
+        };
+        if !errors.is_empty() {
+            return Ok(refused(errors));
+        }
+        let submitted = service::submit(
+            db,
+            settings.store.as_ref(),
+            NewReport {
+                title: input.title.trim().to_string(),
+                description: input.description.trim().to_string(),
+                category,
+                point,
+                ward_code: ward.to_string(),
+                address: input
+                    .address
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string),
+                reporter_id: reporter.clone(),
+                source: "app".into(),
+                actor_role: ActorRole::Reporter,
+                idempotency_key: Some(input.idempotency_key.clone()),
+                photos,
+            },
+        )
+        .await
+        .map_err(Error::from)?;
+        if !submitted.created && submitted.report.reporter_id != reporter {
+            return Ok(refused(vec![UserError::new(
+                &["input", "idempotencyKey"],
+                "IDEMPOTENCY_KEY_REUSED",
+                "this idempotency key was used for another report",
+            )]));
+        }
+        let row = submitted.report;
+        let similar = service::similar(
+            db,
+            &row.category,
+            row.latitude,
+            row.longitude,
+            Utc::now(),
+            Some(&row.id),
+        )
+        .await
+        .map_err(Error::from)?;
         Ok(SubmitReportPayload {
+            report: Some(Report::try_from(row)?),
+            similar_reports: similar.into_iter().map(|(row, _)| Report { row }).collect(),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Sends a received report to the agency that will handle it (the 1022
+    /// hotline's officers and admins).
+    #[graphql(requires_scopes = "officer", requires_scopes = "admin")]
+    async fn assign_report(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignReportInput,
+    ) -> Result<ReportStepPayload> {
+        let mut step = Step::new(Action::Assign);
+        step.agency_id = Some(input.agency_id.0.clone());
+        step.note = input.note;
+        let errors = check_agency(&input.agency_id);
+        take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
+    }
+
+    /// Moves an assigned or in-progress report to another agency (officers
+    /// of its agency, the hotline, admins).
+    #[graphql(requires_scopes = "officer", requires_scopes = "admin")]
+    async fn transfer_report(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignReportInput,
+    ) -> Result<ReportStepPayload> {
+        let mut step = Step::new(Action::Transfer);
+        step.agency_id = Some(input.agency_id.0.clone());
+        step.note = input.note;
+        let errors = check_agency(&input.agency_id);
+        take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
+    }
+
+    /// The agency starts handling an assigned report (its officers, admins).
+    #[graphql(requires_scopes = "officer", requires_scopes = "admin")]
+    async fn start_report_progress(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportStepInput,
+    ) -> Result<ReportStepPayload> {
+        let mut step = Step::new(Action::Start);
+        step.note = input.note;
+        take(
+            ctx,
+            &input.report_id,
+            step,
+            input.photos.as_deref(),
+            Vec::new(),
+        )
+        .await
+    }
+
+    /// The agency has handled the report and answers (its officers, admins).
+    #[graphql(requires_scopes = "officer", requires_scopes = "admin")]
+    async fn resolve_report(
+        &self,
+        ctx: &Context<'_>,
+        input: ResolveReportInput,
+    ) -> Result<ReportStepPayload> {
+        let answer = input.answer.trim().to_string();
+        let mut errors = Vec::new();
+        if !(5..=5000).contains(&answer.chars().count()) {
+            errors.push(UserError::new(
+                &["input", "answer"],
+                "ANSWER_REQUIRED",
+                "the answer takes 5 to 5,000 characters",
+            ));
+        }
+        let mut step = Step::new(Action::Resolve);
+        step.answer = Some(answer);
+        take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
+    }
+
+    /// Rejects a report that is not the city's to handle, a duplicate or
+    /// unfounded, with the reason (the hotline, officers of its agency,
+    /// admins).
+    #[graphql(requires_scopes = "officer", requires_scopes = "admin")]
+    async fn reject_report(
+        &self,
+        ctx: &Context<'_>,
+        input: RejectReportInput,
+    ) -> Result<ReportStepPayload> {
+        let reason = input.reason.trim().to_string();
+        let mut errors = Vec::new();
+        if !(5..=2000).contains(&reason.chars().count()) {
+            errors.push(UserError::new(
+                &["input", "reason"],
+                "REASON_REQUIRED",
+                "a rejection needs a reason of 5 to 2,000 characters",
+            ));
+        }
+        let mut step = Step::new(Action::Reject);
+        step.answer = Some(reason);
+        take(ctx, &input.report_id, step, None, errors).await
+    }
+
+    /// The reporter rates the resolution, once; this closes the report.
+    #[graphql(directive = authenticated::apply())]
+    async fn rate_report(
+        &self,
+        ctx: &Context<'_>,
+        input: RateReportInput,
+    ) -> Result<ReportStepPayload> {
+        let mut errors = Vec::new();
+        if !(1..=5).contains(&input.stars) {
+            errors.push(UserError::new(
+                &["input", "stars"],
+                "BAD_USER_INPUT",
+                "a rating is 1 to 5 stars",
+            ));
+        }
+        let comment = input
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
+            errors.push(UserError::new(
+                &["input", "comment"],
+                "BAD_USER_INPUT",
+                "the comment takes at most 2,000 characters",
+            ));
+        }
+        let mut step = Step::new(Action::Rate);
+        step.rating = Some((input.stars, comment));
+        take(ctx, &input.report_id, step, None, errors).await
+    }
+
+    /// "Me too": follows an open report, which counts once per citizen.
+    /// Following again changes nothing.
+    #[graphql(directive = authenticated::apply())]
+    async fn follow_report(&self, ctx: &Context<'_>, id: ID) -> Result<FollowReportPayload> {
+        let citizen = identity::require_citizen(ctx)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let (outcome, row) = service::follow(db, &id, citizen)
+            .await
+            .map_err(Error::from)?;
+        let error = match outcome {
+            FollowOutcome::Followed | FollowOutcome::AlreadyFollowing => None,
+            FollowOutcome::OwnReport => Some(UserError::new(
+                &["id"],
+                "OWN_REPORT",
+                "you reported this yourself",
+            )),
+            FollowOutcome::NotOpen => Some(UserError::new(
+                &["id"],
+                "NOT_OPEN",
+                "only reports still being handled can be followed",
+            )),
+        };
+        Ok(FollowReportPayload {
+            report: Some(Report::try_from(row)?),
+            user_errors: error.into_iter().collect(),
+        })
+    }
+
+    /// Stops following a report.
+    #[graphql(directive = authenticated::apply())]
+    async fn unfollow_report(&self, ctx: &Context<'_>, id: ID) -> Result<FollowReportPayload> {
+        let citizen = identity::require_citizen(ctx)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let row = service::unfollow(db, &id, citizen)
+            .await
+            .map_err(Error::from)?;
+        Ok(FollowReportPayload {
             report: Some(Report::try_from(row)?),
             user_errors: Vec::new(),
         })
     }
+
+    /// Closes, now, the reports resolved or rejected longer ago than the
+    /// configured number of days (the maintenance job does this hourly);
+    /// returns how many were closed. Admins only.
+    #[graphql(requires_scopes = "admin")]
+    async fn close_expired_reports(&self, ctx: &Context<'_>) -> Result<i32> {
+        identity::require_role(ctx, Role::Admin)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let settings = ctx.data::<Arc<Settings>>()?;
+        let closed = service::close_expired(
+            db,
+            settings.store.as_ref(),
+            Utc::now(),
+            settings.config.auto_close_after_days,
+        )
+        .await
+        .map_err(Error::from)?;
+        Ok(closed as i32)
+    }
+
+    /// A new API key for a partner posting Open311 service requests
+    /// (admins). The key is shown once; it is stored hashed.
+    #[graphql(requires_scopes = "admin")]
+    async fn create_open311_api_key(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> Result<Open311ApiKey> {
+        identity::require_role(ctx, Role::Admin)?;
+        let name = name.trim().to_string();
+        if !(1..=100).contains(&name.chars().count()) {
+            return Err(Error::BadUserInput("the name takes 1 to 100 characters".into()).into());
+        }
+        let db = ctx.data::<DatabaseConnection>()?;
+        let (id, key) = crate::open311::create_key(db, &name)
+            .await
+            .map_err(Error::from)?;
+        Ok(Open311ApiKey {
+            id: ID(id),
+            name,
+            key,
+        })
+    }
+
+    /// Revokes an Open311 API key (admins); true if it was active.
+    #[graphql(requires_scopes = "admin")]
+    async fn revoke_open311_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        identity::require_role(ctx, Role::Admin)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(crate::open311::revoke_key(db, &id)
+            .await
+            .map_err(Error::from)?)
+    }
+}
+
+fn refused(errors: Vec<UserError>) -> SubmitReportPayload {
+    SubmitReportPayload {
+        report: None,
+        similar_reports: Vec::new(),
+        user_errors: errors,
+    }
+}
+
+fn check_agency(agency: &ID) -> Vec<UserError> {
+    let ok = (1..=64).contains(&agency.len())
+        && agency
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Vec::new()
+    } else {
+        vec![UserError::new(
+            &["input", "agencyId"],
+            "BAD_USER_INPUT",
+            "an agency id takes 1 to 64 letters, digits, `-` or `_`",
+        )]
+    }
+}
+
+/// Reads and checks the uploaded photos: at most [`MAX_PHOTOS`], each
+/// within the size limit and a JPEG, PNG or WebP by its bytes.
+fn check_photos(
+    ctx: &Context<'_>,
+    uploads: Option<&[Upload]>,
+    settings: &Settings,
+    field: &[&str],
+) -> Result<Vec<CheckedPhoto>, Vec<UserError>> {
+    let uploads = uploads.unwrap_or_default();
+    if uploads.len() > MAX_PHOTOS {
+        return Err(vec![UserError::new(
+            field,
+            "TOO_MANY_PHOTOS",
+            format!("at most {MAX_PHOTOS} photos"),
+        )]);
+    }
+    let mut checked = Vec::new();
+    let mut errors = Vec::new();
+    for (i, upload) in uploads.iter().enumerate() {
+        let index = i.to_string();
+        let mut path: Vec<&str> = field.to_vec();
+        path.push(&index);
+        let result = upload
+            .value(ctx)
+            .map_err(|_| photos::PhotoError::Unreadable)
+            .and_then(|value| photos::check(value.into_read(), settings.config.photo_max_bytes));
+        match result {
+            Ok(photo) => checked.push(photo),
+            Err(error) => errors.push(UserError::new(&path, error.code(), error.to_string())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(checked)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Takes a workflow step for the caller and shapes the payload: a role
+/// that may never take it is `FORBIDDEN`; the wrong status, bad input and
+/// bad photos are user errors.
+async fn take(
+    ctx: &Context<'_>,
+    report_id: &ID,
+    mut step: Step,
+    uploads: Option<&[Upload]>,
+    mut errors: Vec<UserError>,
+) -> Result<ReportStepPayload> {
+    let identity = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+    let db = ctx.data::<DatabaseConnection>()?;
+    let settings = ctx.data::<Arc<Settings>>()?;
+    if step.note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        errors.push(UserError::new(
+            &["input", "note"],
+            "BAD_USER_INPUT",
+            "a note takes at most 2,000 characters",
+        ));
+    }
+    step.note = step
+        .note
+        .take()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    match check_photos(ctx, uploads, settings, &["input", "photos"]) {
+        Ok(photos) => step.photos = photos,
+        Err(photo_errors) => errors.extend(photo_errors),
+    }
+    if !errors.is_empty() {
+        return Ok(ReportStepPayload::refused(errors));
+    }
+    let result = service::take_step(
+        db,
+        settings.store.as_ref(),
+        &settings.config.dispatch_agency,
+        report_id,
+        StepBy::Person(identity),
+        step,
+    )
+    .await;
+    match result {
+        Ok(stepped) => {
+            let staff = service::is_staff_for(
+                Some(identity),
+                &stepped.report,
+                &settings.config.dispatch_agency,
+            );
+            let photos = photos_of_entry(db, &stepped.entry.id, settings).await?;
+            Ok(ReportStepPayload {
+                timeline_entry: Some(TimelineEntry::new(stepped.entry, staff, photos)?),
+                report: Some(Report::try_from(stepped.report)?),
+                user_errors: Vec::new(),
+            })
+        }
+        Err(ServiceError::Transition(TransitionError::InvalidTransition { action, from })) => {
+            Ok(ReportStepPayload::refused(vec![UserError::new(
+                &["input", "reportId"],
+                "INVALID_TRANSITION",
+                TransitionError::InvalidTransition { action, from }.to_string(),
+            )]))
+        }
+        Err(ServiceError::SameAgency) => Ok(ReportStepPayload::refused(vec![UserError::new(
+            &["input", "agencyId"],
+            "SAME_AGENCY",
+            ServiceError::SameAgency.to_string(),
+        )])),
+        Err(other) => Err(Error::from(other).into()),
+    }
+}
+
+async fn photos_of_entry(
+    db: &DatabaseConnection,
+    entry_id: &str,
+    settings: &Settings,
+) -> Result<Vec<super::report::ReportPhoto>> {
+    use entity::feedback::photo;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    Ok(photo::Entity::find()
+        .filter(photo::Column::TimelineEntryId.eq(entry_id))
+        .order_by_asc(photo::Column::Id)
+        .all(db)
+        .await
+        .map_err(Error::from)?
+        .iter()
+        .map(|p| super::report::ReportPhoto::new(p, settings))
+        .collect())
 }
 
 fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
@@ -101,6 +623,17 @@ fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
             &["input", "description"],
             "BAD_USER_INPUT",
             "the description takes 10 to 5,000 characters",
+        ));
+    }
+    if input
+        .address
+        .as_ref()
+        .is_some_and(|a| a.chars().count() > 300)
+    {
+        errors.push(UserError::new(
+            &["input", "address"],
+            "BAD_USER_INPUT",
+            "the address takes at most 300 characters",
         ));
     }
     let key = &input.idempotency_key;
@@ -131,89 +664,4 @@ fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
         }
     };
     (point, errors)
-}
-
-/// The report for this idempotency key: the one a first submission made, or
-/// a new one written with its outbox event in one transaction.
-async fn submit(
-    db: &DatabaseConnection,
-    input: &SubmitReportInput,
-    point: CityPoint,
-) -> Result<report::Model, sea_orm::DbErr> {
-    if let Some(existing) = earlier(db, &input.idempotency_key).await? {
-        return Ok(existing);
-    }
-    let txn = db.begin().await?;
-    match insert(&txn, input, point).await {
-        Ok(row) => {
-            txn.commit().await?;
-            Ok(row)
-        }
-        Err(error) => {
-            txn.rollback().await?;
-            // A concurrent retry with the same key won the race.
-            match earlier(db, &input.idempotency_key).await? {
-                Some(existing) => Ok(existing),
-                None => Err(error),
-            }
-        }
-    }
-}
-
-async fn earlier(
-    db: &DatabaseConnection,
-    key: &str,
-) -> Result<Option<report::Model>, sea_orm::DbErr> {
-    let Some(found) = submission::Entity::find_by_id(key.to_string())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    report::Entity::find_by_id(found.report_id).one(db).await
-}
-
-async fn insert(
-    txn: &DatabaseTransaction,
-    input: &SubmitReportInput,
-    point: CityPoint,
-) -> Result<report::Model, sea_orm::DbErr> {
-    let now = Utc::now();
-    let id = uuid::Uuid::now_v7().to_string();
-    submission::ActiveModel {
-        idempotency_key: Set(input.idempotency_key.clone()),
-        report_id: Set(id.clone()),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    let row = report::ActiveModel {
-        id: Set(id.clone()),
-        title: Set(input.title.trim().to_string()),
-        description: Set(input.description.trim().to_string()),
-        category: Set(input.category.clone()),
-        status: Set(ReportStatus::Received.as_str().to_string()),
-        latitude: Set(point.latitude()),
-        longitude: Set(point.longitude()),
-        address: Set(input
-            .address
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_string)),
-        // Ward polygons are not loaded yet: the ward stays unknown.
-        ward_code: Set(None),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    outbox::enqueue(
-        txn,
-        &Event::new(
-            "feedback.report.created",
-            json!({ "id": id, "category": input.category, "status": "RECEIVED" }),
-        ),
-    )
-    .await?;
-    Ok(row)
 }

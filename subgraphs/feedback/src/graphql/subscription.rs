@@ -1,0 +1,117 @@
+//! Live updates from the event bus, filtered by who may see them: a report's
+//! transitions for its reporter, its followers and the staff handling it;
+//! every change to an agency's reports for that agency's officers (and
+//! admins). Each event yields the report as it is now, so the gateway can
+//! add fields other subgraphs own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::{Context, Result, Subscription, ID};
+use congdan_common::directives::authenticated;
+use congdan_common::events::{EventBus, SeenEvents};
+use congdan_common::identity::{self, Role};
+use congdan_common::Error;
+use entity::feedback::report;
+use futures::{Stream, StreamExt};
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+use super::Report;
+use crate::{service, Settings};
+
+/// Each workflow transition of a report (creation is not an update: a
+/// report has no agency and no watchers yet).
+const REPORT_EVENTS: &str = "feedback.report.updated";
+
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// The report after each change of its status, for its reporter, its
+    /// followers and the staff handling it.
+    #[graphql(directive = authenticated::apply())]
+    async fn report_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<impl Stream<Item = Report>> {
+        let caller = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        let settings = ctx.data::<Arc<Settings>>()?;
+        let row = report::Entity::find_by_id(id.to_string())
+            .one(&db)
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::NotFound { what: "report" })?;
+        let allowed = service::is_staff_for(Some(caller), &row, &settings.config.dispatch_agency)
+            || match caller.citizen_id() {
+                Some(citizen) => {
+                    row.reporter_id.as_deref() == Some(citizen)
+                        || service::is_follower(&db, &row.id, citizen)
+                            .await
+                            .map_err(Error::from)?
+                }
+                None => false,
+            };
+        if !allowed {
+            return Err(Error::Forbidden.into());
+        }
+        let report_id = row.id;
+        events(ctx, db, move |payload| {
+            payload.get("id").and_then(|v| v.as_str()) == Some(report_id.as_str())
+        })
+        .await
+    }
+
+    /// Each report of `agencyId` when it is created for, assigned or
+    /// transferred to, or changed at that agency: for its officers and admins
+    /// (async-graphql has no `@requiresScopes` on subscription fields; the
+    /// resolver checks the role and agency).
+    #[graphql(directive = authenticated::apply())]
+    async fn reports_changed(
+        &self,
+        ctx: &Context<'_>,
+        agency_id: ID,
+    ) -> Result<impl Stream<Item = Report>> {
+        let caller = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+        let agency = agency_id.to_string();
+        let officer_here = caller.has_role(Role::Officer) && caller.agencies.contains(&agency);
+        if !(officer_here || caller.has_role(Role::Admin)) {
+            return Err(Error::Forbidden.into());
+        }
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        events(ctx, db, move |payload| {
+            ["agencyId", "previousAgencyId"]
+                .iter()
+                .any(|key| payload.get(*key).and_then(|v| v.as_str()) == Some(agency.as_str()))
+        })
+        .await
+    }
+}
+
+/// Reports of the bus's report events that `wanted` keeps, each read again
+/// from the database; redelivered events are skipped.
+async fn events(
+    ctx: &Context<'_>,
+    db: DatabaseConnection,
+    wanted: impl Fn(&serde_json::Value) -> bool + Send + Sync + 'static,
+) -> Result<impl Stream<Item = Report>> {
+    let bus = ctx.data::<Arc<dyn EventBus>>()?.clone();
+    let stream = bus.subscribe(REPORT_EVENTS).await.map_err(|error| {
+        tracing::error!(%error, "cannot subscribe to report events");
+        async_graphql::Error::new("live updates are unavailable right now")
+    })?;
+    let seen = Arc::new(SeenEvents::new(10_000, Duration::from_secs(600)));
+    Ok(stream
+        .filter(move |event| {
+            futures::future::ready(wanted(&event.payload) && seen.first_time(&event.id))
+        })
+        .filter_map(move |event| {
+            let db = db.clone();
+            async move {
+                let id = event.payload.get("id")?.as_str()?.to_string();
+                let row = report::Entity::find_by_id(id).one(&db).await.ok()??;
+                Report::try_from(row).ok()
+            }
+        }))
+}

@@ -1,0 +1,156 @@
+//! What the citizen tests share: signing a test citizen in over HTTP (the
+//! mobile flow against the development provider), GraphQL through the
+//! gateway with their bearer token, the gateway's metrics, and a consumer
+//! of the inbox on a bus of the test's own.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use congdan_common::events::InProcessBus;
+use congdan_common::server::{Deps, Secrets};
+use congdan_tests::sign_in::{citizen, mobile_sign_in};
+use congdan_tests::TestApp;
+use serde_json::{json, Value};
+
+/// Nguyễn Văn An (male, 1990, phone +84901234567, an.nguyen@example.vn).
+pub const AN: &str = "079090001234";
+/// Trần Thị Bình.
+pub const BINH: &str = "079185004321";
+/// Lê Hoàng Cường.
+pub const CUONG: &str = "001203007777";
+/// Phạm Ngọc Dung, the bootstrap admin of the test system.
+pub const DUNG_ADMIN: &str = congdan_tests::BOOTSTRAP_ADMIN_PERSONAL_ID;
+
+/// A signed-in test citizen.
+pub struct Session {
+    pub token: String,
+    pub citizen_id: String,
+}
+
+/// Signs the test citizen with `personal_id` in; their token and id.
+pub async fn sign_in(app: &TestApp, personal_id: &str) -> Session {
+    let gateway = format!("http://{}", app.system.gateway_addr);
+    let provider = format!(
+        "http://{}",
+        app.system
+            .dev_vneid_addr
+            .expect("the development provider runs")
+    );
+    let tokens = mobile_sign_in(&gateway, &provider, citizen(personal_id)).await;
+    let token = tokens["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_string();
+    let body = gql(app, Some(&token), "{ me { id } }", json!({})).await;
+    let citizen_id = body["data"]["me"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("me answers: {body}"))
+        .to_string();
+    Session { token, citizen_id }
+}
+
+/// POSTs a GraphQL request to the gateway, as `token` when given; the JSON
+/// body (any status).
+pub async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request = app
+        .http
+        .post(app.gateway_url())
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request
+        .send()
+        .await
+        .expect("the gateway answers")
+        .json()
+        .await
+        .expect("a JSON body")
+}
+
+/// Like [`gql`], and the answer has no errors; its `data`.
+pub async fn data(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    let body = gql(app, Some(token), query, variables).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"].clone()
+}
+
+/// The `extensions.code` of every error in `body`.
+pub fn codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["extensions"]["code"].as_str().unwrap_or("?").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The gateway's `/metrics` text.
+pub async fn metrics(app: &TestApp) -> String {
+    app.http
+        .get(format!("http://{}/metrics", app.system.gateway_addr))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text")
+}
+
+/// Requests the gateway has sent to each subgraph so far.
+pub async fn subgraph_requests(app: &TestApp) -> std::collections::BTreeMap<String, u64> {
+    let text = metrics(app).await;
+    let prefix = "gateway_subgraph_request_duration_seconds_count{subgraph=\"";
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, value) = rest.split_once("\"}")?;
+            Some((name.to_string(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// The requests of `after` minus those of `before`, subgraphs with none
+/// left out.
+pub fn requests_between(
+    before: &std::collections::BTreeMap<String, u64>,
+    after: &std::collections::BTreeMap<String, u64>,
+) -> std::collections::BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(name, n)| (name.clone(), n - before.get(name).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// Deps on the test system's database with a bus of the test's own: the
+/// inbox consumer started on it sees what the test publishes.
+pub fn own_bus_deps(app: &TestApp) -> (Deps, Arc<InProcessBus>) {
+    let bus = Arc::new(InProcessBus::new(1024));
+    let mut deps = Deps::anonymous(app.database.db.clone());
+    deps.secrets = Arc::new(Secrets {
+        personal_data_key: rand::random(),
+        bootstrap_admins: Vec::new(),
+    });
+    deps.bus = bus.clone();
+    (deps, bus)
+}
+
+/// Waits (up to 5 s) until `check` holds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}

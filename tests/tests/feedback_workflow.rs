@@ -1,0 +1,585 @@
+//! The feedback workflow through the gateway, as the people involved call
+//! it: a citizen reports, another finds it among the similar reports and
+//! follows it, the hotline assigns it, the ward's officer handles and
+//! resolves it, the reporter rates it. The reporter's timeline is checked
+//! at each step, and the outbox events (what the real-time machinery and
+//! the citizen's inbox consume) too. Then every illegal transition, by
+//! status and by role, and closing without a rating.
+
+mod feedback_support;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::feedback::report;
+use feedback_support::*;
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::{json, Value};
+
+/// The step's timeline entry and the report's tracking as the reporter
+/// sees them, compared with what the step should have done.
+async fn check_step(
+    w: &World,
+    id: &str,
+    expected_actions: &[&str],
+    status: &str,
+    events_so_far: usize,
+) -> Vec<(String, Value)> {
+    let body = track(&w.app, Some(&w.reporter), id).await;
+    let report = &body["data"]["report"];
+    assert_eq!(report["status"], status, "{body}");
+    let actions: Vec<&str> = report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, expected_actions, "{body}");
+    let events = events(&w.app, id).await;
+    assert_eq!(events.len(), events_so_far, "{events:?}");
+    events
+}
+
+#[tokio::test]
+async fn a_report_goes_from_submission_to_rating_through_the_gateway() {
+    from_submission_to_rating(World::start().await).await;
+}
+
+#[tokio::test]
+async fn a_report_goes_from_submission_to_rating_on_postgres() {
+    if let Some(w) = World::start_postgres().await {
+        from_submission_to_rating(w).await;
+    }
+}
+
+async fn from_submission_to_rating(w: World) {
+    let app = &w.app;
+
+    // An reports a street light out, signed in.
+    let body = gql(
+        app,
+        Some(&w.reporter),
+        SUBMIT,
+        json!({ "input": report_input("an-light-0001", "street_lights", POINT) }),
+    )
+    .await;
+    let payload = &body["data"]["submitReport"];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    assert_eq!(payload["similarReports"], json!([]));
+    let report = &payload["report"];
+    let id = report["id"].as_str().unwrap().to_string();
+    assert_eq!(report["status"], "RECEIVED");
+    assert_eq!(report["ward"], json!({ "id": WARD }), "placed in its ward");
+    assert_eq!(report["viewerIsReporter"], true);
+    let created: DateTime<Utc> = report["createdAt"].as_str().unwrap().parse().unwrap();
+    let due: DateTime<Utc> = report["dueAt"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due - created, Duration::hours(72), "street lights: 72 h");
+    let seen = check_step(&w, &id, &["SUBMITTED"], "RECEIVED", 1).await;
+    assert_eq!(seen[0].0, "feedback.report.created");
+    assert_eq!(seen[0].1["reporterId"], w.reporter.id.as_str());
+    assert_eq!(seen[0].1["wardId"], WARD);
+
+    // Cường, about to report the same light 20 m away, gets the hint...
+    let near = (POINT.0 + 0.00018, POINT.1);
+    let body = gql(
+        app,
+        Some(&w.other),
+        "query($c: String!, $lat: Float!, $lng: Float!) { similarReports(category: $c, latitude: $lat, longitude: $lng) { id followerCount } }",
+        json!({ "c": "street_lights", "lat": near.0, "lng": near.1 }),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["similarReports"],
+        json!([{ "id": id, "followerCount": 0 }]),
+        "{body}"
+    );
+    // ...and says "me too" instead; twice counts once.
+    for _ in 0..2 {
+        let body = gql(
+            app,
+            Some(&w.other),
+            "mutation($id: ID!) { followReport(id: $id) { report { followerCount viewerFollows } userErrors { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["followReport"],
+            json!({ "report": { "followerCount": 1, "viewerFollows": true }, "userErrors": [] }),
+            "{body}"
+        );
+    }
+    // Had he submitted anyway, the payload would have named An's report.
+    let body = gql(
+        app,
+        Some(&w.other),
+        SUBMIT,
+        json!({ "input": report_input("cuong-light-01", "street_lights", near) }),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["submitReport"]["similarReports"],
+        json!([{ "id": id }]),
+        "{body}"
+    );
+
+    // The hotline (an admin here) assigns it to the ward committee.
+    let payload = step(app, &w.admin, "assignReport", &id).await;
+    assert_eq!(payload["report"]["status"], "ASSIGNED");
+    assert_eq!(payload["report"]["agencyId"], AGENCY);
+    assert_eq!(
+        payload["timelineEntry"],
+        json!({ "action": "ASSIGNED", "fromStatus": "RECEIVED", "toStatus": "ASSIGNED", "actorRole": "ADMIN", "actorId": w.admin.id, "agencyId": AGENCY, "note": "Chuyển phường xử lý" })
+    );
+    let seen = check_step(&w, &id, &["SUBMITTED", "ASSIGNED"], "ASSIGNED", 2).await;
+    let (topic, event) = &seen[1];
+    assert_eq!(topic, "feedback.report.updated");
+    assert_eq!(event["reporterId"], w.reporter.id.as_str());
+    assert_eq!(event["agencyId"], AGENCY);
+    assert_eq!(event["status"], "ASSIGNED");
+    assert_eq!(event["previousStatus"], "RECEIVED");
+    assert_eq!(event["note"], "Chuyển phường xử lý");
+    assert_eq!(event["followerIds"], json!([w.other.id]));
+    assert!(event["eventAt"].as_str().is_some());
+
+    // The ward's officer starts, then resolves with the official answer.
+    let payload = step(app, &w.officer, "startReportProgress", &id).await;
+    assert_eq!(payload["timelineEntry"]["actorRole"], "OFFICER");
+    let seen = check_step(
+        &w,
+        &id,
+        &["SUBMITTED", "ASSIGNED", "STARTED"],
+        "IN_PROGRESS",
+        3,
+    )
+    .await;
+    assert_eq!(seen[2].1["status"], "IN_PROGRESS");
+    assert_eq!(seen[2].1["previousStatus"], "ASSIGNED");
+
+    let payload = step(app, &w.officer, "resolveReport", &id).await;
+    assert_eq!(
+        payload["report"]["officialAnswer"],
+        "Đã thay bóng đèn, đèn sáng lại."
+    );
+    let seen = check_step(
+        &w,
+        &id,
+        &["SUBMITTED", "ASSIGNED", "STARTED", "RESOLVED"],
+        "RESOLVED",
+        4,
+    )
+    .await;
+    assert_eq!(seen[3].1["status"], "RESOLVED");
+    assert_eq!(seen[3].1["note"], "Đã thay bóng đèn, đèn sáng lại.");
+
+    // The follower sees the status, the timeline and the answer; the
+    // reporter sees the officer's role but not who the officer is.
+    let body = track(app, Some(&w.other), &id).await;
+    assert_eq!(body["data"]["report"]["status"], "RESOLVED");
+    assert_eq!(
+        body["data"]["report"]["officialAnswer"],
+        "Đã thay bóng đèn, đèn sáng lại."
+    );
+    assert_eq!(
+        body["data"]["report"]["timeline"].as_array().unwrap().len(),
+        4
+    );
+    let body = track(app, Some(&w.reporter), &id).await;
+    for entry in body["data"]["report"]["timeline"].as_array().unwrap() {
+        assert_eq!(entry["actorId"], Value::Null, "{entry}");
+    }
+    // Someone else sees the answer, not the history.
+    let body = track(app, None, &id).await;
+    assert_eq!(
+        body["data"]["report"]["officialAnswer"],
+        "Đã thay bóng đèn, đèn sáng lại."
+    );
+    assert_eq!(body["data"]["report"]["timeline"], Value::Null);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+
+    // An rates it, which closes it; once only.
+    let payload = step(app, &w.reporter, "rateReport", &id).await;
+    assert_eq!(payload["report"]["status"], "CLOSED");
+    assert_eq!(payload["timelineEntry"]["actorRole"], "REPORTER");
+    let rated = check_step(
+        &w,
+        &id,
+        &["SUBMITTED", "ASSIGNED", "STARTED", "RESOLVED", "RATED"],
+        "CLOSED",
+        5,
+    )
+    .await;
+    assert_eq!(rated[4].1["status"], "CLOSED");
+    assert_eq!(rated[4].1["previousStatus"], "RESOLVED");
+    let body = track(app, Some(&w.reporter), &id).await;
+    assert_eq!(
+        body["data"]["report"]["rating"],
+        json!({ "stars": 5, "comment": "Xử lý nhanh" })
+    );
+    let (_, query, input) = steps(&id).remove(5);
+    let body = gql(app, Some(&w.reporter), &query, json!({ "input": input })).await;
+    assert_eq!(
+        body["data"]["rateReport"]["userErrors"][0]["code"], "INVALID_TRANSITION",
+        "{body}"
+    );
+    assert_eq!(events(app, &id).await.len(), 5, "nothing more happened");
+
+    // An's own list has it.
+    let body = gql(
+        app,
+        Some(&w.reporter),
+        "{ myReports { totalCount edges { node { id status } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["myReports"],
+        json!({ "totalCount": 1, "edges": [{ "node": { "id": id, "status": "CLOSED" } }] })
+    );
+    let body = gql(
+        app,
+        Some(&w.other),
+        "{ followedReports { edges { node { id } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["followedReports"]["edges"],
+        json!([{ "node": { "id": id } }])
+    );
+    w.stop().await;
+}
+
+/// Which step is allowed from which status (for a role that may take it).
+fn allowed(step: &str, status: &str) -> bool {
+    matches!(
+        (step, status),
+        ("assignReport", "RECEIVED")
+            | ("transferReport", "ASSIGNED" | "IN_PROGRESS")
+            | ("startReportProgress", "ASSIGNED")
+            | ("resolveReport", "IN_PROGRESS")
+            | ("rejectReport", "RECEIVED" | "ASSIGNED" | "IN_PROGRESS")
+            | ("rateReport", "RESOLVED")
+    )
+}
+
+/// A report of An's brought to `status` through the workflow.
+async fn report_in(w: &World, status: &str, n: usize) -> String {
+    let point = (POINT.0 + 0.001 * n as f64, POINT.1);
+    let id = submit(
+        &w.app,
+        Some(&w.reporter),
+        report_input(&format!("status-case-{n:04}"), "roads", point),
+    )
+    .await;
+    let path: &[(&str, bool)] = match status {
+        "RECEIVED" => &[],
+        "ASSIGNED" => &[("assignReport", false)],
+        "IN_PROGRESS" => &[("assignReport", false), ("startReportProgress", true)],
+        "RESOLVED" => &[
+            ("assignReport", false),
+            ("startReportProgress", true),
+            ("resolveReport", true),
+        ],
+        "REJECTED" => &[("rejectReport", false)],
+        "CLOSED" => &[
+            ("assignReport", false),
+            ("startReportProgress", true),
+            ("resolveReport", true),
+            ("rateReport", false),
+        ],
+        other => panic!("{other}"),
+    };
+    for &(name, by_officer) in path {
+        let who = if name == "rateReport" {
+            &w.reporter
+        } else if by_officer {
+            &w.officer
+        } else {
+            &w.admin
+        };
+        step(&w.app, who, name, &id).await;
+    }
+    id
+}
+
+/// Who asks (a name for messages), as whom, and the error code expected.
+type Asker<'a> = (&'a str, Option<&'a Person>, &'a str);
+
+const STATUSES: [&str; 6] = [
+    "RECEIVED",
+    "ASSIGNED",
+    "IN_PROGRESS",
+    "RESOLVED",
+    "REJECTED",
+    "CLOSED",
+];
+
+#[tokio::test]
+async fn every_illegal_transition_is_refused_and_changes_nothing() {
+    let w = World::start().await;
+    let app = &w.app;
+    let mut reports = Vec::new();
+    for (n, status) in STATUSES.iter().enumerate() {
+        reports.push((*status, report_in(&w, status, n).await));
+    }
+
+    // Wrong status: each step, by a role that may take it, from every
+    // status it may not start from.
+    let mut refused = 0;
+    for (status, id) in &reports {
+        let before = events(app, id).await.len();
+        for (name, query, input) in steps(id) {
+            if allowed(name, status) {
+                continue;
+            }
+            // An admin may take any staff step; the ward's officer those of
+            // reports with the ward's agency (a received report, or one
+            // rejected on arrival, has none: the officer's attempt there is
+            // a wrong role, tested below).
+            let with_agency = !matches!(*status, "RECEIVED" | "REJECTED");
+            let askers: Vec<&Person> = match name {
+                "rateReport" => vec![&w.reporter],
+                "assignReport" => vec![&w.admin],
+                _ if with_agency => vec![&w.admin, &w.officer],
+                _ => vec![&w.admin],
+            };
+            for who in askers {
+                let body = gql(app, Some(who), &query, json!({ "input": input })).await;
+                let payload = &body["data"][name];
+                assert_eq!(
+                    payload["report"],
+                    Value::Null,
+                    "{name} from {status}: {body}"
+                );
+                assert_eq!(
+                    payload["userErrors"][0]["code"], "INVALID_TRANSITION",
+                    "{name} from {status}: {body}"
+                );
+                refused += 1;
+            }
+        }
+        let body = track(app, Some(&w.reporter), id).await;
+        assert_eq!(body["data"]["report"]["status"], *status, "unchanged");
+        assert_eq!(events(app, id).await.len(), before, "no event for {status}");
+    }
+    assert_eq!(refused, 37, "every (step, status) pair not in the machine");
+
+    // Wrong role: each step from a status it is allowed from, by everyone
+    // who may not take it. Anonymous callers and plain citizens are turned
+    // away by the gateway (@requiresScopes / @authenticated); officers of
+    // another agency and the reporter by the subgraph.
+    let elsewhere = sign_in(app, CUONG).await;
+    let elsewhere = make_officer(app, &w.admin, &elsewhere, &[OTHER_AGENCY]).await;
+    let stranger_citizen = w.other.clone();
+    let by_status = |s: &str| reports.iter().find(|(st, _)| *st == s).unwrap().1.clone();
+    let cases: Vec<(&str, &str, Vec<Asker>)> = vec![
+        (
+            "assignReport",
+            "RECEIVED",
+            vec![
+                ("anonymous", None, "UNAUTHENTICATED"),
+                ("reporter", Some(&w.reporter), "FORBIDDEN"),
+                ("citizen", Some(&stranger_citizen), "FORBIDDEN"),
+                // Not the hotline: officers do not dispatch.
+                ("ward officer", Some(&w.officer), "FORBIDDEN"),
+            ],
+        ),
+        (
+            "transferReport",
+            "ASSIGNED",
+            vec![
+                ("anonymous", None, "UNAUTHENTICATED"),
+                ("reporter", Some(&w.reporter), "FORBIDDEN"),
+                ("officer elsewhere", Some(&elsewhere), "FORBIDDEN"),
+            ],
+        ),
+        (
+            "startReportProgress",
+            "ASSIGNED",
+            vec![
+                ("anonymous", None, "UNAUTHENTICATED"),
+                ("reporter", Some(&w.reporter), "FORBIDDEN"),
+                ("officer elsewhere", Some(&elsewhere), "FORBIDDEN"),
+            ],
+        ),
+        (
+            "resolveReport",
+            "IN_PROGRESS",
+            vec![
+                ("anonymous", None, "UNAUTHENTICATED"),
+                ("reporter", Some(&w.reporter), "FORBIDDEN"),
+                ("officer elsewhere", Some(&elsewhere), "FORBIDDEN"),
+            ],
+        ),
+        (
+            "rejectReport",
+            "RECEIVED",
+            vec![
+                ("anonymous", None, "UNAUTHENTICATED"),
+                ("reporter", Some(&w.reporter), "FORBIDDEN"),
+                ("officer elsewhere", Some(&elsewhere), "FORBIDDEN"),
+            ],
+        ),
+        (
+            "rateReport",
+            "RESOLVED",
+            vec![
+                ("anonymous", None, "UNAUTHENTICATED"),
+                ("another citizen", Some(&w.admin), "FORBIDDEN"),
+                ("the officer", Some(&w.officer), "FORBIDDEN"),
+            ],
+        ),
+    ];
+    let mut forbidden = 0;
+    for (name, status, askers) in cases {
+        let id = by_status(status);
+        let before = events(app, &id).await.len();
+        let (_, query, input) = steps(&id).into_iter().find(|(n, _, _)| *n == name).unwrap();
+        for (who_name, who, code) in askers {
+            let body = gql(app, who, &query, json!({ "input": input })).await;
+            assert_eq!(body["data"][name], Value::Null, "{who_name} {name}: {body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], code,
+                "{who_name} {name}: {body}"
+            );
+            forbidden += 1;
+        }
+        let body = track(app, Some(&w.reporter), &id).await;
+        assert_eq!(body["data"]["report"]["status"], status, "unchanged");
+        assert_eq!(events(app, &id).await.len(), before, "no event");
+    }
+    assert_eq!(forbidden, 19);
+
+    // A rejection needs its reason; a transfer needs another agency.
+    let received = by_status("RECEIVED");
+    let body = gql(
+        app,
+        Some(&w.admin),
+        &step_mutation("rejectReport", "RejectReportInput"),
+        json!({ "input": { "reportId": received, "reason": "  " } }),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["rejectReport"]["userErrors"][0]["code"],
+        "REASON_REQUIRED"
+    );
+    let assigned = by_status("ASSIGNED");
+    let body = gql(
+        app,
+        Some(&w.officer),
+        &step_mutation("transferReport", "AssignReportInput"),
+        json!({ "input": { "reportId": assigned, "agencyId": AGENCY } }),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["transferReport"]["userErrors"][0]["code"],
+        "SAME_AGENCY"
+    );
+    // The officer transfers it away; it is no longer theirs to start.
+    step(app, &w.officer, "transferReport", &assigned).await;
+    let (_, query, input) = steps(&assigned).remove(2);
+    let body = gql(app, Some(&w.officer), &query, json!({ "input": input })).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    let payload = step(app, &elsewhere, "startReportProgress", &assigned).await;
+    assert_eq!(payload["report"]["agencyId"], OTHER_AGENCY);
+    w.stop().await;
+}
+
+#[tokio::test]
+async fn answered_reports_close_after_the_configured_days_and_overdue_ones_are_flagged() {
+    closing_and_overdue(World::start().await).await;
+}
+
+#[tokio::test]
+async fn answered_reports_close_and_overdue_ones_are_flagged_on_postgres() {
+    if let Some(w) = World::start_postgres().await {
+        closing_and_overdue(w).await;
+    }
+}
+
+async fn closing_and_overdue(w: World) {
+    let app = &w.app;
+    let db = &app.database.db;
+    let resolved_long_ago = report_in(&w, "RESOLVED", 0).await;
+    let rejected_long_ago = report_in(&w, "REJECTED", 1).await;
+    let resolved_today = report_in(&w, "RESOLVED", 2).await;
+    let received_long_ago = report_in(&w, "RECEIVED", 3).await;
+    let backdate = |id: String, days: i64| async move {
+        report::ActiveModel {
+            id: Set(id),
+            status_changed_at: Set(Some(Utc::now() - Duration::days(days))),
+            due_at: Set(Some(Utc::now() - Duration::days(days))),
+            ..Default::default()
+        }
+        .update(db)
+        .await
+        .unwrap();
+    };
+    for id in [&resolved_long_ago, &rejected_long_ago, &received_long_ago] {
+        backdate(id.clone(), 8).await;
+    }
+
+    // Overdue: open past its due date; answered ones are not.
+    let reporter = &w.reporter;
+    let overdue = |id: String| async move {
+        track(app, Some(reporter), &id).await["data"]["report"]["overdue"].clone()
+    };
+    assert_eq!(overdue(received_long_ago.clone()).await, true);
+    assert_eq!(overdue(resolved_long_ago.clone()).await, false);
+    assert_eq!(overdue(resolved_today.clone()).await, false);
+    let body = gql(
+        app,
+        Some(&w.officer),
+        "{ searchReports(filter: { overdue: true, category: \"roads\" }) { edges { node { id } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["searchReports"]["edges"],
+        json!([{ "node": { "id": received_long_ago } }]),
+        "{body}"
+    );
+
+    // Only admins run the closing now (the maintenance job runs it hourly).
+    let close = "mutation { closeExpiredReports }";
+    let body = gql(app, Some(&w.officer), close, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let body = gql(app, Some(&w.admin), close, json!({})).await;
+    // The two backdated ones, and the demo report resolved on 15 November.
+    assert_eq!(body["data"]["closeExpiredReports"], 3, "{body}");
+    for (id, status) in [
+        (&resolved_long_ago, "CLOSED"),
+        (&rejected_long_ago, "CLOSED"),
+        (&resolved_today, "RESOLVED"),
+        (&received_long_ago, "RECEIVED"),
+    ] {
+        let body = track(app, Some(&w.reporter), id).await;
+        assert_eq!(body["data"]["report"]["status"], status, "{body}");
+    }
+    let body = track(app, Some(&w.reporter), &resolved_long_ago).await;
+    let last = body["data"]["report"]["timeline"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["action"], "CLOSED");
+    assert_eq!(last["actorRole"], "SYSTEM");
+    let closing = events(app, &resolved_long_ago).await;
+    let (topic, last_event) = closing.last().unwrap();
+    assert_eq!(topic, "feedback.report.updated");
+    assert_eq!(last_event["status"], "CLOSED");
+    assert_eq!(last_event["previousStatus"], "RESOLVED");
+    // Closed without a rating: the reporter can no longer rate it.
+    let (_, query, input) = steps(&resolved_long_ago).remove(5);
+    let body = gql(app, Some(&w.reporter), &query, json!({ "input": input })).await;
+    assert_eq!(
+        body["data"]["rateReport"]["userErrors"][0]["code"],
+        "INVALID_TRANSITION"
+    );
+    // A second run has nothing to do.
+    let body = gql(app, Some(&w.admin), close, json!({})).await;
+    assert_eq!(body["data"]["closeExpiredReports"], 0);
+    w.stop().await;
+}

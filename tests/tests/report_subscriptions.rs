@@ -1,0 +1,227 @@
+//! Live report updates through the whole system: the feedback subgraph's
+//! subscription reads the event bus (fed by the transactional outbox),
+//! filtered by who may see the report, and the gateway adds the ward from
+//! geo to each event. Access tokens ride in `connection_init`; a bad one
+//! closes the socket with 4403 and an expiring one ends the subscription.
+
+use congdan_tests::sign_in::{citizen, mobile_sign_in, post_json};
+use congdan_tests::subscriptions::{graphql_ws_npm, Seen, WsClient};
+use congdan_tests::{serve_args, TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
+use serde_json::{json, Value};
+
+const AN: &str = "079090001234";
+const BINH: &str = "079185004321";
+const AGENCY: &str = "ubnd-ben-thanh";
+
+const WATCH: &str =
+    "subscription($id: ID!) { reportUpdated(id: $id) { id status ward { fullName } } }";
+
+struct World {
+    app: TestApp,
+    an: String,
+    binh: String,
+    admin: String,
+}
+
+async fn world(app: TestApp) -> World {
+    let gateway = format!("http://{}", app.system.gateway_addr);
+    let provider = format!("http://{}", app.system.dev_vneid_addr.unwrap());
+    let token = |v: Value| v["access_token"].as_str().unwrap().to_string();
+    let an = token(mobile_sign_in(&gateway, &provider, citizen(AN)).await);
+    let binh = token(mobile_sign_in(&gateway, &provider, citizen(BINH)).await);
+    let admin =
+        token(mobile_sign_in(&gateway, &provider, citizen(BOOTSTRAP_ADMIN_PERSONAL_ID)).await);
+    World {
+        app,
+        an,
+        binh,
+        admin,
+    }
+}
+
+impl World {
+    async fn graphql(&self, token: &str, query: &str, variables: Value) -> Value {
+        let auth = format!("Bearer {token}");
+        let (status, body) = post_json(
+            &self.app.gateway_url(),
+            &[("authorization", &auth)],
+            &json!({ "query": query, "variables": variables }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// A report An submits in Bến Thành ward.
+    async fn report(&self, key: &str) -> String {
+        let body = self
+            .graphql(
+                &self.an,
+                "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } userErrors { code message } } }",
+                json!({ "input": {
+                    "title": "Ổ gà trên đường Lê Lợi",
+                    "description": "Ổ gà sâu giữa làn xe máy, nguy hiểm khi trời mưa.",
+                    "category": "roads",
+                    "latitude": 10.7725, "longitude": 106.6980,
+                    "idempotencyKey": key,
+                }}),
+            )
+            .await;
+        body["data"]["submitReport"]["report"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("submitted: {body}"))
+            .to_string()
+    }
+
+    async fn assign(&self, id: &str) {
+        let body = self
+            .graphql(
+                &self.admin,
+                "mutation($id: ID!, $agency: ID!) { assignReport(input: { reportId: $id, agencyId: $agency }) { report { status } userErrors { code } } }",
+                json!({ "id": id, "agency": AGENCY }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["assignReport"]["report"]["status"], "ASSIGNED",
+            "{body}"
+        );
+    }
+
+    async fn watch(&self, token: &str, id: &str) -> WsClient {
+        let mut client =
+            WsClient::connect(&self.app.gateway_url(), "graphql-transport-ws", &[]).await;
+        client
+            .init(json!({ "Authorization": format!("Bearer {token}") }))
+            .await;
+        client
+            .send(json!({ "id": "w", "type": "subscribe", "payload": { "query": WATCH, "variables": { "id": id } } }))
+            .await;
+        client
+    }
+}
+
+fn payload(seen: Seen) -> Value {
+    match seen {
+        Seen::Json(v) => {
+            assert_eq!(v["type"], "next", "{v}");
+            v["payload"].clone()
+        }
+        other => panic!("expected an event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_reporter_follows_a_report_live_and_others_may_not() {
+    let w = world(TestApp::spawn().await).await;
+    let id = w.report("live-0001").await;
+
+    let mut an = w.watch(&w.an, &id).await;
+    // Bình is neither its reporter nor a follower.
+    let mut binh = w.watch(&w.binh, &id).await;
+    let refused = payload(binh.next().await);
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+    assert_eq!(
+        binh.next().await,
+        Seen::Json(json!({ "id": "w", "type": "complete" }))
+    );
+
+    // Give the subscription a moment to reach the bus, then change the report.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    w.assign(&id).await;
+    let event = payload(an.next().await);
+    assert_eq!(
+        event,
+        json!({ "data": { "reportUpdated": { "id": id, "status": "ASSIGNED", "ward": { "fullName": "Phường Bến Thành" } } } })
+    );
+
+    // Anonymous callers are refused by the gateway before anything runs.
+    let mut anonymous = WsClient::connect(&w.app.gateway_url(), "graphql-transport-ws", &[]).await;
+    anonymous.init(json!({})).await;
+    anonymous
+        .send(json!({ "id": "a", "type": "subscribe", "payload": { "query": WATCH, "variables": { "id": id } } }))
+        .await;
+    let refused = payload(anonymous.next().await);
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{refused}"
+    );
+
+    // A forged token in connection_init closes the socket with 4403.
+    let mut forged = WsClient::connect(&w.app.gateway_url(), "graphql-transport-ws", &[]).await;
+    forged.send(json!({ "type": "connection_init", "payload": { "Authorization": "Bearer not.a.token" } })).await;
+    assert!(matches!(forged.next().await, Seen::Closed(Some(4403), _)));
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn officers_dashboards_get_their_agencys_changes_and_the_npm_client_works() {
+    let w = world(TestApp::spawn().await).await;
+    let id = w.report("live-0002").await;
+
+    // An admin watches the agency's dashboard; a citizen may not.
+    let dashboard =
+        "subscription($agency: ID!) { reportsChanged(agencyId: $agency) { id status } }";
+    let mut admin = WsClient::connect(&w.app.gateway_url(), "graphql-transport-ws", &[]).await;
+    admin.init(json!({ "token": w.admin })).await;
+    admin
+        .send(json!({ "id": "d", "type": "subscribe", "payload": { "query": dashboard, "variables": { "agency": AGENCY } } }))
+        .await;
+    let mut citizen_dashboard =
+        WsClient::connect(&w.app.gateway_url(), "graphql-transport-ws", &[]).await;
+    citizen_dashboard.init(json!({ "token": w.binh })).await;
+    citizen_dashboard
+        .send(json!({ "id": "d", "type": "subscribe", "payload": { "query": dashboard, "variables": { "agency": AGENCY } } }))
+        .await;
+    let refused = payload(citizen_dashboard.next().await);
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+
+    // The reporter follows with the graphql-ws npm client meanwhile.
+    let url = w.app.gateway_url();
+    let query = WATCH
+        .replace("$id: ID!", "")
+        .replace("(id: $id)", &format!("(id: \"{id}\")"))
+        .replace("subscription()", "subscription");
+    let an = w.an.clone();
+    let npm = tokio::spawn(async move { graphql_ws_npm(&url, &query, Some(&an), Some(1)).await });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    w.assign(&id).await;
+
+    let event = payload(admin.next().await);
+    assert_eq!(
+        event["data"]["reportsChanged"],
+        json!({ "id": id, "status": "ASSIGNED" })
+    );
+    if let Some(lines) = npm.await.unwrap() {
+        assert_eq!(
+            lines[0]["data"]["reportUpdated"],
+            json!({ "id": id, "status": "ASSIGNED", "ward": { "fullName": "Phường Bến Thành" } }),
+            "{lines:?}"
+        );
+    }
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_subscription_ends_when_its_access_token_expires() {
+    let mut args = serve_args();
+    args.auth.access_token_ttl_secs = 2;
+    let w = world(TestApp::spawn_with(TestDatabase::sqlite().await, args).await).await;
+    let id = w.report("live-0003").await;
+    let mut an = w.watch(&w.an, &id).await;
+    let ended = payload(an.next().await);
+    assert_eq!(
+        ended["errors"][0]["extensions"]["code"], "TOKEN_EXPIRED",
+        "{ended}"
+    );
+    assert_eq!(
+        an.next().await,
+        Seen::Json(json!({ "id": "w", "type": "complete" }))
+    );
+    w.app.stop().await;
+}
