@@ -249,6 +249,9 @@ pub struct GatewayOptions {
     /// Largest request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest multipart (file upload) request, in bytes.
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 30 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
     /// Number of query plans kept in memory.
     #[arg(long, env = "PLAN_CACHE_SIZE", default_value_t = 1024)]
     pub plan_cache_size: u64,

@@ -29,6 +29,8 @@ pub struct GatewayConfig {
     pub persisted_queries: PersistedQueryMode,
     /// Identical subgraph queries in flight at once share one request.
     pub dedupe_subgraph_requests: bool,
+    /// Largest multipart (file upload) request body, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 /// How persisted queries are handled.
@@ -59,6 +61,7 @@ impl Default for GatewayConfig {
             supergraph_poll_interval: Some(Duration::from_secs(2)),
             persisted_queries: PersistedQueryMode::Automatic { capacity: 10_000 },
             dedupe_subgraph_requests: true,
+            max_upload_bytes: 30 * 1024 * 1024,
         }
     }
 }

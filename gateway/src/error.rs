@@ -73,6 +73,9 @@ pub enum GatewayError {
     SubgraphUnavailable(String),
     #[error("{0}")]
     BadUserInput(String),
+    /// A multipart (file upload) request that breaks the specification.
+    #[error("{0}")]
+    Upload(String),
     /// The gateway's own database failed; details are logged.
     #[error("the gateway's database failed")]
     Database,
@@ -117,6 +120,7 @@ impl GatewayError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::SubgraphUnavailable(_) => "SUBGRAPH_UNAVAILABLE",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
+            Self::Upload(_) => "BAD_REQUEST",
         }
     }
 
@@ -147,7 +151,7 @@ impl GatewayError {
             Self::ProviderUnavailable => StatusCode::BAD_GATEWAY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::SubgraphUnavailable(_) => StatusCode::BAD_GATEWAY,
-            Self::BadUserInput(_) => StatusCode::BAD_REQUEST,
+            Self::BadUserInput(_) | Self::Upload(_) => StatusCode::BAD_REQUEST,
             Self::Parse(_)
             | Self::Validation(_)
             | Self::UnknownOperation(_)

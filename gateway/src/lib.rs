@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod plan;
 pub mod supergraph;
+pub mod uploads;
 
 pub use config::GatewayConfig;
 pub use error::GatewayError;

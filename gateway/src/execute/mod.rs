@@ -159,18 +159,36 @@ impl<'a> Execution<'a> {
             .get(service)
             .ok_or_else(|| SubgraphError::UnknownSubgraph(service.to_string()))?;
         let started = Instant::now();
-        let result = self
-            .client
-            .call(
-                service,
-                url,
-                query,
-                variables,
-                self.request_id,
-                self.caller.identity_token.as_deref(),
-                dedupe,
-            )
-            .await;
+        let mut variables = variables;
+        let files = match &self.caller.uploads {
+            Some(uploads) => crate::uploads::take_files(&mut variables, uploads),
+            None => Vec::new(),
+        };
+        let result = if !files.is_empty() {
+            self.client
+                .call_multipart(
+                    service,
+                    url,
+                    query,
+                    &variables,
+                    &files,
+                    self.request_id,
+                    self.caller.identity_token.as_deref(),
+                )
+                .await
+        } else {
+            self.client
+                .call(
+                    service,
+                    url,
+                    query,
+                    variables,
+                    self.request_id,
+                    self.caller.identity_token.as_deref(),
+                    dedupe,
+                )
+                .await
+        };
         let metrics = self.metrics.subgraph(service);
         metrics.latency.observe(started.elapsed());
         if result.is_err() {

@@ -48,6 +48,8 @@ pub struct SubgraphErrorEntry {
     pub extensions: Option<Map<String, Value>>,
 }
 
+const JSON: &str = "application/json";
+
 /// Subgraph requests in flight, by subgraph, identity and body.
 type InFlight = Arc<Mutex<HashMap<[u8; 32], Shared<BoxFuture<'static, SharedResult>>>>>;
 type SharedResult = Result<Arc<SubgraphResponse>, Arc<SubgraphError>>;
@@ -109,7 +111,9 @@ impl SubgraphClient {
             serde_json::to_vec(&body).map_err(|e| SubgraphError::InvalidResponse(e.to_string()))?,
         );
         let Some(inflight) = self.inflight.as_ref().filter(|_| dedupe) else {
-            return self.send(name, url, body, request_id, identity_token).await;
+            return self
+                .send(name, url, body, JSON, request_id, identity_token)
+                .await;
         };
         let mut hasher = Sha256::new();
         for part in [
@@ -135,7 +139,14 @@ impl SubgraphClient {
                     let map_ref = inflight.clone();
                     let shared = async move {
                         let result = client
-                            .send(&name, &url, body, request_id.as_deref(), token.as_deref())
+                            .send(
+                                &name,
+                                &url,
+                                body,
+                                JSON,
+                                request_id.as_deref(),
+                                token.as_deref(),
+                            )
                             .await
                             .map(Arc::new)
                             .map_err(Arc::new);
@@ -158,11 +169,36 @@ impl SubgraphClient {
         }
     }
 
+    /// A request whose variables carry files, as a multipart request.
+    pub async fn call_multipart(
+        &self,
+        name: &str,
+        url: &str,
+        query: &str,
+        variables: &Map<String, Value>,
+        files: &[(String, crate::uploads::UploadFile)],
+        request_id: Option<&str>,
+        identity_token: Option<&str>,
+    ) -> Result<SubgraphResponse, SubgraphError> {
+        let (boundary, body) = crate::uploads::encode(query, variables, files);
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send(
+            name,
+            url,
+            Bytes::from(body),
+            &content_type,
+            request_id,
+            identity_token,
+        )
+        .await
+    }
+
     async fn send(
         &self,
         name: &str,
         url: &str,
         body: Bytes,
+        content_type: &str,
         request_id: Option<&str>,
         identity_token: Option<&str>,
     ) -> Result<SubgraphResponse, SubgraphError> {
@@ -174,7 +210,7 @@ impl SubgraphClient {
                 "accept",
                 "application/graphql-response+json, application/json",
             )
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .body(body);
         if let Some(id) = request_id {
             request = request.header("x-request-id", id);

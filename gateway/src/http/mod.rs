@@ -37,6 +37,7 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub struct Gateway {
     pipeline: Arc<Pipeline>,
     max_body_bytes: usize,
+    max_upload_bytes: usize,
     /// Sign-in and callers' credentials; None serves anonymous callers only.
     auth: Option<Arc<Auth>>,
 }
@@ -90,6 +91,7 @@ impl Gateway {
                 persisted,
             )),
             max_body_bytes: config.max_body_bytes,
+            max_upload_bytes: config.max_upload_bytes,
             auth: None,
         })
     }
@@ -123,7 +125,9 @@ impl Gateway {
 }
 
 pub fn router(gateway: Gateway) -> Router {
-    let limit = gateway.max_body_bytes;
+    // Uploads may be larger; JSON bodies are held to their own limit in
+    // `graphql_post`.
+    let limit = gateway.max_body_bytes.max(gateway.max_upload_bytes);
     let auth_routes = match &gateway.auth {
         Some(auth) => crate::auth::routes::router(crate::auth::routes::AuthState {
             auth: auth.clone(),
@@ -246,17 +250,19 @@ async fn graphql_post(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let wants_gql = accepts_graphql_response_json(&headers);
-    if !is_json_body(&headers) {
+    let multipart = crate::uploads::is_multipart(&headers);
+    if !is_json_body(&headers) && !multipart {
         return respond(&gateway, Err(GatewayError::UnsupportedMediaType), wants_gql);
     }
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return respond(
-                &gateway,
-                Err(GatewayError::BodyTooLarge(gateway.max_body_bytes)),
-                wants_gql,
-            );
+            let limit = if multipart {
+                gateway.max_upload_bytes
+            } else {
+                gateway.max_body_bytes
+            };
+            return respond(&gateway, Err(GatewayError::BodyTooLarge(limit)), wants_gql);
         }
         Err(rejection) => {
             return respond(
@@ -266,18 +272,30 @@ async fn graphql_post(
             );
         }
     };
-    let request: GraphQLRequest = match serde_json::from_slice(&body) {
+    if !multipart && body.len() > gateway.max_body_bytes {
+        return respond(
+            &gateway,
+            Err(GatewayError::BodyTooLarge(gateway.max_body_bytes)),
+            wants_gql,
+        );
+    }
+    let mut uploads = None;
+    let parsed = if multipart {
+        crate::uploads::parse(&headers, body)
+            .await
+            .map(|(request, files)| {
+                uploads = Some(files);
+                request
+            })
+    } else {
+        serde_json::from_slice(&body).map_err(|e| GatewayError::MalformedJson(e.to_string()))
+    };
+    let request: GraphQLRequest = match parsed {
         Ok(request) => request,
-        Err(e) => {
-            return respond(
-                &gateway,
-                Err(GatewayError::MalformedJson(e.to_string())),
-                wants_gql,
-            )
-        }
+        Err(error) => return respond(&gateway, Err(error), wants_gql),
     };
     let caller = match gateway.caller(&headers).await {
-        Ok(caller) => caller,
+        Ok(caller) => Caller { uploads, ..caller },
         Err(error) => return respond(&gateway, Err(error), wants_gql),
     };
     if sse::wanted(&headers) {

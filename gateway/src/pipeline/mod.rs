@@ -46,6 +46,9 @@ pub struct Caller {
     /// When the caller's credential expires (Unix seconds); a subscription
     /// ends then.
     pub expires_at: Option<i64>,
+    /// The files of a multipart request, forwarded with the fetch whose
+    /// variables carry them.
+    pub uploads: Option<crate::uploads::Uploads>,
 }
 
 /// How the request arrived; GET may only run queries.

@@ -1,0 +1,119 @@
+//! Photos through the gateway by the GraphQL multipart request
+//! specification: the gateway parses the upload, plans as usual and sends
+//! the fetch that carries the files to the feedback subgraph as multipart.
+
+use axum::body::Bytes;
+use congdan_gateway::uploads::{encode, UploadFile};
+use congdan_tests::sign_in::{browser, citizen, mobile_sign_in};
+use congdan_tests::TestApp;
+use serde_json::{json, Value};
+
+const SUBMIT: &str = r#"mutation($input: SubmitReportInput!) {
+    submitReport(input: $input) {
+        report { id photos { contentType sizeBytes } }
+        userErrors { field code }
+    }
+}"#;
+
+fn file(name: &str, content_type: &str, bytes: Vec<u8>) -> UploadFile {
+    UploadFile {
+        filename: name.into(),
+        content_type: Some(content_type.into()),
+        bytes: Bytes::from(bytes),
+    }
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    files: Vec<UploadFile>,
+    preflight: bool,
+) -> (u16, Value) {
+    let variables = json!({ "input": {
+        "title": "Cây đổ chắn đường", "description": "Một cây lớn đổ chắn ngang đường sau cơn mưa.",
+        "category": "trees", "latitude": 10.7769, "longitude": 106.7009, "idempotencyKey": key,
+        "photos": vec![Value::Null; files.len()],
+    }});
+    let paths: Vec<(String, UploadFile)> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| (format!("variables.input.photos.{i}"), f))
+        .collect();
+    let (boundary, body) = encode(SUBMIT, variables.as_object().unwrap(), &paths);
+    let mut request = browser()
+        .post(app.gateway_url())
+        .header("authorization", format!("Bearer {token}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body);
+    if preflight {
+        request = request.header("graphql-preflight", "1");
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn png(size: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.resize(size, 0x22);
+    bytes
+}
+
+#[tokio::test]
+async fn photos_reach_the_feedback_subgraph_through_the_gateway() {
+    let app = TestApp::spawn().await;
+    let gateway = format!("http://{}", app.system.gateway_addr);
+    let provider = format!("http://{}", app.system.dev_vneid_addr.unwrap());
+    let tokens = mobile_sign_in(&gateway, &provider, citizen("079090001234")).await;
+    let token = tokens["access_token"].as_str().unwrap();
+
+    let (status, body) = upload(
+        &app,
+        token,
+        "upload-0001",
+        vec![file("pho.png", "image/png", png(2048))],
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["submitReport"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["submitReport"]["report"]["photos"],
+        json!([{ "contentType": "image/png", "sizeBytes": 2048 }])
+    );
+
+    // A text file claiming to be an image is refused by its bytes.
+    let (_, body) = upload(
+        &app,
+        token,
+        "upload-0002",
+        vec![file("note.png", "image/png", b"hello".to_vec())],
+        true,
+    )
+    .await;
+    assert_eq!(
+        body["data"]["submitReport"]["userErrors"][0]["code"], "PHOTO_TYPE_NOT_ALLOWED",
+        "{body}"
+    );
+
+    // Without a preflight header (a cross-site form could send it) the gateway refuses.
+    let (status, body) = upload(
+        &app,
+        token,
+        "upload-0003",
+        vec![file("pho.png", "image/png", png(64))],
+        false,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    app.stop().await;
+}
