@@ -35,7 +35,34 @@ async fn check_step(
     assert_eq!(actions, expected_actions, "{body}");
     let events = events(&w.app, id).await;
     assert_eq!(events.len(), events_so_far, "{events:?}");
+    reporter_is_notified(w, id, status, events_so_far).await;
     events
+}
+
+/// The reporter's inbox holds one notification per event of the report,
+/// the newest about its current status (the inbox fills from the event bus,
+/// so this waits for the relay and the consumer).
+async fn reporter_is_notified(w: &World, id: &str, status: &str, count: usize) {
+    let query = "{ me { notifications(first: 50) { unreadCount edges { node { topic subject { ... on Report { id status } } } } } } }";
+    let mut last = Value::Null;
+    for _ in 0..50 {
+        let body = gql(&w.app, Some(&w.reporter), query, json!({})).await;
+        let about: Vec<&Value> = body["data"]["me"]["notifications"]["edges"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| &e["node"])
+            .filter(|n| n["subject"]["id"] == id)
+            .collect();
+        if about.len() == count {
+            assert_eq!(about[0]["topic"], "FEEDBACK", "{body}");
+            assert_eq!(about[0]["subject"]["status"], status, "{body}");
+            return;
+        }
+        last = body;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the reporter's inbox did not get {count} notifications about {id}: {last}");
 }
 
 #[tokio::test]
