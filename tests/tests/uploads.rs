@@ -65,6 +65,9 @@ fn png(size: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn photos_reach_the_feedback_subgraph_through_the_gateway() {
+    // Photos go to a temporary folder (the only test of this binary sets it).
+    let photos = tempfile::tempdir().unwrap();
+    std::env::set_var("FEEDBACK_PHOTOS_DIR", photos.path());
     let app = TestApp::spawn().await;
     let gateway = format!("http://{}", app.system.gateway_addr);
     let provider = format!("http://{}", app.system.dev_vneid_addr.unwrap());
