@@ -289,8 +289,9 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
 }
 
 /// What runs beside the subgraphs in `names`: the citizen inbox's
-/// consumer of the event bus and feedback's maintenance job (closing
-/// reports after their rating period).
+/// consumer of the event bus, feedback's maintenance job (closing reports
+/// after their rating period) and feedback's anonymisation of deleted
+/// accounts.
 pub fn background_tasks(
     deps: &Deps,
     names: &[SubgraphName],
@@ -298,16 +299,16 @@ pub fn background_tasks(
 ) -> Vec<JoinHandle<()>> {
     names
         .iter()
-        .filter_map(|name| match name {
-            SubgraphName::Citizen => Some(congdan_citizen::spawn_consumer(
+        .flat_map(|name| match name {
+            SubgraphName::Citizen => vec![congdan_citizen::spawn_consumer(
                 deps,
                 shutdown.child_token(),
-            )),
-            SubgraphName::Feedback => Some(congdan_feedback::spawn_maintenance(
-                deps,
-                shutdown.child_token(),
-            )),
-            _ => None,
+            )],
+            SubgraphName::Feedback => vec![
+                congdan_feedback::spawn_maintenance(deps, shutdown.child_token()),
+                congdan_feedback::spawn_account_deletions(deps, shutdown.child_token()),
+            ],
+            _ => Vec::new(),
         })
         .collect()
 }

@@ -170,6 +170,7 @@ impl SubgraphClient {
     }
 
     /// A request whose variables carry files, as a multipart request.
+    #[allow(clippy::too_many_arguments)]
     pub async fn call_multipart(
         &self,
         name: &str,

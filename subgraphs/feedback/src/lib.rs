@@ -7,6 +7,7 @@ pub mod domain;
 pub mod graphql;
 pub mod jobs;
 pub mod open311;
+pub mod personal_data;
 pub mod photos;
 pub mod seed;
 pub mod service;
@@ -151,6 +152,14 @@ pub fn spawn_maintenance(deps: &Deps, shutdown: CancellationToken) -> JoinHandle
     )
 }
 
+/// Starts the consumer of `citizen.account.deleted` (anonymises a deleted
+/// citizen's reports, follows, rating comments and timeline authorship;
+/// see [`personal_data`]) until `shutdown`. Run it beside the subgraph's
+/// server, once per process.
+pub fn spawn_account_deletions(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
+    personal_data::spawn(deps, shutdown)
+}
+
 /// The subgraph's federation SDL, as `_service { sdl }` returns it.
 pub fn sdl() -> String {
     congdan_common::server::federation_sdl(&builder().finish())
@@ -206,5 +215,7 @@ mod tests {
             assert!(line(field).contains("@authenticated"), "{field}");
         }
         assert!(line("closeExpiredReports").contains(r#"@requiresScopes(scopes: [["admin"]])"#));
+        assert!(sdl.contains(r#"type PersonalDataExport @key(fields: "citizenId")"#));
+        assert!(line("feedback:").contains("@authenticated"));
     }
 }

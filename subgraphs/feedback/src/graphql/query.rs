@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use super::report::AdministrativeUnit;
-use super::{Report, ReportCategory};
+use super::{PersonalDataExport, Report, ReportCategory};
 use crate::domain::ReportStatus;
 use crate::service;
 
@@ -131,6 +131,13 @@ impl Query {
     #[graphql(entity)]
     async fn find_report_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Report>> {
         load_one::<report::Entity, _>(ctx, id.0).await
+    }
+
+    /// The export of `citizenId` (an entity of the citizen subgraph), for
+    /// its `feedback` part, which answers its owner only.
+    #[graphql(entity)]
+    async fn find_personal_data_export_by_citizen_id(&self, citizen_id: ID) -> PersonalDataExport {
+        PersonalDataExport { citizen_id }
     }
 
     /// Open reports of the same category within 50 m from the last 7 days,

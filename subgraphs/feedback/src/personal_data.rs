@@ -1,0 +1,512 @@
+//! Personal data rights in the feedback subgraph (Decree 13/2023/ND-CP):
+//! the export of everything it holds about a citizen, and what becomes of
+//! it when their account is deleted (the consumer of
+//! `citizen.account.deleted`, which the citizen subgraph publishes through
+//! its outbox).
+//!
+//! A report, once sent, is a public matter (the map, the statistics, the
+//! agency's answer), so a deleted account's reports stay, anonymised: they
+//! lose their reporter, and what only ties the citizen to them goes. In one
+//! transaction per citizen:
+//!
+//! - their reports' `reporter_id` becomes NULL (status and visibility are
+//!   unchanged: a public report stays public);
+//! - the idempotency records of their submissions are deleted (the key is
+//!   chosen by the citizen's device);
+//! - their rating comments are removed, on the report and in the timeline
+//!   (free text in their own words; the stars stay, for the statistics);
+//! - every timeline entry they took loses its `actor_id` (the role it was
+//!   taken in stays; notes written as staff are the agency's record and
+//!   stay);
+//! - their follows are deleted, and each followed report's
+//!   `follower_count` goes down by one.
+//!
+//! Handling is idempotent: a second delivery of the same event (another
+//! replica, the relay publishing again after a crash) finds nothing left to
+//! change.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use congdan_common::events::{Event, EventBus, EventError, EventStream, SeenEvents};
+use congdan_common::server::Deps;
+use entity::feedback::{follower, photo, report, submission, timeline_entry};
+use futures::StreamExt;
+use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, TransactionTrait,
+};
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::ActorRole;
+
+/// The event the citizen subgraph publishes when a citizen deletes their
+/// account: payload `{"citizenId": …}`.
+pub const ACCOUNT_DELETED: &str = "citizen.account.deleted";
+
+fn time(t: chrono::DateTime<chrono::Utc>) -> Value {
+    json!(t.to_rfc3339())
+}
+
+/// The ids of the reports `citizen_id` sent, as a subquery.
+fn reports_of(citizen_id: &str) -> SelectStatement {
+    report::Entity::find()
+        .select_only()
+        .column(report::Column::Id)
+        .filter(report::Column::ReporterId.eq(citizen_id))
+        .into_query()
+}
+
+fn photo_json(p: &photo::Model) -> Value {
+    json!({
+        "id": p.id,
+        "contentType": p.content_type,
+        "sizeBytes": p.size_bytes,
+        "timelineEntryId": p.timeline_entry_id,
+        "createdAt": time(p.created_at),
+    })
+}
+
+/// One timeline entry as the export shows it: other people's ids are not
+/// the citizen's data, so only whether the citizen took the step.
+fn step_json(e: &timeline_entry::Model, citizen_id: &str, photos: &[photo::Model]) -> Value {
+    json!({
+        "id": e.id,
+        "action": e.action,
+        "fromStatus": e.from_status,
+        "toStatus": e.to_status,
+        "actorRole": e.actor_role,
+        "byYou": e.actor_id.as_deref() == Some(citizen_id),
+        "agencyId": e.agency_id,
+        "note": e.note,
+        "createdAt": time(e.created_at),
+        "photos": photos
+            .iter()
+            .filter(|p| p.timeline_entry_id.as_deref() == Some(e.id.as_str()))
+            .map(photo_json)
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// Everything the feedback subgraph holds about `citizen_id`, as one JSON
+/// document: the reports they sent (with their handling history, rating,
+/// photo metadata without the files, and the idempotency key of the
+/// submission), the steps they took on other reports (as staff), and the
+/// reports they follow. Empty lists for a citizen it knows nothing of.
+pub async fn export(db: &impl ConnectionTrait, citizen_id: &str) -> Result<Value, DbErr> {
+    let reports = report::Entity::find()
+        .filter(report::Column::ReporterId.eq(citizen_id))
+        .order_by_asc(report::Column::CreatedAt)
+        .order_by_asc(report::Column::Id)
+        .all(db)
+        .await?;
+    let timeline = timeline_entry::Entity::find()
+        .filter(timeline_entry::Column::ReportId.in_subquery(reports_of(citizen_id)))
+        .order_by_asc(timeline_entry::Column::Id)
+        .all(db)
+        .await?;
+    let photos = photo::Entity::find()
+        .filter(photo::Column::ReportId.in_subquery(reports_of(citizen_id)))
+        .order_by_asc(photo::Column::Id)
+        .all(db)
+        .await?;
+    let submissions = submission::Entity::find()
+        .filter(submission::Column::ReportId.in_subquery(reports_of(citizen_id)))
+        .all(db)
+        .await?;
+    // Steps they took on reports that are not theirs (as staff).
+    let other_steps = timeline_entry::Entity::find()
+        .filter(timeline_entry::Column::ActorId.eq(citizen_id))
+        .filter(timeline_entry::Column::ReportId.not_in_subquery(reports_of(citizen_id)))
+        .order_by_asc(timeline_entry::Column::Id)
+        .all(db)
+        .await?;
+    let other_step_photos = photo::Entity::find()
+        .filter(
+            photo::Column::TimelineEntryId.in_subquery(
+                timeline_entry::Entity::find()
+                    .select_only()
+                    .column(timeline_entry::Column::Id)
+                    .filter(timeline_entry::Column::ActorId.eq(citizen_id))
+                    .into_query(),
+            ),
+        )
+        .order_by_asc(photo::Column::Id)
+        .all(db)
+        .await?;
+    let follows = follower::Entity::find()
+        .filter(follower::Column::CitizenId.eq(citizen_id))
+        .order_by_asc(follower::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let followed: std::collections::HashMap<String, report::Model> = report::Entity::find()
+        .filter(
+            report::Column::Id.in_subquery(
+                follower::Entity::find()
+                    .select_only()
+                    .column(follower::Column::ReportId)
+                    .filter(follower::Column::CitizenId.eq(citizen_id))
+                    .into_query(),
+            ),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+
+    let reports_json: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            let submission = submissions.iter().find(|s| s.report_id == r.id);
+            json!({
+                "id": r.id,
+                "title": r.title,
+                "description": r.description,
+                "category": r.category,
+                "status": r.status,
+                "latitude": r.latitude,
+                "longitude": r.longitude,
+                "address": r.address,
+                "wardId": r.ward_code,
+                "agencyId": r.agency_id,
+                "source": r.source,
+                "createdAt": time(r.created_at),
+                "updatedAt": r.updated_at.map(time),
+                "dueAt": r.due_at.map(time),
+                "resolvedAt": r.resolved_at.map(time),
+                "closedAt": r.closed_at.map(time),
+                "officialAnswer": r.official_answer,
+                "followerCount": r.follower_count,
+                "rating": r.rating_stars.map(|stars| json!({
+                    "stars": stars,
+                    "comment": r.rating_comment,
+                    "ratedAt": r.rated_at.map(time),
+                })),
+                "submission": submission.map(|s| json!({
+                    "idempotencyKey": s.idempotency_key,
+                    "createdAt": time(s.created_at),
+                })),
+                "photos": photos
+                    .iter()
+                    .filter(|p| p.report_id == r.id && p.timeline_entry_id.is_none())
+                    .map(photo_json)
+                    .collect::<Vec<_>>(),
+                "timeline": timeline
+                    .iter()
+                    .filter(|e| e.report_id == r.id)
+                    .map(|e| step_json(e, citizen_id, &photos))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let other_steps_json: Vec<Value> = other_steps
+        .iter()
+        .map(|e| {
+            let mut step = step_json(e, citizen_id, &other_step_photos);
+            step["reportId"] = json!(e.report_id);
+            step
+        })
+        .collect();
+    let follows_json: Vec<Value> = follows
+        .iter()
+        .map(|f| {
+            let report = followed.get(&f.report_id);
+            json!({
+                "reportId": f.report_id,
+                "followedAt": time(f.created_at),
+                "title": report.map(|r| &r.title),
+                "status": report.map(|r| &r.status),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "citizenId": citizen_id,
+        "reports": reports_json,
+        "stepsOnOtherReports": other_steps_json,
+        "follows": follows_json,
+    }))
+}
+
+/// What an anonymisation changed (counts only: they are logged).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Anonymised {
+    /// Reports that lost their reporter.
+    pub reports: u64,
+    /// Idempotency records of their submissions deleted.
+    pub submissions: u64,
+    /// Rating comments removed from reports.
+    pub rating_comments: u64,
+    /// Timeline entries that lost their actor.
+    pub timeline_entries: u64,
+    /// Follows deleted.
+    pub follows: u64,
+}
+
+impl Anonymised {
+    /// Whether anything was left to change (false on a redelivery).
+    pub fn changed_anything(&self) -> bool {
+        *self != Self::default()
+    }
+}
+
+/// Anonymises what the feedback subgraph holds about `citizen_id` (see the
+/// module's documentation), in one transaction; running it again changes
+/// nothing.
+pub async fn anonymise(db: &DatabaseConnection, citizen_id: &str) -> Result<Anonymised, DbErr> {
+    let txn = db.begin().await?;
+    match anonymise_rows(&txn, citizen_id).await {
+        Ok(done) => {
+            txn.commit().await?;
+            Ok(done)
+        }
+        Err(error) => {
+            txn.rollback().await?;
+            Err(error)
+        }
+    }
+}
+
+async fn anonymise_rows(db: &impl ConnectionTrait, citizen_id: &str) -> Result<Anonymised, DbErr> {
+    let no_text = || Expr::value(Option::<String>::None);
+    // While the reports still name their reporter: the submissions and
+    // the rating comments.
+    let submissions = submission::Entity::delete_many()
+        .filter(submission::Column::ReportId.in_subquery(reports_of(citizen_id)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let rating_comments = report::Entity::update_many()
+        .col_expr(report::Column::RatingComment, no_text())
+        .filter(report::Column::ReporterId.eq(citizen_id))
+        .filter(report::Column::RatingComment.is_not_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    // The rating comment is also the note of the `rated` step: what they
+    // wrote as the reporter goes; notes written as staff stay.
+    timeline_entry::Entity::update_many()
+        .col_expr(timeline_entry::Column::Note, no_text())
+        .filter(timeline_entry::Column::ActorId.eq(citizen_id))
+        .filter(timeline_entry::Column::ActorRole.eq(ActorRole::Reporter.as_str()))
+        .filter(timeline_entry::Column::Note.is_not_null())
+        .exec(db)
+        .await?;
+    let timeline_entries = timeline_entry::Entity::update_many()
+        .col_expr(timeline_entry::Column::ActorId, no_text())
+        .filter(timeline_entry::Column::ActorId.eq(citizen_id))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let reports = report::Entity::update_many()
+        .col_expr(report::Column::ReporterId, no_text())
+        .filter(report::Column::ReporterId.eq(citizen_id))
+        .exec(db)
+        .await?
+        .rows_affected;
+    // Each follow deleted takes one off its report's count (as unfollowing
+    // does); a follow another delivery deleted first takes nothing off.
+    let followed = follower::Entity::find()
+        .select_only()
+        .column(follower::Column::ReportId)
+        .filter(follower::Column::CitizenId.eq(citizen_id))
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    let mut follows = 0;
+    for report_id in followed {
+        let deleted = follower::Entity::delete_by_id((report_id.clone(), citizen_id.to_string()))
+            .exec(db)
+            .await?;
+        if deleted.rows_affected == 1 {
+            follows += 1;
+            report::Entity::update_many()
+                .col_expr(
+                    report::Column::FollowerCount,
+                    Expr::col(report::Column::FollowerCount).sub(1),
+                )
+                .filter(report::Column::Id.eq(report_id))
+                .filter(report::Column::FollowerCount.gt(0))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(Anonymised {
+        reports,
+        submissions,
+        rating_comments,
+        timeline_entries,
+        follows,
+    })
+}
+
+/// The citizen an account-deletion event is about; None for other events
+/// and payloads without one.
+pub fn deleted_citizen(event: &Event) -> Option<&str> {
+    if event.topic != ACCOUNT_DELETED {
+        return None;
+    }
+    event
+        .payload
+        .get("citizenId")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+}
+
+/// Handles one event: anonymises the deleted citizen's data; None for
+/// events that are not account deletions (or name no citizen).
+pub async fn handle(db: &DatabaseConnection, event: &Event) -> Result<Option<Anonymised>, DbErr> {
+    match deleted_citizen(event) {
+        Some(citizen_id) => anonymise(db, citizen_id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The consumer of account deletions, subscribed: [`AccountDeletions::run`]
+/// handles events until shutdown.
+pub struct AccountDeletions {
+    db: DatabaseConnection,
+    bus: Arc<dyn EventBus>,
+    events: EventStream,
+    seen: SeenEvents,
+}
+
+impl AccountDeletions {
+    /// Subscribes now, so nothing published after this returns is missed.
+    pub async fn subscribe(deps: &Deps) -> Result<Self, EventError> {
+        let events = deps.bus.subscribe(ACCOUNT_DELETED).await?;
+        Ok(Self {
+            db: deps.db.clone(),
+            bus: deps.bus.clone(),
+            events,
+            seen: SeenEvents::new(10_000, Duration::from_secs(3600)),
+        })
+    }
+
+    /// Handles events until `shutdown`; subscribes again when the stream
+    /// ends (the bus reconnects), and retries an event whose write failed.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let Self {
+            db,
+            bus,
+            mut events,
+            seen,
+        } = self;
+        loop {
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                next = events.next() => next,
+            };
+            let Some(event) = next else {
+                tracing::warn!("account deletions: the event stream ended; subscribing again");
+                match resubscribe(&*bus, &shutdown).await {
+                    Some(again) => events = again,
+                    None => return,
+                }
+                continue;
+            };
+            if !seen.first_time(&event.id) {
+                continue;
+            }
+            handle_with_retry(&db, &event, &shutdown).await;
+        }
+    }
+}
+
+/// Handles `event`, retrying a failed write a few times with backoff.
+async fn handle_with_retry(db: &DatabaseConnection, event: &Event, shutdown: &CancellationToken) {
+    let mut wait = Duration::from_millis(100);
+    for attempt in 1..=5 {
+        // The event's id and counts only: the payload names the citizen.
+        match handle(db, event).await {
+            Ok(Some(done)) => {
+                tracing::info!(event = %event.id, reports = done.reports,
+                    follows = done.follows, timeline_entries = done.timeline_entries,
+                    rating_comments = done.rating_comments, submissions = done.submissions,
+                    "account deletions: feedback data anonymised");
+                return;
+            }
+            Ok(None) => {
+                tracing::warn!(event = %event.id, "account deletions: an event without a citizen id");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(event = %event.id, attempt, %error,
+                    "account deletions: cannot anonymise; retrying");
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait *= 2;
+    }
+    tracing::error!(event = %event.id, "account deletions: gave up on an event");
+}
+
+async fn resubscribe(bus: &dyn EventBus, shutdown: &CancellationToken) -> Option<EventStream> {
+    let mut wait = Duration::from_millis(200);
+    loop {
+        match bus.subscribe(ACCOUNT_DELETED).await {
+            Ok(events) => return Some(events),
+            Err(error) => tracing::warn!(%error, "account deletions: cannot subscribe; retrying"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = (wait * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Runs the consumer until `shutdown`: subscribes to
+/// `citizen.account.deleted` on `deps.bus` (retrying until the bus
+/// answers) and anonymises each deleted citizen's feedback data.
+pub fn spawn(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
+    let deps = deps.clone();
+    tokio::spawn(async move {
+        let consumer = loop {
+            match AccountDeletions::subscribe(&deps).await {
+                Ok(consumer) => break consumer,
+                Err(error) => {
+                    tracing::warn!(%error, "account deletions: cannot subscribe; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        };
+        consumer.run(shutdown).await;
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_account_deletions_with_a_citizen_are_handled() {
+        let event = |topic: &str, payload: Value| Event::new(topic, payload);
+        assert_eq!(
+            deleted_citizen(&event(ACCOUNT_DELETED, json!({ "citizenId": "c-1" }))),
+            Some("c-1")
+        );
+        assert_eq!(
+            deleted_citizen(&event(ACCOUNT_DELETED, json!({ "citizenId": " " }))),
+            None
+        );
+        assert_eq!(deleted_citizen(&event(ACCOUNT_DELETED, json!({}))), None);
+        assert_eq!(
+            deleted_citizen(&event(
+                "feedback.report.created",
+                json!({ "citizenId": "c-1" })
+            )),
+            None
+        );
+    }
+}
