@@ -2,6 +2,9 @@
 # The gateway benchmark of issue 8, in one command:
 #
 #   bench/run.sh [congdan-bench flags]      e.g. bench/run.sh -d 30 -c 64
+#   bench/run.sh subscriptions [flags]      issue 5's subscription fan-out,
+#                                           e.g. --n 1000,5000,9500 (no Hive
+#                                           Router; needs NATS on 4222)
 #
 # Installs Hive Router once into the cache folder (about 40 minutes on two
 # cores), builds `congdan` and `congdan-bench` in release mode, then runs
@@ -14,6 +17,21 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+
+TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
+
+if [ "${1:-}" = "subscriptions" ]; then
+    shift
+    if [ -n "${CONGDAN_BIN:-}" ]; then
+        echo "==> building congdan-bench (release); measuring $CONGDAN_BIN"
+        cargo build --release -p congdan-bench
+    else
+        echo "==> building congdan and congdan-bench (release)"
+        cargo build --release -p congdan -p congdan-bench
+        CONGDAN_BIN="$TARGET/release/congdan"
+    fi
+    exec "$TARGET/release/congdan-bench" subscriptions --congdan "$CONGDAN_BIN" "$@"
+fi
 
 HIVE_ROUTER_VERSION=0.2.0
 CACHE="${CONGDAN_BENCH_CACHE:-$HOME/.cache/congdan-bench}"
@@ -28,7 +46,6 @@ if [ ! -x "$HIVE_BIN" ]; then
         --root "$HIVE_ROOT"
 fi
 
-TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 if [ -n "${CONGDAN_BIN:-}" ]; then
     echo "==> building congdan-bench (release); measuring $CONGDAN_BIN"
     cargo build --release -p congdan-bench

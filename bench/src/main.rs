@@ -3,12 +3,16 @@
 //! supergraph, checks that both answer every workload with the same data,
 //! then drives each (and the subgraphs alone) with the same load and
 //! writes a table to `bench/results/`. `bench/run.sh` builds what it needs
-//! and runs this.
+//! and runs this. `congdan-bench subscriptions` is issue 5's fan-out
+//! benchmark (`subscriptions.rs`).
 
 mod dataset;
+mod fanout;
 mod load;
 mod procs;
 mod report;
+mod sign_in;
+mod subscriptions;
 mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -16,7 +20,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::load::Operation;
 use crate::procs::Procs;
@@ -39,15 +43,33 @@ const MARKER: &str = ".congdan-bench-work";
 #[derive(Parser, Debug)]
 #[command(
     version,
-    about = "Benchmark our gateway against Hive Router and the subgraphs alone"
+    about = "Benchmark our gateway against Hive Router and the subgraphs alone",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
 )]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Mode>,
+    #[command(flatten)]
+    gateways: Args,
+}
+
+#[derive(Subcommand, Debug)]
+enum Mode {
+    /// Subscription fan-out (issue 5): N WebSocket subscriptions through
+    /// the gateway, memory per subscription and event delivery latency.
+    Subscriptions(subscriptions::Args),
+}
+
+#[derive(clap::Args, Debug)]
 struct Args {
-    /// The `congdan` binary under test (a release build).
+    /// The `congdan` binary under test (a release build). Required (an
+    /// Option only so that the `subscriptions` mode parses without it).
     #[arg(long, env = "CONGDAN_BIN")]
-    congdan: PathBuf,
-    /// Hive Router's binary.
+    congdan: Option<PathBuf>,
+    /// Hive Router's binary (required).
     #[arg(long, env = "HIVE_ROUTER_BIN")]
-    hive_router: PathBuf,
+    hive_router: Option<PathBuf>,
     /// Hive Router's version, for the results.
     #[arg(long, default_value = "0.2.0")]
     hive_router_version: String,
@@ -93,8 +115,12 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    match start(args) {
+    let cli = Cli::parse();
+    let result = match cli.mode {
+        Some(Mode::Subscriptions(args)) => subscriptions::start(args),
+        None => start(cli.gateways),
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("congdan-bench: {error:#}");
@@ -147,8 +173,16 @@ impl Ports {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let congdan = absolute(&args.congdan)?;
-    let hive = absolute(&args.hive_router)?;
+    let congdan = absolute(
+        args.congdan
+            .as_deref()
+            .context("--congdan (or CONGDAN_BIN) is required")?,
+    )?;
+    let hive = absolute(
+        args.hive_router
+            .as_deref()
+            .context("--hive-router (or HIVE_ROUTER_BIN) is required")?,
+    )?;
     ensure!(
         congdan.is_file(),
         "no congdan binary at {}",
