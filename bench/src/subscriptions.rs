@@ -76,6 +76,10 @@ pub struct Args {
     /// development VNeID provider on BASE+20.
     #[arg(long, default_value_t = 14_200)]
     port_base: u16,
+    /// LOG_LEVEL of every process (`warn,async_nats=debug` to see the NATS
+    /// client's consumer handling).
+    #[arg(long, default_value = "warn")]
+    log_level: String,
     /// NATS with JetStream, for every process's event bus.
     #[arg(long, default_value = "nats://127.0.0.1:4222")]
     event_bus_url: String,
@@ -154,6 +158,12 @@ pub struct Consumers {
     /// server drops an ordered consumer 30 s after its client stops
     /// pulling, so this shows the upstream subscriptions ended).
     pub back_after_secs: Option<f64>,
+    /// Consumer names present after the events that were not there just
+    /// before them: ordered consumers the NATS client deleted and created
+    /// again (after missed heartbeats or a gap), plus any other process's.
+    pub new_during_events: Option<usize>,
+    /// Names there before the events and gone after them.
+    pub gone_during_events: Option<usize>,
 }
 
 /// One N.
@@ -178,6 +188,10 @@ pub struct Run {
     pub geo_cpu_events_secs: f64,
     /// The load generator's CPU seconds during the events.
     pub client_cpu_events_secs: f64,
+    /// nats-server's CPU seconds (shared with other users of it) while
+    /// opening and during the events, when it runs on this machine.
+    pub nats_cpu_open_secs: Option<f64>,
+    pub nats_cpu_events_secs: Option<f64>,
     pub gateway_bytes_per_subscription: Option<f64>,
     pub feedback_bytes_per_subscription: Option<f64>,
     pub events: Vec<EventFigures>,
@@ -297,6 +311,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     // stopped processes leave theirs until the server drops them.
     let idle_consumers = steady_consumers(&jetstream).await.unwrap_or(0);
     let started = chrono::Utc::now();
+    // The tree as the run starts (others may commit meanwhile).
+    let (git_sha, git_dirty) = crate::git_state();
     let mut runs: Vec<Run> = Vec::new();
     for &n in &args.n {
         if !runs.is_empty() {
@@ -343,7 +359,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
         runs.push(run);
     }
 
-    let (git_sha, git_dirty) = crate::git_state();
     let results = Results {
         date: started.format("%Y-%m-%d %H:%M UTC").to_string(),
         git_sha: git_sha.clone(),
@@ -397,7 +412,7 @@ async fn start_system(
             .current_dir(work)
             .env("DATABASE_URL", database_url)
             .env("EVENT_BUS_URL", &args.event_bus_url)
-            .env("LOG_LEVEL", "warn")
+            .env("LOG_LEVEL", &args.log_level)
             .env("LOG_FORMAT", "text")
             .env_remove("RUST_LOG")
             .env_remove("DATABASE_SCHEMA")
@@ -543,6 +558,27 @@ async fn steady_consumers(jetstream: &async_nats::jetstream::Context) -> anyhow:
     }
 }
 
+/// The names of the stream's consumers.
+async fn consumer_names(
+    jetstream: &async_nats::jetstream::Context,
+) -> anyhow::Result<std::collections::HashSet<String>> {
+    use futures::TryStreamExt;
+    let stream = jetstream.get_stream(STREAM).await?;
+    Ok(stream.consumer_names().try_collect().await?)
+}
+
+/// The pid of a `nats-server` on this machine, to read its CPU time.
+fn nats_server_pid() -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
+            (comm.trim() == "nats-server").then_some(pid)
+        })
+}
+
 /// Waits until the stream has at most `count` consumers, or `longest`;
 /// the seconds it took, if it got there.
 async fn consumers_back_to(
@@ -668,7 +704,8 @@ async fn measure(
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut handles = Vec::with_capacity(n);
-    let cpu_at_open = (cpu(gw), cpu(fb));
+    let nats_pid = nats_server_pid();
+    let cpu_at_open = (cpu(gw), cpu(fb), nats_pid.map(cpu));
     let opening = Instant::now();
     let mut failures = 0u64;
     let mut next = 0usize;
@@ -751,6 +788,9 @@ async fn measure(
     }
     run.gateway.cpu_open_secs = cpu(gw).saturating_sub(cpu_at_open.0).as_secs_f64();
     run.feedback.cpu_open_secs = cpu(fb).saturating_sub(cpu_at_open.1).as_secs_f64();
+    run.nats_cpu_open_secs = nats_pid
+        .zip(cpu_at_open.2)
+        .map(|(pid, at)| cpu(pid).saturating_sub(at).as_secs_f64());
     tokio::time::sleep(Duration::from_secs_f64(args.settle)).await;
     tally.drain(&mut notes);
     run.gateway.rss_open = rss(gw);
@@ -771,11 +811,13 @@ async fn measure(
     );
 
     // The events.
+    let names_before = consumer_names(jetstream).await.ok();
     let cpu_at_events = (
         cpu(gw),
         cpu(fb),
         cpu(geo),
         procs::self_cpu_time().unwrap_or_default(),
+        nats_pid.map(cpu),
     );
     let timeout = Duration::from_secs_f64(args.event_timeout);
     let mut sent_at = Vec::new();
@@ -842,6 +884,18 @@ async fn measure(
         .unwrap_or_default()
         .saturating_sub(cpu_at_events.3)
         .as_secs_f64();
+    run.nats_cpu_events_secs = nats_pid
+        .zip(cpu_at_events.4)
+        .map(|(pid, at)| cpu(pid).saturating_sub(at).as_secs_f64());
+    if let (Some(before), Ok(after)) = (names_before, consumer_names(jetstream).await) {
+        run.nats_consumers.new_during_events = Some(after.difference(&before).count());
+        run.nats_consumers.gone_during_events = Some(before.difference(&after).count());
+        println!(
+            "  NATS consumers during the events: {} new, {} gone",
+            after.difference(&before).count(),
+            before.difference(&after).count()
+        );
+    }
     run.gateway.rss_after_events = rss(gw);
     run.feedback.rss_after_events = rss(fb);
     if peaks_reset {
@@ -957,6 +1011,12 @@ fn notes(runs: &[Run]) -> Vec<String> {
          goes back once the server drops the ordered consumers the feedback subgraph \
          stopped pulling (30 s of inactivity): the upstream subscriptions ended."
             .to_string(),
+        "NATS consumers new / gone during the events: names of the stream's consumers after \
+         the events that were not there just before them, and the reverse. The NATS client \
+         (async-nats's ordered consumer, one per subscription) deletes and creates a \
+         consumer again after two missed idle heartbeats (15 s each) or a sequence gap; \
+         other processes using this NATS server add a few too."
+            .to_string(),
         "Everything shares one machine (2 cores): the load generator (one thread), the \
          gateway, the six subgraphs, dev-vneid and NATS."
             .to_string(),
@@ -993,6 +1053,10 @@ fn notes(runs: &[Run]) -> Vec<String> {
         );
     }
     notes
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or("—".to_string(), |s| format!("{s:.1}"))
 }
 
 fn ms(v: f64) -> String {
@@ -1105,17 +1169,18 @@ pub fn markdown(results: &Results) -> String {
     md.push_str(
         "\nOpening, descriptors and CPU:\n\n\
          | N | open s | ready s | gateway fds | feedback fds | NATS consumers before / ready / \
-         after close (s) | gateway CPU s open / events | feedback CPU s open / events | geo CPU s \
+         after close (s) | NATS consumers new / gone during the events | gateway CPU s open / \
+         events | feedback CPU s open / events | nats-server CPU s open / events | geo CPU s \
          events | load generator CPU s events | gateway RSS after events / closed | \
          feedback peak | load avg |\n\
-         |---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n",
+         |---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in &results.runs {
         let c = &r.nats_consumers;
         let opt = |v: Option<usize>| v.map_or("?".to_string(), |v| v.to_string());
         let _ = writeln!(
             md,
-            "| {} | {:.1} | {} | {} | {} | {} / {} / {} ({}) | {:.1} / {:.1} | {:.1} / {:.1} | {:.1} | {:.1} | {} / {} | {} | {} |",
+            "| {} | {:.1} | {} | {} | {} | {} / {} / {} ({}) | {} / {} | {:.1} / {:.1} | {:.1} / {:.1} | {} / {} | {:.1} | {:.1} | {} / {} | {} | {} |",
             r.n,
             r.open_secs,
             r.ready_secs.map_or("not ready".to_string(), |s| format!("{s:.1}")),
@@ -1126,10 +1191,14 @@ pub fn markdown(results: &Results) -> String {
             opt(c.after_close),
             c.back_after_secs
                 .map_or("not back in 60 s".to_string(), |s| format!("{s:.0}")),
+            opt(c.new_during_events),
+            opt(c.gone_during_events),
             r.gateway.cpu_open_secs,
             r.gateway.cpu_events_secs,
             r.feedback.cpu_open_secs,
             r.feedback.cpu_events_secs,
+            secs(r.nats_cpu_open_secs),
+            secs(r.nats_cpu_events_secs),
             r.geo_cpu_events_secs,
             r.client_cpu_events_secs,
             mib(r.gateway.rss_after_events),
