@@ -29,6 +29,12 @@ pub struct KeyRing {
     reload: Mutex<()>,
 }
 
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing").finish_non_exhaustive()
+    }
+}
+
 struct Ring {
     signer: KeyPair,
     verifying: HashMap<String, VerifyingKey>,

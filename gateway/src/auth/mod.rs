@@ -143,6 +143,7 @@ impl Auth {
         };
         if let Some(identity) = identity {
             caller.identity_token = Some(citizen::identity_token(&self.keys, &identity)?);
+            caller.signer = Some(self.keys.clone());
             caller.identity = Some(identity);
         }
         Ok(caller)

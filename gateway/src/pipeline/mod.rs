@@ -49,6 +49,9 @@ pub struct Caller {
     /// The files of a multipart request, forwarded with the fetch whose
     /// variables carry them.
     pub uploads: Option<crate::uploads::Uploads>,
+    /// Signs fresh identity tokens for long-lived operations (a
+    /// subscription outlives the 60 s token made when it started).
+    pub signer: Option<Arc<crate::auth::keys::KeyRing>>,
 }
 
 /// How the request arrived; GET may only run queries.
@@ -271,6 +274,11 @@ impl Pipeline {
                     let Some((primary, rest)) = split_subscription(&plan) else {
                         return ready.shape(Executed::default());
                     };
+                    let mut caller = caller.clone();
+                    if let (Some(identity), Some(keys)) = (&caller.identity, &caller.signer) {
+                        caller.identity_token =
+                            crate::auth::citizen::identity_token(keys, identity).ok();
+                    }
                     let executed = Execution::new(
                         &ready.supergraph,
                         &pipeline.client,
