@@ -276,6 +276,11 @@ pub struct GatewayOptions {
     /// subgraph, body and identity) share one request (`true`/`false`).
     #[arg(long, env = "DEDUPE_SUBGRAPH_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub dedupe_subgraph_requests: bool,
+    /// Identical query operations in flight at the same moment (same
+    /// operation, variables and caller; never mutations, never two
+    /// citizens) share one execution and its answer (`true`/`false`).
+    #[arg(long, env = "COALESCE_QUERIES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub coalesce_queries: bool,
     /// Largest query, in GraphQL tokens.
     #[arg(long, env = "MAX_QUERY_TOKENS", default_value_t = 10_000)]
     pub max_query_tokens: usize,

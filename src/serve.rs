@@ -121,6 +121,7 @@ pub fn gateway_config(
             .then(|| Duration::from_millis(options.supergraph_poll_ms)),
         persisted_queries: options.persisted_queries().map_err(ServeError::Config)?,
         dedupe_subgraph_requests: options.dedupe_subgraph_requests,
+        coalesce_queries: options.coalesce_queries,
         max_upload_bytes: options.max_upload_bytes,
     })
 }

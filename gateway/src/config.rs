@@ -29,6 +29,9 @@ pub struct GatewayConfig {
     pub persisted_queries: PersistedQueryMode,
     /// Identical subgraph queries in flight at once share one request.
     pub dedupe_subgraph_requests: bool,
+    /// Identical query operations in flight at once (same operation,
+    /// variables and caller) share one execution and its answer.
+    pub coalesce_queries: bool,
     /// Largest multipart (file upload) request body, in bytes.
     pub max_upload_bytes: usize,
 }
@@ -61,6 +64,7 @@ impl Default for GatewayConfig {
             supergraph_poll_interval: Some(Duration::from_secs(2)),
             persisted_queries: PersistedQueryMode::Automatic { capacity: 10_000 },
             dedupe_subgraph_requests: true,
+            coalesce_queries: true,
             max_upload_bytes: 30 * 1024 * 1024,
         }
     }

@@ -71,6 +71,8 @@ pub struct Metrics {
     rejected: AtomicU64,
     pub plan_hits: AtomicU64,
     pub plan_misses: AtomicU64,
+    /// Query operations answered by an identical one in flight.
+    pub coalesced: AtomicU64,
     /// Per subgraph, created on first use (a reloaded supergraph may bring
     /// new subgraphs).
     subgraphs: RwLock<BTreeMap<String, Arc<SubgraphMetrics>>>,
@@ -84,6 +86,7 @@ impl Metrics {
             rejected: AtomicU64::new(0),
             plan_hits: AtomicU64::new(0),
             plan_misses: AtomicU64::new(0),
+            coalesced: AtomicU64::new(0),
             subgraphs: RwLock::new(
                 subgraphs
                     .into_iter()
@@ -142,6 +145,13 @@ impl Metrics {
             out,
             "gateway_plan_cache_total{{result=\"miss\"}} {}",
             self.plan_misses.load(Relaxed)
+        );
+        out.push_str("# HELP gateway_coalesced_queries_total Query operations answered by an identical one in flight.\n");
+        out.push_str("# TYPE gateway_coalesced_queries_total counter\n");
+        let _ = writeln!(
+            out,
+            "gateway_coalesced_queries_total {}",
+            self.coalesced.load(Relaxed)
         );
         out.push_str(
             "# HELP gateway_subgraph_request_duration_seconds Subgraph request latency.\n",

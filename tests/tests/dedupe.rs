@@ -1,5 +1,6 @@
 //! Identical subgraph queries in flight at the same moment share one
-//! request; mutations never do, and the setting turns it off.
+//! request, and identical query operations one execution; mutations never
+//! do, two citizens never do, and the settings turn both off.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -28,6 +29,15 @@ impl Query {
         tokio::time::sleep(Duration::from_millis(300)).await;
         42
     }
+
+    /// As slow, and answers its argument.
+    async fn echo(&self, ctx: &Context<'_>, n: i32) -> i32 {
+        ctx.data_unchecked::<Calls>()
+            .queries
+            .fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        n
+    }
 }
 
 struct Mutation;
@@ -45,6 +55,10 @@ impl Mutation {
 }
 
 async fn start(dedupe: bool) -> (Federation, Calls) {
+    start_with(dedupe, dedupe).await
+}
+
+async fn start_with(dedupe: bool, coalesce: bool) -> (Federation, Calls) {
     let calls = Calls::default();
     let schema = Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
@@ -52,6 +66,7 @@ async fn start(dedupe: bool) -> (Federation, Calls) {
         .finish();
     let config = GatewayConfig {
         dedupe_subgraph_requests: dedupe,
+        coalesce_queries: coalesce,
         ..GatewayConfig::default()
     };
     let federation =
@@ -92,4 +107,104 @@ async fn without_dedupe_every_query_reaches_the_subgraph() {
     let (federation, calls) = start(false).await;
     concurrently(&federation, "{ slow }", 20).await;
     assert_eq!(calls.queries.load(Ordering::SeqCst), 20);
+}
+
+/// `gateway_coalesced_queries_total` from the gateway's `/metrics`.
+async fn coalesced(federation: &Federation) -> u64 {
+    let metrics = reqwest::get(federation.url.replace("/graphql", "/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("gateway_coalesced_queries_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the coalesced counter is exported")
+}
+
+#[tokio::test]
+async fn identical_concurrent_operations_share_one_execution() {
+    // Subgraph deduplication off: only whole operations can be shared.
+    let (federation, calls) = start_with(false, true).await;
+    let answers = concurrently(&federation, "{ slow }", 20).await;
+    assert!(answers
+        .iter()
+        .all(|a| *a == json!({ "data": { "slow": 42 } })));
+    let made = calls.queries.load(Ordering::SeqCst);
+    let shared = coalesced(&federation).await;
+    assert!(
+        made < 20,
+        "20 identical operations made {made} subgraph requests"
+    );
+    assert_eq!(
+        shared as usize + made,
+        20,
+        "each request either ran or shared"
+    );
+}
+
+#[tokio::test]
+async fn operations_with_other_variables_are_not_shared() {
+    let (federation, calls) = start(true).await;
+    let answers = futures::future::join_all(
+        (0..10).map(|n| federation.query("query($n: Int!) { echo(n: $n) }", json!({ "n": n }))),
+    )
+    .await;
+    for (n, answer) in answers.iter().enumerate() {
+        assert_eq!(*answer, json!({ "data": { "echo": n } }));
+    }
+    assert_eq!(calls.queries.load(Ordering::SeqCst), 10);
+    assert_eq!(coalesced(&federation).await, 0);
+}
+
+#[tokio::test]
+async fn without_coalescing_or_dedupe_every_operation_runs() {
+    let (federation, calls) = start_with(false, false).await;
+    concurrently(&federation, "{ slow }", 20).await;
+    assert_eq!(calls.queries.load(Ordering::SeqCst), 20);
+    assert_eq!(coalesced(&federation).await, 0);
+}
+
+/// Many concurrent `me` queries of two signed-in citizens through the
+/// whole system: whatever is shared, each citizen sees only their own
+/// record.
+#[tokio::test]
+async fn concurrent_citizens_never_share_an_answer() {
+    use congdan_tests::sign_in::{citizen, mobile_sign_in, post_json};
+    use congdan_tests::TestApp;
+
+    let app = TestApp::spawn().await;
+    let gateway = format!("http://{}", app.system.gateway_addr);
+    let provider = format!(
+        "http://{}",
+        app.system
+            .dev_vneid_addr
+            .expect("the development provider runs")
+    );
+    let mut people = Vec::new();
+    for number in ["079090001234", "079185004321"] {
+        let who = citizen(number);
+        let tokens = mobile_sign_in(&gateway, &provider, who).await;
+        let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
+        people.push((who.name.to_string(), bearer));
+    }
+    let url = app.gateway_url();
+    let query = json!({ "query": "{ me { fullName maskedPersonalId } }" });
+    let answers = futures::future::join_all((0..40).map(|i| {
+        let (name, bearer) = &people[i % 2];
+        let (url, query) = (url.clone(), query.clone());
+        async move {
+            let (status, body) =
+                post_json(&url, &[("authorization", bearer.as_str())], &query).await;
+            (name.clone(), status, body)
+        }
+    }))
+    .await;
+    for (name, status, body) in answers {
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["me"]["fullName"], json!(name), "{body}");
+    }
+    app.stop().await;
 }

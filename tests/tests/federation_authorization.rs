@@ -261,7 +261,7 @@ impl Setup {
             .execute(request, caller)
             .await
             .unwrap_or_else(|e| panic!("the gateway answers: {e}"));
-        serde_json::to_value(&response).expect("a JSON response")
+        serde_json::from_str(&response.to_json()).expect("a JSON response")
     }
 
     /// The request bodies a subgraph received since the last call.

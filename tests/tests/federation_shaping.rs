@@ -358,6 +358,35 @@ async fn skip_and_include_with_variables_decide_which_subgraphs_are_called() {
     assert_eq!(fed.requests("places"), 1);
 }
 
+/// One response key selected twice, once under a condition: the two
+/// selections merge into one value, in first-appearance order.
+#[tokio::test]
+async fn the_same_field_selected_twice_under_different_conditions_merges() {
+    let (fed, _) = town().await;
+    let query = r#"query ($more: Boolean!) {
+        person(id: "p2") {
+            city { name }
+            ... @include(if: $more) { city { population } name }
+            id
+        }
+    }"#;
+    let body = fed.query(query, json!({ "more": true })).await;
+    assert_eq!(
+        body.to_string(),
+        json!({ "data": { "person": {
+            "city": { "name": "Sài Gòn", "population": 47_000 },
+            "name": "Trần Thị Bình",
+            "id": "p2"
+        } } })
+        .to_string()
+    );
+    let body = fed.query(query, json!({ "more": false })).await;
+    assert_eq!(
+        body.to_string(),
+        json!({ "data": { "person": { "city": { "name": "Sài Gòn" }, "id": "p2" } } }).to_string()
+    );
+}
+
 #[tokio::test]
 async fn mutations_run_one_after_another_in_request_order() {
     let (fed, log) = town().await;

@@ -6,10 +6,11 @@ mod entities;
 mod merge;
 pub mod projection;
 pub mod response;
+pub mod single_flight;
 pub mod subgraph;
 pub mod upstream;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures::future::{join_all, BoxFuture, FutureExt};
@@ -36,7 +37,7 @@ pub struct Execution<'a> {
     variables: &'a Map<String, Value>,
     caller: &'a Caller,
     request_id: Option<&'a str>,
-    data: Mutex<Value>,
+    data: Mutex<Tree>,
     errors: Mutex<Vec<GraphQLError>>,
     /// Paths whose data is missing because a fetch failed; its error is
     /// reported once, so shaping adds none for nulls below them.
@@ -46,9 +47,49 @@ pub struct Execution<'a> {
 /// What executing a plan produced, before shaping.
 #[derive(Default)]
 pub struct Executed {
-    pub data: Value,
+    pub data: Tree,
     pub errors: Vec<GraphQLError>,
     pub missing: Vec<Vec<Value>>,
+}
+
+/// The merged data. The first root answer stays as the subgraph client
+/// shares it (with requests deduplicated into the same subgraph request)
+/// and is copied only when something is merged into it: a plan with one
+/// fetch is shaped straight from the subgraph's answer.
+#[derive(Default)]
+pub struct Tree {
+    owned: Value,
+    shared: Option<Arc<SubgraphResponse>>,
+}
+
+static NULL: Value = Value::Null;
+
+impl Tree {
+    pub fn get(&self) -> &Value {
+        match &self.shared {
+            Some(response) => response.data.as_ref().unwrap_or(&NULL),
+            None => &self.owned,
+        }
+    }
+
+    fn make_mut(&mut self) -> &mut Value {
+        if let Some(response) = self.shared.take() {
+            self.owned = Arc::try_unwrap(response)
+                .map(|r| r.data)
+                .unwrap_or_else(|r| r.data.clone())
+                .unwrap_or_else(|| Value::Object(Map::new()));
+        }
+        &mut self.owned
+    }
+
+    fn is_empty(&self) -> bool {
+        self.shared.is_none()
+            && match &self.owned {
+                Value::Null => true,
+                Value::Object(map) => map.is_empty(),
+                _ => false,
+            }
+    }
 }
 
 impl<'a> Execution<'a> {
@@ -67,7 +108,7 @@ impl<'a> Execution<'a> {
             variables,
             request_id,
             caller,
-            data: Mutex::new(Value::Object(Map::new())),
+            data: Mutex::new(Tree::default()),
             errors: Mutex::new(Vec::new()),
             missing: Mutex::new(Vec::new()),
         }
@@ -152,7 +193,7 @@ impl<'a> Execution<'a> {
         query: &str,
         variables: Map<String, Value>,
         dedupe: bool,
-    ) -> Result<SubgraphResponse, SubgraphError> {
+    ) -> Result<Arc<SubgraphResponse>, SubgraphError> {
         let url = self
             .supergraph
             .endpoints
@@ -176,6 +217,7 @@ impl<'a> Execution<'a> {
                     self.caller.identity_token.as_deref(),
                 )
                 .await
+                .map(Arc::new)
         } else {
             self.client
                 .call(
@@ -227,7 +269,7 @@ impl<'a> Execution<'a> {
             let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
             EntityBatch::collect(
                 &self.supergraph.planner.supergraph,
-                &data,
+                data.get(),
                 path,
                 requires,
                 fetch.input_rewrites.as_deref(),
@@ -243,6 +285,7 @@ impl<'a> Execution<'a> {
             .await
         {
             Ok(response) => {
+                let response = owned(response);
                 let entities = response
                     .data
                     .and_then(|mut d| d.get_mut("_entities").map(Value::take));
@@ -252,7 +295,7 @@ impl<'a> Execution<'a> {
                 if let Some(Value::Array(entities)) = entities {
                     batch.merge(
                         &self.supergraph.planner.supergraph,
-                        &mut data,
+                        data.make_mut(),
                         entities,
                         fetch.output_rewrites.as_deref(),
                     );
@@ -296,22 +339,27 @@ impl<'a> Execution<'a> {
         }
     }
 
-    /// Merges what a root fetch answered into the data.
-    fn merge_root(&self, fetch: &FetchNode, response: SubgraphResponse) {
-        if let Some(mut result) = response.data {
-            if let Some(rewrites) = &fetch.output_rewrites {
-                entities::apply_rewrites(
-                    &self.supergraph.planner.supergraph,
-                    &mut result,
-                    rewrites,
-                );
-            }
-            let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
-            merge::deep_merge(&mut data, result);
+    /// Merges what a root fetch answered into the data: the first answer
+    /// without rewrites is kept as it is shared, not copied.
+    fn merge_root(&self, fetch: &FetchNode, response: Arc<SubgraphResponse>) {
+        for error in &response.errors {
+            self.push_error(entities::subgraph_error(error.clone(), None));
         }
-        for error in response.errors {
-            self.push_error(entities::subgraph_error(error, None));
+        if response.data.is_none() {
+            return;
         }
+        let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        if fetch.output_rewrites.is_none() && data.is_empty() {
+            data.shared = Some(response);
+            return;
+        }
+        let Some(mut result) = owned(response).data else {
+            return;
+        };
+        if let Some(rewrites) = &fetch.output_rewrites {
+            entities::apply_rewrites(&self.supergraph.planner.supergraph, &mut result, rewrites);
+        }
+        merge::deep_merge(data.make_mut(), result);
     }
 
     /// One event of a subscription: `event` is what the owning subgraph sent
@@ -323,7 +371,7 @@ impl<'a> Execution<'a> {
         event: SubgraphResponse,
         rest: &[&PlanNode],
     ) -> Executed {
-        self.merge_root(primary, event);
+        self.merge_root(primary, Arc::new(event));
         for node in rest {
             self.node(node).await;
         }
@@ -348,7 +396,7 @@ impl<'a> Execution<'a> {
                     for path in &alias.merge_paths {
                         batch.extend(
                             &self.supergraph.planner.supergraph,
-                            &data,
+                            data.get(),
                             path.as_slice(),
                             &alias.requires,
                             alias.input_rewrites.as_deref(),
@@ -376,7 +424,8 @@ impl<'a> Execution<'a> {
             )
             .await
         {
-            Ok(mut response) => {
+            Ok(response) => {
+                let mut response = owned(response);
                 let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
                 let mut unindexed = Vec::with_capacity(batches.len());
                 for (alias, (key, batch)) in node.entity_batch.aliases.iter().zip(&batches) {
@@ -391,7 +440,7 @@ impl<'a> Execution<'a> {
                     if let Some(Value::Array(entities)) = entities {
                         batch.merge(
                             &self.supergraph.planner.supergraph,
-                            &mut data,
+                            data.make_mut(),
                             entities,
                             alias.output_rewrites.as_deref(),
                         );
@@ -426,6 +475,11 @@ impl<'a> Execution<'a> {
             }
         }
     }
+}
+
+/// The answer to change: this request's own, or a copy when others share it.
+fn owned(response: Arc<SubgraphResponse>) -> SubgraphResponse {
+    Arc::try_unwrap(response).unwrap_or_else(|shared| (*shared).clone())
 }
 
 /// A path in the response tree, as GraphQL error paths write it.

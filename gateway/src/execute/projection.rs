@@ -3,10 +3,16 @@
 //! filled in, and GraphQL null propagation (a null in a non-null position
 //! nulls the nearest nullable parent, with an error at that path). Fields
 //! denied to the caller (`plan::authorization`) are null with their error.
+//!
+//! The operation is compiled once, when it is prepared ([`Shape`]): response
+//! keys written out as JSON, field types looked up. Each request then writes
+//! the client's `data` as JSON text straight from the merged data, with no
+//! intermediate tree; a null that propagates cuts what was written for the
+//! nulled parent back out of the buffer.
 
 use hive_router_query_planner::ast::operation::OperationDefinition;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
-use hive_router_query_planner::ast::selection_set::{FieldSelection, SelectionSet};
+use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::state::supergraph_state::{
     SupergraphDefinition, SupergraphState, TypeNode,
 };
@@ -15,43 +21,179 @@ use serde_json::{Map, Value};
 use super::response::GraphQLError;
 use crate::plan::authorization::{Denial, Denied};
 
-/// Null that must propagate to the nearest nullable parent.
-struct PropagateNull;
-
-struct Projector<'a> {
-    schema: &'a SupergraphState,
-    variables: &'a Map<String, Value>,
-    errors: &'a mut Vec<GraphQLError>,
-    missing: &'a [Vec<Value>],
-    path: Vec<Value>,
+/// An operation's selections, compiled for writing responses.
+#[derive(Debug)]
+pub struct Shape {
+    root: SelectionShape,
 }
 
-/// Projects `data` onto `operation`; returns the client's `data`. `denied`
-/// (over `operation`'s selection items) marks the fields the caller may not
-/// see.
-#[allow(clippy::too_many_arguments)]
-pub fn project(
+#[derive(Debug)]
+struct SelectionShape {
+    /// The type this selection is on, that `FieldShape::field_type` was
+    /// looked up in.
+    parent: String,
+    items: Vec<ItemShape>,
+    /// Whether one response key can come from more than one field of this
+    /// selection (through its fragments); such fields are grouped and
+    /// their selections merged before writing, as GraphQL's field
+    /// collection says.
+    repeats_keys: bool,
+}
+
+#[derive(Debug)]
+enum ItemShape {
+    Field(FieldShape),
+    Fragment(FragmentShape),
+}
+
+#[derive(Debug)]
+struct FieldShape {
+    /// Index among the selection's items (the index `Denied` uses).
+    index: usize,
+    name: String,
+    /// The type of the selection the field is in.
+    parent: String,
+    /// The response key: the alias, or the name.
+    key: String,
+    /// `"key":`, escaped.
+    key_json: Vec<u8>,
+    omit: bool,
+    skip_if: Option<String>,
+    include_if: Option<String>,
+    /// The field's type on the selection's type; None when the schema does
+    /// not know the field (the value is then passed through as it is).
+    field_type: Option<TypeNode>,
+    selection: SelectionShape,
+}
+
+#[derive(Debug)]
+struct FragmentShape {
+    index: usize,
+    type_condition: String,
+    skip_if: Option<String>,
+    include_if: Option<String>,
+    selection: SelectionShape,
+}
+
+impl Shape {
+    /// Compiles `operation`, whose root fields are on `root_type`.
+    pub fn compile(
+        schema: &SupergraphState,
+        operation: &OperationDefinition,
+        root_type: &str,
+    ) -> Self {
+        Self {
+            root: compile_selection(schema, &operation.selection_set, root_type),
+        }
+    }
+}
+
+fn compile_selection(
     schema: &SupergraphState,
-    operation: &OperationDefinition,
-    root_type: &str,
-    data: &Value,
-    variables: &Map<String, Value>,
-    errors: &mut Vec<GraphQLError>,
-    missing: &[Vec<Value>],
-    denied: Option<&Denied>,
-) -> Value {
-    let empty = Map::new();
-    let object = data.as_object().unwrap_or(&empty);
-    let mut projector = Projector {
-        schema,
-        variables,
-        errors,
-        missing,
-        path: Vec::new(),
+    selection: &SelectionSet,
+    parent: &str,
+) -> SelectionShape {
+    let items = selection
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(index, item)| match item {
+            SelectionItem::Field(field) => {
+                let field_type = field_type(schema, parent, &field.name).cloned();
+                let child_parent = field_type.as_ref().map(named_type).unwrap_or_default();
+                let selection = compile_selection(schema, &field.selections, child_parent);
+                let key = field.selection_identifier().to_string();
+                let mut key_json = json_string(&key);
+                key_json.push(b':');
+                Some(ItemShape::Field(FieldShape {
+                    index,
+                    name: field.name.clone(),
+                    parent: parent.to_string(),
+                    key,
+                    key_json,
+                    omit: field.omit_from_response,
+                    skip_if: field.skip_if.clone(),
+                    include_if: field.include_if.clone(),
+                    field_type,
+                    selection,
+                }))
+            }
+            SelectionItem::InlineFragment(fragment) => Some(ItemShape::Fragment(FragmentShape {
+                index,
+                type_condition: fragment.type_condition.clone(),
+                skip_if: fragment.skip_if.clone(),
+                include_if: fragment.include_if.clone(),
+                selection: compile_selection(
+                    schema,
+                    &fragment.selections,
+                    &fragment.type_condition,
+                ),
+            })),
+            // Normalized operations have their spreads inlined.
+            SelectionItem::FragmentSpread(_) => None,
+        })
+        .collect();
+    let mut shape = SelectionShape {
+        parent: parent.to_string(),
+        items,
+        repeats_keys: false,
     };
-    match projector.object(&operation.selection_set, object, root_type, denied) {
-        Ok(map) => Value::Object(map),
-        Err(PropagateNull) => Value::Null,
+    let mut keys = Vec::new();
+    shape.repeats_keys = collect_keys(&shape, &mut keys);
+    shape
+}
+
+/// Adds the response keys `selection` can yield to `keys`; true when one
+/// is already there.
+fn collect_keys<'s>(selection: &'s SelectionShape, keys: &mut Vec<&'s str>) -> bool {
+    let mut repeated = false;
+    for item in &selection.items {
+        match item {
+            ItemShape::Field(field) => {
+                if keys.contains(&field.key.as_str()) {
+                    repeated = true;
+                } else {
+                    keys.push(&field.key);
+                }
+            }
+            ItemShape::Fragment(fragment) => repeated |= collect_keys(&fragment.selection, keys),
+        }
+    }
+    repeated
+}
+
+fn field_type<'s>(
+    schema: &'s SupergraphState,
+    type_name: &str,
+    field: &str,
+) -> Option<&'s TypeNode> {
+    schema
+        .definitions
+        .get(type_name)
+        .and_then(|def| def.fields().get(field))
+        .map(|f| &f.field_type)
+}
+
+fn named_type(node: &TypeNode) -> &str {
+    match node {
+        TypeNode::List(inner) | TypeNode::NonNull(inner) => named_type(inner),
+        TypeNode::Named(name) => name,
+    }
+}
+
+fn json_string(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 2);
+    write_json(&mut out, &Value::String(text.to_string()));
+    out
+}
+
+/// Writes `value` as JSON. Serializing a `Value` into memory cannot fail
+/// (its map keys are strings); `null` stands in should it ever.
+fn write_json(out: &mut Vec<u8>, value: &Value) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(b"null");
     }
 }
 
@@ -70,7 +212,63 @@ pub(crate) fn type_applies(schema: &SupergraphState, condition: &str, concrete: 
     }
 }
 
-impl Projector<'_> {
+/// Writes the client's `data` for `data` (the merged subgraph answers) as
+/// JSON text. `denied` (over the operation's selection items) marks the
+/// fields the caller may not see; errors found while shaping are added to
+/// `errors`.
+pub fn project(
+    schema: &SupergraphState,
+    shape: &Shape,
+    data: &Value,
+    variables: &Map<String, Value>,
+    errors: &mut Vec<GraphQLError>,
+    missing: &[Vec<Value>],
+    denied: Option<&Denied>,
+) -> String {
+    let empty = Map::new();
+    let object = data.as_object().unwrap_or(&empty);
+    let mut writer = Writer {
+        schema,
+        variables,
+        errors,
+        missing,
+        path: Vec::new(),
+        out: Vec::with_capacity(4096),
+    };
+    let root = [(&shape.root, denied)];
+    if writer.object(&root, object, &shape.root.parent).is_err() {
+        writer.out.clear();
+        writer.out.extend_from_slice(b"null");
+    }
+    // Only JSON text was written: keys and values through serde_json.
+    String::from_utf8(writer.out).unwrap_or_else(|_| "null".to_string())
+}
+
+/// Null that must propagate to the nearest nullable parent; what was
+/// written for the value has been cut back out.
+struct PropagateNull;
+
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Selections that apply to one value, each with what is denied in it.
+type Selections<'a> = [(&'a SelectionShape, Option<&'a Denied>)];
+
+struct Writer<'a, 'e> {
+    schema: &'a SupergraphState,
+    variables: &'a Map<String, Value>,
+    errors: &'e mut Vec<GraphQLError>,
+    missing: &'a [Vec<Value>],
+    path: Vec<Segment<'a>>,
+    out: Vec<u8>,
+}
+
+static NULL: Value = Value::Null;
+
+impl<'a> Writer<'a, '_> {
     fn included(&self, skip_if: &Option<String>, include_if: &Option<String>) -> bool {
         let var = |name: &String| matches!(self.variables.get(name), Some(Value::Bool(true)));
         !skip_if.as_ref().is_some_and(var) && include_if.as_ref().is_none_or(var)
@@ -78,176 +276,273 @@ impl Projector<'_> {
 
     fn object(
         &mut self,
-        selection: &SelectionSet,
-        object: &Map<String, Value>,
-        type_name: &str,
-        denied: Option<&Denied>,
-    ) -> Result<Map<String, Value>, PropagateNull> {
-        let mut out = Map::new();
-        self.fields_into(selection, object, type_name, &mut out, denied)?;
-        Ok(out)
+        selections: &Selections<'a>,
+        object: &'a Map<String, Value>,
+        concrete: &str,
+    ) -> Result<(), PropagateNull> {
+        let start = self.out.len();
+        self.out.push(b'{');
+        let mut first = true;
+        let written = match selections {
+            [(selection, denied)] if !selection.repeats_keys => {
+                self.items(selection, *denied, object, concrete, &mut first)
+            }
+            _ => {
+                let mut groups = Vec::new();
+                for (selection, denied) in selections {
+                    self.collect(selection, *denied, concrete, &mut groups);
+                }
+                groups
+                    .iter()
+                    .try_for_each(|(_, fields)| self.field(fields, object, concrete, &mut first))
+            }
+        };
+        if written.is_err() {
+            self.out.truncate(start);
+            return Err(PropagateNull);
+        }
+        self.out.push(b'}');
+        Ok(())
     }
 
-    fn fields_into(
+    /// Writes the fields of `selection` (and of its fragments that apply)
+    /// in order; used when no response key repeats.
+    fn items(
         &mut self,
-        selection: &SelectionSet,
-        object: &Map<String, Value>,
-        type_name: &str,
-        out: &mut Map<String, Value>,
-        denied: Option<&Denied>,
+        selection: &'a SelectionShape,
+        denied: Option<&'a Denied>,
+        object: &'a Map<String, Value>,
+        concrete: &str,
+        first: &mut bool,
     ) -> Result<(), PropagateNull> {
-        for (index, item) in selection.items.iter().enumerate() {
-            let denied = denied.and_then(|d| d.children.get(&index));
+        for item in &selection.items {
             match item {
-                SelectionItem::Field(field) => {
-                    if field.omit_from_response || !self.included(&field.skip_if, &field.include_if)
-                    {
+                ItemShape::Field(field) => {
+                    if field.omit || !self.included(&field.skip_if, &field.include_if) {
                         continue;
                     }
-                    let key = field.selection_identifier().to_string();
-                    self.path.push(Value::String(key.clone()));
-                    let value = match denied.and_then(|d| d.denial.as_ref()) {
-                        Some((denial, coordinate)) => {
-                            self.deny(field, type_name, denial, coordinate)
-                        }
-                        None => self.field(field, object, type_name, &key, denied),
-                    };
-                    self.path.pop();
-                    let value = value?;
-                    match out.get_mut(&key) {
-                        // The same response key selected twice (e.g. through
-                        // two fragments) merges.
-                        Some(existing) => super::merge::deep_merge(existing, value),
-                        None => {
-                            out.insert(key, value);
-                        }
-                    }
+                    let denied = denied.and_then(|d| d.children.get(&field.index));
+                    self.field(&[(field, denied)], object, concrete, first)?;
                 }
-                SelectionItem::InlineFragment(fragment) => {
+                ItemShape::Fragment(fragment) => {
                     if self.included(&fragment.skip_if, &fragment.include_if)
-                        && type_applies(self.schema, &fragment.type_condition, type_name)
+                        && type_applies(self.schema, &fragment.type_condition, concrete)
                     {
-                        self.fields_into(&fragment.selections, object, type_name, out, denied)?;
+                        let denied = denied.and_then(|d| d.children.get(&fragment.index));
+                        self.items(&fragment.selection, denied, object, concrete, first)?;
                     }
                 }
-                SelectionItem::FragmentSpread(_) => {}
             }
         }
         Ok(())
     }
 
-    /// A field the caller may not see: null, with its error here.
-    fn deny(
-        &mut self,
-        field: &FieldSelection,
-        type_name: &str,
-        denial: &Denial,
-        coordinate: &str,
-    ) -> Result<Value, PropagateNull> {
-        self.errors.push(
-            GraphQLError::new(denial.message(coordinate), denial.code()).at(self.path.clone()),
-        );
-        let non_null = self
-            .schema
-            .definitions
-            .get(type_name)
-            .and_then(|def| def.fields().get(&field.name))
-            .is_some_and(|f| f.field_type.is_non_null());
-        if non_null {
-            Err(PropagateNull)
-        } else {
-            Ok(Value::Null)
+    /// Groups the fields that apply by response key, in order of first
+    /// appearance (GraphQL's CollectFields).
+    #[allow(clippy::type_complexity)]
+    fn collect(
+        &self,
+        selection: &'a SelectionShape,
+        denied: Option<&'a Denied>,
+        concrete: &str,
+        groups: &mut Vec<(&'a str, Vec<(&'a FieldShape, Option<&'a Denied>)>)>,
+    ) {
+        for item in &selection.items {
+            match item {
+                ItemShape::Field(field) => {
+                    if field.omit || !self.included(&field.skip_if, &field.include_if) {
+                        continue;
+                    }
+                    let denied = denied.and_then(|d| d.children.get(&field.index));
+                    match groups.iter_mut().find(|(key, _)| *key == field.key) {
+                        Some((_, fields)) => fields.push((field, denied)),
+                        None => groups.push((&field.key, vec![(field, denied)])),
+                    }
+                }
+                ItemShape::Fragment(fragment) => {
+                    if self.included(&fragment.skip_if, &fragment.include_if)
+                        && type_applies(self.schema, &fragment.type_condition, concrete)
+                    {
+                        let denied = denied.and_then(|d| d.children.get(&fragment.index));
+                        self.collect(&fragment.selection, denied, concrete, groups);
+                    }
+                }
+            }
         }
     }
 
+    /// One response key: `fields` are the selections of it that apply (one,
+    /// unless fragments select it again).
     fn field(
         &mut self,
-        field: &FieldSelection,
-        object: &Map<String, Value>,
-        type_name: &str,
-        key: &str,
-        denied: Option<&Denied>,
-    ) -> Result<Value, PropagateNull> {
+        fields: &[(&'a FieldShape, Option<&'a Denied>)],
+        object: &'a Map<String, Value>,
+        concrete: &str,
+        first: &mut bool,
+    ) -> Result<(), PropagateNull> {
+        let Some((field, _)) = fields.first() else {
+            return Ok(());
+        };
+        if !*first {
+            self.out.push(b',');
+        }
+        *first = false;
+        self.out.extend_from_slice(&field.key_json);
+        self.path.push(Segment::Key(&field.key));
+        let written = self.value(fields, object, concrete);
+        self.path.pop();
+        written.map(|_| ())
+    }
+
+    fn value(
+        &mut self,
+        fields: &[(&'a FieldShape, Option<&'a Denied>)],
+        object: &'a Map<String, Value>,
+        concrete: &str,
+    ) -> Result<bool, PropagateNull> {
+        let field = fields[0].0;
+        let denial = fields
+            .iter()
+            .find_map(|(_, denied)| denied.and_then(|d| d.denial.as_ref()));
+        if let Some((denial, coordinate)) = denial {
+            return self.deny(field, concrete, *denial, coordinate);
+        }
         if field.name == "__typename" {
             let typename = object
                 .get("__typename")
                 .and_then(Value::as_str)
-                .unwrap_or(type_name);
-            return Ok(Value::String(typename.to_string()));
+                .unwrap_or(concrete);
+            self.out.extend_from_slice(&json_string(typename));
+            return Ok(false);
         }
-        let field_type = self
-            .schema
-            .definitions
-            .get(type_name)
-            .and_then(|def| def.fields().get(&field.name))
-            .map(|f| f.field_type.clone());
-        let value = object.get(key).unwrap_or(&Value::Null);
-        match field_type {
-            Some(field_type) => self.complete(&field_type, &field.selections, value, denied),
-            // Not in the schema (should not pass validation): pass through.
-            None => Ok(value.clone()),
+        let value = object.get(&field.key).unwrap_or(&NULL);
+        // A field of an abstract type's selection takes its type from the
+        // concrete type (an object may narrow it to non-null).
+        let field_type = if concrete == field.parent {
+            field.field_type.as_ref()
+        } else {
+            field_type(self.schema, concrete, &field.name).or(field.field_type.as_ref())
+        };
+        let Some(field_type) = field_type else {
+            write_json(&mut self.out, value);
+            return Ok(value.is_null());
+        };
+        let children: Vec<(&'a SelectionShape, Option<&'a Denied>)> = fields
+            .iter()
+            .map(|(field, denied)| (&field.selection, *denied))
+            .collect();
+        self.complete(field_type, &children, value)
+    }
+
+    /// A field the caller may not see: null, with its error here.
+    fn deny(
+        &mut self,
+        field: &FieldShape,
+        concrete: &str,
+        denial: Denial,
+        coordinate: &str,
+    ) -> Result<bool, PropagateNull> {
+        let path = self.path_json();
+        self.errors
+            .push(GraphQLError::new(denial.message(coordinate), denial.code()).at(path));
+        let non_null = field_type(self.schema, concrete, &field.name)
+            .or(field.field_type.as_ref())
+            .is_some_and(TypeNode::is_non_null);
+        if non_null {
+            Err(PropagateNull)
+        } else {
+            self.out.extend_from_slice(b"null");
+            Ok(true)
         }
     }
 
+    /// Writes `value` as `field_type`; Ok(true) when it wrote null.
     fn complete(
         &mut self,
         field_type: &TypeNode,
-        selection: &SelectionSet,
-        value: &Value,
-        denied: Option<&Denied>,
-    ) -> Result<Value, PropagateNull> {
+        selections: &Selections<'a>,
+        value: &'a Value,
+    ) -> Result<bool, PropagateNull> {
         match field_type {
             TypeNode::NonNull(inner) => {
-                let completed = self.complete(inner, selection, value, denied)?;
-                if completed.is_null() {
+                let start = self.out.len();
+                if self.complete(inner, selections, value)? {
+                    self.out.truncate(start);
                     self.null_error();
                     Err(PropagateNull)
                 } else {
-                    Ok(completed)
+                    Ok(false)
                 }
             }
             TypeNode::List(inner) => match value {
                 Value::Array(items) => {
-                    let mut out = Vec::with_capacity(items.len());
+                    let start = self.out.len();
+                    self.out.push(b'[');
                     for (i, item) in items.iter().enumerate() {
-                        self.path.push(Value::from(i));
-                        let completed = self.complete(inner, selection, item, denied);
+                        if i > 0 {
+                            self.out.push(b',');
+                        }
+                        self.path.push(Segment::Index(i));
+                        let completed = self.complete(inner, selections, item);
                         self.path.pop();
-                        match completed {
-                            Ok(value) => out.push(value),
+                        if completed.is_err() {
                             // A null item in a non-null position nulls the
                             // list, the nearest nullable parent; a non-null
                             // list passes it further up.
-                            Err(PropagateNull) => return Ok(Value::Null),
+                            self.out.truncate(start);
+                            self.out.extend_from_slice(b"null");
+                            return Ok(true);
                         }
                     }
-                    Ok(Value::Array(out))
+                    self.out.push(b']');
+                    Ok(false)
                 }
-                _ => Ok(Value::Null),
+                _ => {
+                    self.out.extend_from_slice(b"null");
+                    Ok(true)
+                }
             },
             TypeNode::Named(name) => match value {
-                Value::Null => Ok(Value::Null),
-                Value::Object(object) if !selection.items.is_empty() => {
+                Value::Null => {
+                    self.out.extend_from_slice(b"null");
+                    Ok(true)
+                }
+                Value::Object(object) if selections.iter().any(|(s, _)| !s.items.is_empty()) => {
                     let concrete = object
                         .get("__typename")
                         .and_then(Value::as_str)
-                        .unwrap_or(name)
-                        .to_string();
-                    match self.object(selection, object, &concrete, denied) {
-                        Ok(map) => Ok(Value::Object(map)),
-                        Err(PropagateNull) => Ok(Value::Null),
+                        .unwrap_or(name);
+                    match self.object(selections, object, concrete) {
+                        Ok(()) => Ok(false),
+                        Err(PropagateNull) => {
+                            self.out.extend_from_slice(b"null");
+                            Ok(true)
+                        }
                     }
                 }
-                other => Ok(other.clone()),
+                other => {
+                    write_json(&mut self.out, other);
+                    Ok(false)
+                }
             },
         }
+    }
+
+    fn path_json(&self) -> Vec<Value> {
+        self.path
+            .iter()
+            .map(|segment| match segment {
+                Segment::Key(key) => Value::String((*key).to_string()),
+                Segment::Index(i) => Value::from(*i),
+            })
+            .collect()
     }
 
     /// Records that a non-null position at the current path is null, unless a
     /// subgraph already reported an error at or below this path, or the
     /// data here is missing because a fetch failed (reported already).
     fn null_error(&mut self) {
-        let path = self.path.clone();
+        let path = self.path_json();
         if self.missing.iter().any(|m| path.starts_with(m)) {
             return;
         }

@@ -31,12 +31,11 @@ impl GraphQLError {
 }
 
 /// `data` is absent when the request failed before execution, and present
-/// (possibly `null`) once execution started.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// (possibly `null`) once execution started. `data` is JSON text, written by
+/// `projection` without an intermediate tree.
+#[derive(Debug, Clone, PartialEq)]
 pub struct GraphQLResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<Value>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data: Option<String>,
     pub errors: Vec<GraphQLError>,
 }
 
@@ -46,5 +45,31 @@ impl GraphQLResponse {
             data: None,
             errors: vec![error],
         }
+    }
+
+    /// The response as JSON text: `data` (when present) before `errors`
+    /// (when any), as the GraphQL-over-HTTP spec shows them.
+    pub fn to_json(&self) -> String {
+        let data_len = self.data.as_ref().map_or(0, String::len);
+        let mut out = String::with_capacity(data_len + 32);
+        out.push('{');
+        if let Some(data) = &self.data {
+            out.push_str("\"data\":");
+            out.push_str(data);
+        }
+        if !self.errors.is_empty() {
+            if self.data.is_some() {
+                out.push(',');
+            }
+            out.push_str("\"errors\":");
+            // Errors are strings, numbers and maps with string keys: they
+            // always serialize.
+            match serde_json::to_string(&self.errors) {
+                Ok(errors) => out.push_str(&errors),
+                Err(_) => out.push_str("[]"),
+            }
+        }
+        out.push('}');
+        out
     }
 }

@@ -2,12 +2,13 @@
 //! per request, and every way a subgraph can fail turned into one error.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use futures::future::{BoxFuture, FutureExt, Shared};
 use sha2::{Digest, Sha256};
+
+use super::single_flight::SingleFlight;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -51,8 +52,7 @@ pub struct SubgraphErrorEntry {
 const JSON: &str = "application/json";
 
 /// Subgraph requests in flight, by subgraph, identity and body.
-type InFlight = Arc<Mutex<HashMap<[u8; 32], Shared<BoxFuture<'static, SharedResult>>>>>;
-type SharedResult = Result<Arc<SubgraphResponse>, Arc<SubgraphError>>;
+type InFlight = Arc<SingleFlight<Result<Arc<SubgraphResponse>, Arc<SubgraphError>>>>;
 
 #[derive(Clone)]
 pub struct SubgraphClient {
@@ -90,7 +90,8 @@ impl SubgraphClient {
     /// POSTs `{query, variables}` to subgraph `name` at `url`, passing the
     /// client request's id and the caller's identity token on. With
     /// `dedupe` (queries only), identical requests in flight at once (same
-    /// subgraph, body and identity) share one subgraph request.
+    /// subgraph, body and identity) share one subgraph request, and its
+    /// answer: it is not copied for each of them.
     #[allow(clippy::too_many_arguments)]
     pub async fn call(
         &self,
@@ -101,7 +102,7 @@ impl SubgraphClient {
         request_id: Option<&str>,
         identity_token: Option<&str>,
         dedupe: bool,
-    ) -> Result<SubgraphResponse, SubgraphError> {
+    ) -> Result<Arc<SubgraphResponse>, SubgraphError> {
         let mut body = Map::new();
         body.insert("query".into(), Value::String(query.to_string()));
         if !variables.is_empty() {
@@ -113,7 +114,8 @@ impl SubgraphClient {
         let Some(inflight) = self.inflight.as_ref().filter(|_| dedupe) else {
             return self
                 .send(name, url, body, JSON, request_id, identity_token)
-                .await;
+                .await
+                .map(Arc::new);
         };
         let mut hasher = Sha256::new();
         for part in [
@@ -125,48 +127,31 @@ impl SubgraphClient {
             hasher.update(part);
         }
         let key: [u8; 32] = hasher.finalize().into();
-        let shared = {
-            let mut map = inflight.lock().unwrap_or_else(|e| e.into_inner());
-            match map.get(&key) {
-                Some(shared) => shared.clone(),
-                None => {
-                    let client = self.clone();
-                    let (name, url) = (name.to_string(), url.to_string());
-                    let (request_id, token) = (
-                        request_id.map(str::to_string),
-                        identity_token.map(str::to_string),
-                    );
-                    let map_ref = inflight.clone();
-                    let shared = async move {
-                        let result = client
-                            .send(
-                                &name,
-                                &url,
-                                body,
-                                JSON,
-                                request_id.as_deref(),
-                                token.as_deref(),
-                            )
-                            .await
-                            .map(Arc::new)
-                            .map_err(Arc::new);
-                        map_ref
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .remove(&key);
-                        result
-                    }
-                    .boxed()
-                    .shared();
-                    map.insert(key, shared.clone());
-                    shared
-                }
-            }
+        let client = self.clone();
+        let (name, url) = (name.to_string(), url.to_string());
+        let (request_id, token) = (
+            request_id.map(str::to_string),
+            identity_token.map(str::to_string),
+        );
+        let work = async move {
+            client
+                .send(
+                    &name,
+                    &url,
+                    body,
+                    JSON,
+                    request_id.as_deref(),
+                    token.as_deref(),
+                )
+                .await
+                .map(Arc::new)
+                .map_err(Arc::new)
         };
-        match shared.await {
-            Ok(response) => Ok(Arc::try_unwrap(response).unwrap_or_else(|r| (*r).clone())),
-            Err(error) => Err((*error).clone()),
-        }
+        inflight
+            .run(key, work)
+            .await
+            .0
+            .map_err(|error| (*error).clone())
     }
 
     /// A request whose variables carry files, as a multipart request.

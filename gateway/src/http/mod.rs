@@ -89,6 +89,7 @@ impl Gateway {
                 }),
                 metrics,
                 persisted,
+                config.coalesce_queries,
             )),
             max_body_bytes: config.max_body_bytes,
             max_upload_bytes: config.max_upload_bytes,
@@ -393,20 +394,14 @@ fn request_error(error: GatewayError, wants_gql: bool) -> Response {
 
 fn json_response(status: StatusCode, body: &GraphQLResponse, wants_gql: bool) -> Response {
     let content_type = if wants_gql {
-        GRAPHQL_RESPONSE_JSON
+        "application/graphql-response+json; charset=utf-8"
     } else {
-        "application/json"
+        "application/json; charset=utf-8"
     };
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            status,
-            [(
-                header::CONTENT_TYPE,
-                format!("{content_type}; charset=utf-8"),
-            )],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body.to_json(),
+    )
+        .into_response()
 }

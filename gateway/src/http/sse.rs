@@ -27,7 +27,7 @@ pub async fn respond(
         .await?;
     let events = streaming::bounded(streaming::until_expiry(stream, expires_at), CLIENT_QUEUE)
         .map(|item| match item {
-            Outgoing::Next(response) => Event::default().event("next").json_data(&response),
+            Outgoing::Next(response) => Ok(Event::default().event("next").data(response.to_json())),
             Outgoing::Overflowed => Event::default().event("next").json_data(serde_json::json!({
                 "errors": [{
                     "message": format!("the client reads too slowly: more than {CLIENT_QUEUE} events waited; the stream is closed"),

@@ -44,6 +44,8 @@ impl Protocol {
 /// What the connection's writer sends.
 enum Frame {
     Json(Value),
+    /// A message already written as JSON text.
+    Text(String),
     Close(u16, String),
 }
 
@@ -281,11 +283,13 @@ fn send_next(
     id: &str,
     response: &GraphQLResponse,
 ) -> Result<(), ()> {
-    let payload = serde_json::to_value(response).unwrap_or(Value::Null);
-    out.try_send(Frame::Json(
-        json!({ "type": protocol.next(), "id": id, "payload": payload }),
-    ))
-    .map_err(|_| ())
+    let frame = format!(
+        "{{\"type\":{},\"id\":{},\"payload\":{}}}",
+        Value::from(protocol.next()),
+        Value::from(id),
+        response.to_json()
+    );
+    out.try_send(Frame::Text(frame)).map_err(|_| ())
 }
 
 /// The client reads too slowly: cut it off rather than buffer without end.
@@ -320,6 +324,7 @@ async fn write(
         };
         let result = match frame {
             Frame::Json(value) => sink.send(Message::Text(value.to_string().into())).await,
+            Frame::Text(text) => sink.send(Message::Text(text.into())).await,
             Frame::Close(code, reason) => {
                 let _ = sink
                     .send(Message::Close(Some(CloseFrame {

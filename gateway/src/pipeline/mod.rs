@@ -10,11 +10,13 @@ use hive_router_query_planner::planner::plan_nodes::{FetchNode, PlanNode, QueryP
 use hive_router_query_planner::state::supergraph_state::OperationKind;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use self::persisted::PersistedQueries;
 use crate::error::GatewayError;
 use crate::execute::projection::project;
 use crate::execute::response::GraphQLResponse;
+use crate::execute::single_flight::{self, SingleFlight};
 use crate::execute::subgraph::SubgraphClient;
 use crate::execute::{upstream, Executed, Execution};
 use crate::metrics::Metrics;
@@ -72,6 +74,9 @@ pub struct Pipeline {
     loaded: RwLock<Arc<Loaded>>,
     plan_cache_size: u64,
     pub client: SubgraphClient,
+    /// Identical query operations in flight share one execution; None when
+    /// turned off.
+    coalesce: Option<SingleFlight<Arc<GraphQLResponse>>>,
     pub policy: Arc<Policy>,
     pub metrics: Arc<Metrics>,
     pub persisted: PersistedQueries,
@@ -85,8 +90,10 @@ impl Pipeline {
         policy: Arc<Policy>,
         metrics: Arc<Metrics>,
         persisted: PersistedQueries,
+        coalesce: bool,
     ) -> Self {
         Self {
+            coalesce: coalesce.then(SingleFlight::default),
             loaded: RwLock::new(Arc::new(Loaded {
                 supergraph: Arc::new(supergraph),
                 plans: PlanCache::new(plan_cache_size),
@@ -186,7 +193,7 @@ impl Pipeline {
     }
 
     pub async fn run(
-        &self,
+        self: &Arc<Self>,
         request: GraphQLRequest,
         method: Method,
         request_id: Option<&str>,
@@ -196,22 +203,34 @@ impl Pipeline {
         if ready.prepared.kind == OperationKind::Subscription {
             return Err(GatewayError::SubscriptionNotSupported);
         }
-        let executed = match &ready.plan {
-            Some(plan) => {
-                Execution::new(
-                    &ready.supergraph,
-                    &self.client,
-                    &self.metrics,
-                    &ready.variables,
-                    request_id,
-                    caller,
-                )
-                .run(plan)
-                .await
-            }
-            None => Executed::default(),
+        let flights = self
+            .coalesce
+            .as_ref()
+            .filter(|_| ready.prepared.kind == OperationKind::Query && caller.uploads.is_none());
+        let Some(flights) = flights else {
+            return Ok(self.run_ready(ready, request_id, caller).await);
         };
-        Ok(ready.shape(executed))
+        let Some(key) = ready.flight_key(caller) else {
+            return Ok(self.run_ready(ready, request_id, caller).await);
+        };
+        let work = {
+            let (pipeline, caller) = (self.clone(), caller.clone());
+            let request_id = request_id.map(str::to_string);
+            async move {
+                Arc::new(
+                    pipeline
+                        .run_ready(ready, request_id.as_deref(), &caller)
+                        .await,
+                )
+            }
+        };
+        let (response, shared) = flights.run(key, work).await;
+        if shared {
+            self.metrics
+                .coalesced
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(Arc::try_unwrap(response).unwrap_or_else(|r| (*r).clone()))
     }
 
     /// A subscription: the owning subgraph's events, each completed with the
@@ -332,34 +351,47 @@ struct Ready {
 }
 
 impl Ready {
+    /// What the answer to this request depends on: the operation (the same
+    /// prepared operation of the same supergraph: the leader holds both, so
+    /// their addresses stay theirs while it runs), the coerced variables and
+    /// who asks. Two citizens never share an answer.
+    /// None (do not share) should either fail to serialize.
+    fn flight_key(&self, caller: &Caller) -> Option<single_flight::Key> {
+        let mut hasher = Sha256::new();
+        hasher.update((Arc::as_ptr(&self.supergraph) as usize).to_le_bytes());
+        hasher.update((Arc::as_ptr(&self.prepared) as usize).to_le_bytes());
+        for part in [
+            serde_json::to_vec(&self.variables).ok()?,
+            serde_json::to_vec(&caller.identity).ok()?,
+        ] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        Some(hasher.finalize().into())
+    }
+
     /// The client's answer from what execution produced.
     fn shape(&self, executed: Executed) -> GraphQLResponse {
         let mut errors = executed.errors;
-        let mut data = match &self.prepared.planned {
-            Some((operation, _)) => {
-                let state = &self.supergraph.planner.supergraph;
-                let root_type = match self.prepared.kind {
-                    OperationKind::Mutation => state.mutation_type.as_deref().unwrap_or("Mutation"),
-                    OperationKind::Subscription => {
-                        state.subscription_type.as_deref().unwrap_or("Subscription")
-                    }
-                    _ => state.query_type.as_str(),
-                };
-                project(
-                    state,
-                    operation,
-                    root_type,
-                    &executed.data,
-                    &self.variables,
-                    &mut errors,
-                    &executed.missing,
-                    self.denied.as_ref(),
-                )
-            }
-            None => Value::Object(Map::new()),
+        let mut data = match &self.prepared.shape {
+            Some(shape) => project(
+                &self.supergraph.planner.supergraph,
+                shape,
+                executed.data.get(),
+                &self.variables,
+                &mut errors,
+                &executed.missing,
+                self.denied.as_ref(),
+            ),
+            None => "{}".to_string(),
         };
-        if let (Some(part), Value::Object(map)) = (&self.prepared.introspection, &mut data) {
-            answer_introspection(&self.supergraph, part, &self.variables, map);
+        if let Some(part) = &self.prepared.introspection {
+            // Root fields the gateway answers itself (tools and partners
+            // reading the schema): rare enough to go through a tree.
+            if let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(&data) {
+                answer_introspection(&self.supergraph, part, &self.variables, &mut map);
+                data = Value::Object(map).to_string();
+            }
         }
         GraphQLResponse {
             data: Some(data),

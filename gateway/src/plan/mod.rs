@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 
 use self::authorization::{Denied, Guard};
 use crate::error::GatewayError;
+use crate::execute::projection::Shape;
 use crate::metrics::Metrics;
 use crate::supergraph::Supergraph;
 
@@ -38,6 +39,8 @@ pub struct PreparedOperation {
     /// Normalized operation and plan for the fields subgraphs answer; None
     /// when the operation asks only for introspection.
     pub planned: Option<(OperationDefinition, Arc<QueryPlan>)>,
+    /// `planned`'s operation compiled for writing responses.
+    pub shape: Option<Shape>,
     pub introspection: Option<IntrospectionPart>,
     /// The operation's variable definitions, for coercing request variables.
     pub variable_definitions: Vec<VariableDefinition>,
@@ -206,9 +209,21 @@ pub fn prepare(
         }
         None => Vec::new(),
     };
+    let shape = planned.as_ref().map(|(operation, _)| {
+        let state = &supergraph.planner.supergraph;
+        let root_type = match kind {
+            OperationKind::Mutation => state.mutation_type.as_deref().unwrap_or("Mutation"),
+            OperationKind::Subscription => {
+                state.subscription_type.as_deref().unwrap_or("Subscription")
+            }
+            _ => state.query_type.as_str(),
+        };
+        Shape::compile(state, operation, root_type)
+    });
     Ok(PreparedOperation {
         kind,
         planned,
+        shape,
         introspection,
         variable_definitions,
         guards,
