@@ -27,7 +27,14 @@ pub struct KeyRing {
     overlap: Duration,
     ring: RwLock<Arc<Ring>>,
     reload: Mutex<()>,
+    /// Identity tokens by identity, reused for a while (see
+    /// `citizen::identity_token`).
+    identity_tokens: moka::sync::Cache<String, String>,
 }
+
+/// How long a signed identity token is reused; it lives a minute, so at
+/// least 40 s of it are left whenever it is sent.
+const IDENTITY_TOKEN_REUSE: Duration = Duration::from_secs(20);
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,6 +61,10 @@ impl KeyRing {
             overlap,
             ring: RwLock::new(Arc::new(ring)),
             reload: Mutex::new(()),
+            identity_tokens: moka::sync::Cache::builder()
+                .time_to_live(IDENTITY_TOKEN_REUSE)
+                .max_capacity(100_000)
+                .build(),
         })
     }
 
@@ -125,6 +136,17 @@ impl KeyRing {
             .signer
             .sign(claims)
             .map_err(|e| GatewayError::Config(format!("cannot sign a token: {e}")))
+    }
+
+    /// The token `sign` makes for `key`, reused for `IDENTITY_TOKEN_REUSE`.
+    pub fn reused_token(
+        &self,
+        key: String,
+        sign: impl FnOnce() -> Result<String, GatewayError>,
+    ) -> Result<String, GatewayError> {
+        self.identity_tokens
+            .try_get_with(key, sign)
+            .map_err(|e| (*e).clone())
     }
 
     /// The key a token names; an unknown kid re-reads the ring once (another

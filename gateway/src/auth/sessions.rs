@@ -75,6 +75,10 @@ pub struct Sessions {
     /// Sessions known to be live, by id, for a few seconds: revocation
     /// reaches every replica within that time.
     live: moka::future::Cache<String, bool>,
+    /// Access tokens whose signature has been verified, with their claims:
+    /// a signature stays valid, so a client's token is verified once, not
+    /// on each request. Expiry and the session are still checked each time.
+    verified: moka::sync::Cache<String, AccessClaims>,
 }
 
 /// 32 random bytes, base64url.
@@ -108,6 +112,10 @@ impl Sessions {
             live: moka::future::Cache::builder()
                 .time_to_live(Duration::from_secs(5))
                 .max_capacity(100_000)
+                .build(),
+            verified: moka::sync::Cache::builder()
+                .time_to_live(Duration::from_secs(60))
+                .max_capacity(10_000)
                 .build(),
         }
     }
@@ -337,8 +345,15 @@ impl Sessions {
         let refuse = |e: jws::JwsError| {
             GatewayError::Unauthenticated(format!("the access token is not valid: {e}"))
         };
-        let key = keys.verifying_key(token).await.map_err(refuse)?;
-        let claims: AccessClaims = jws::verify(token, &key).map_err(refuse)?;
+        let claims = match self.verified.get(token) {
+            Some(claims) => claims,
+            None => {
+                let key = keys.verifying_key(token).await.map_err(refuse)?;
+                let claims: AccessClaims = jws::verify(token, &key).map_err(refuse)?;
+                self.verified.insert(token.to_string(), claims.clone());
+                claims
+            }
+        };
         claims
             .time
             .check(
