@@ -9,7 +9,7 @@
 mod citizen_support;
 
 use citizen_support::{codes, data, eventually, gql, own_bus_deps, sign_in, AN, BINH, CUONG};
-use congdan_citizen::inbox::{self, Consumer, Delivery};
+use congdan_citizen::inbox::{self, Delivery};
 use congdan_common::events::{Event, EventBus, NatsBus};
 use congdan_tests::{require_service_in_ci, TestApp, TestDatabase};
 use entity::citizen::{device, notification};
@@ -65,13 +65,15 @@ async fn inbox_scenario(app: TestApp) {
     let (deps, bus) = own_bus_deps(&app);
     let shutdown = CancellationToken::new();
     let first = tokio::spawn(
-        Consumer::subscribe(&deps)
+        inbox::consumer(&deps)
+            .subscribe()
             .await
             .unwrap()
             .run(shutdown.clone()),
     );
     let second = tokio::spawn(
-        Consumer::subscribe(&deps)
+        inbox::consumer(&deps)
+            .subscribe()
             .await
             .unwrap()
             .run(shutdown.clone()),
@@ -453,7 +455,8 @@ async fn the_consumer_reads_report_events_from_nats() {
     deps.bus = bus.clone();
     let shutdown = CancellationToken::new();
     let consumer = tokio::spawn(
-        Consumer::subscribe(&deps)
+        inbox::consumer(&deps)
+            .subscribe()
             .await
             .unwrap()
             .run(shutdown.clone()),
@@ -504,7 +507,8 @@ async fn a_signed_in_report_reaches_the_inbox_through_the_systems_bus() {
     deps.bus = app.system.bus.clone();
     let shutdown = CancellationToken::new();
     let consumer = tokio::spawn(
-        Consumer::subscribe(&deps)
+        inbox::consumer(&deps)
+            .subscribe()
             .await
             .unwrap()
             .run(shutdown.clone()),

@@ -136,7 +136,8 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
 
     let (deps, bus) = own_bus_deps(&app);
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let consumer = congdan_citizen::inbox::Consumer::subscribe(&deps)
+    let consumer = congdan_citizen::inbox::consumer(&deps)
+        .subscribe()
         .await
         .unwrap();
     let consumer = tokio::spawn(consumer.run(shutdown.clone()));

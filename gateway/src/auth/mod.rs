@@ -16,8 +16,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{header, HeaderMap};
+use congdan_common::events::{Consumer, Event, EventBus, Handler};
 use congdan_common::identity::{Identity, Role};
 use sea_orm::DatabaseConnection;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use self::api_keys::ApiKeys;
 use self::citizen::CitizenAccess;
@@ -158,44 +161,34 @@ impl Auth {
     /// `shutdown`. Redelivered events revoke nothing twice.
     pub fn spawn_revocations(
         self: &Arc<Self>,
-        bus: Arc<dyn congdan_common::events::EventBus>,
-        shutdown: tokio_util::sync::CancellationToken,
-    ) -> tokio::task::JoinHandle<()> {
-        use futures::StreamExt;
-        let auth = self.clone();
-        tokio::spawn(async move {
-            let mut events = match bus.subscribe(ACCOUNT_DELETED).await {
-                Ok(events) => events,
-                Err(error) => {
-                    tracing::error!(%error, "cannot follow account deletions; sessions of deleted accounts end at their next refresh");
-                    return;
-                }
-            };
-            loop {
-                let event = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    event = events.next() => match event {
-                        Some(event) => event,
-                        None => break,
-                    },
-                };
-                let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str())
-                else {
-                    continue;
-                };
-                auth.web_access.invalidate(citizen_id).await;
-                match auth
-                    .sessions
-                    .revoke_citizen(citizen_id, "account_deleted")
-                    .await
-                {
-                    Ok(count) => tracing::info!(count, "sessions of a deleted account revoked"),
-                    Err(error) => {
-                        tracing::error!(%error, "cannot revoke a deleted account's sessions")
-                    }
-                }
-            }
-        })
+        bus: Arc<dyn EventBus>,
+        shutdown: CancellationToken,
+    ) -> JoinHandle<()> {
+        let revocations = Revocations { auth: self.clone() };
+        Consumer::new("session revocations", bus, ACCOUNT_DELETED, revocations).spawn(shutdown)
+    }
+}
+
+/// The handler of account deletions: ends the account's sessions.
+struct Revocations {
+    auth: Arc<Auth>,
+}
+
+impl Handler for Revocations {
+    type Error = GatewayError;
+
+    async fn handle(&self, event: &Event) -> Result<(), GatewayError> {
+        let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str()) else {
+            return Ok(());
+        };
+        self.auth.web_access.invalidate(citizen_id).await;
+        let count = self
+            .auth
+            .sessions
+            .revoke_citizen(citizen_id, "account_deleted")
+            .await?;
+        tracing::info!(count, "sessions of a deleted account revoked");
+        Ok(())
     }
 }
 

@@ -6,15 +6,13 @@
 //! the event it came from: a redelivered event (another replica, the relay
 //! publishing again after a crash) finds the row there and writes nothing.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use congdan_common::events::{Event, EventBus, EventError, EventStream, SeenEvents};
+use congdan_common::events::{Consumer, Event, Handler};
 use congdan_common::pagination::PageRequest;
 use congdan_common::server::Deps;
 use entity::citizen::{citizen_record, notification};
-use futures::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
@@ -233,93 +231,27 @@ pub async fn handle(db: &DatabaseConnection, event: &Event) -> Result<Vec<Delive
     Ok(deliveries)
 }
 
-/// The inbox consumer, subscribed: [`Consumer::run`] handles events until
-/// shutdown.
-pub struct Consumer {
+/// The inbox consumer's handler: writes each event's notifications.
+pub struct Inbox {
     db: DatabaseConnection,
-    bus: Arc<dyn EventBus>,
-    events: EventStream,
-    seen: SeenEvents,
 }
 
-impl Consumer {
-    /// Subscribes to the report events now, so nothing published after this
-    /// returns is missed.
-    pub async fn subscribe(deps: &Deps) -> Result<Self, EventError> {
-        let events = deps.bus.subscribe(FEEDBACK_REPORT_EVENTS).await?;
-        Ok(Self {
-            db: deps.db.clone(),
-            bus: deps.bus.clone(),
-            events,
-            seen: SeenEvents::new(100_000, Duration::from_secs(3600)),
-        })
-    }
+impl Handler for Inbox {
+    type Error = DbErr;
 
-    /// Handles events until `shutdown`; subscribes again when the stream
-    /// ends (the bus reconnects), and retries an event whose write failed.
-    pub async fn run(self, shutdown: CancellationToken) {
-        let Self {
-            db,
-            bus,
-            mut events,
-            seen,
-        } = self;
-        loop {
-            let next = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                next = events.next() => next,
-            };
-            let Some(event) = next else {
-                tracing::warn!("inbox consumer: the event stream ended; subscribing again");
-                match resubscribe(&*bus, &shutdown).await {
-                    Some(again) => events = again,
-                    None => return,
-                }
-                continue;
-            };
-            if !seen.first_time(&event.id) {
-                continue;
-            }
-            handle_with_retry(&db, &event, &shutdown).await;
-        }
+    async fn handle(&self, event: &Event) -> Result<(), DbErr> {
+        handle(&self.db, event).await.map(drop)
     }
 }
 
-/// Handles `event`, retrying a failed write a few times with backoff.
-async fn handle_with_retry(db: &DatabaseConnection, event: &Event, shutdown: &CancellationToken) {
-    let mut wait = Duration::from_millis(100);
-    for attempt in 1..=5 {
-        match handle(db, event).await {
-            Ok(_) => return,
-            Err(error) => {
-                // Ids and topics only: payloads carry citizen ids.
-                tracing::warn!(event = %event.id, topic = %event.topic, attempt, %error,
-                    "inbox consumer: cannot write a notification; retrying");
-            }
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(wait) => {}
-        }
-        wait *= 2;
-    }
-    tracing::error!(event = %event.id, topic = %event.topic,
-        "inbox consumer: gave up on an event");
-}
-
-async fn resubscribe(bus: &dyn EventBus, shutdown: &CancellationToken) -> Option<EventStream> {
-    let mut wait = Duration::from_millis(200);
-    loop {
-        match bus.subscribe(FEEDBACK_REPORT_EVENTS).await {
-            Ok(events) => return Some(events),
-            Err(error) => tracing::warn!(%error, "inbox consumer: cannot subscribe; retrying"),
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return None,
-            _ = tokio::time::sleep(wait) => {}
-        }
-        wait = (wait * 2).min(Duration::from_secs(10));
-    }
+/// The inbox consumer of `feedback.report.>` on `deps.bus`, not yet
+/// subscribed: [`Consumer::subscribe`] then run it, or spawn it.
+pub fn consumer(deps: &Deps) -> Consumer<Inbox> {
+    let inbox = Inbox {
+        db: deps.db.clone(),
+    };
+    Consumer::new("inbox", deps.bus.clone(), FEEDBACK_REPORT_EVENTS, inbox)
+        .dedupe(100_000, Duration::from_secs(3600))
 }
 
 /// Runs the inbox consumer until `shutdown`: subscribes to
@@ -327,22 +259,7 @@ async fn resubscribe(bus: &dyn EventBus, shutdown: &CancellationToken) -> Option
 /// writes each reporter's notification. Start it once per citizen-subgraph
 /// process, beside the outbox relay.
 pub fn spawn_consumer(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
-    let deps = deps.clone();
-    tokio::spawn(async move {
-        let consumer = loop {
-            match Consumer::subscribe(&deps).await {
-                Ok(consumer) => break consumer,
-                Err(error) => {
-                    tracing::warn!(%error, "inbox consumer: cannot subscribe; retrying");
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    }
-                }
-            }
-        };
-        consumer.run(shutdown).await;
-    })
+    consumer(deps).spawn(shutdown)
 }
 
 /// One page of a citizen's inbox, newest first, with the counts.

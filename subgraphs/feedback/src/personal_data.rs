@@ -25,13 +25,9 @@
 //! replica, the relay publishing again after a crash) finds nothing left to
 //! change.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use congdan_common::events::{Event, EventBus, EventError, EventStream, SeenEvents};
+use congdan_common::events::{Consumer, Event, Handler};
 use congdan_common::server::Deps;
 use entity::feedback::{follower, photo, report, submission, timeline_entry};
-use futures::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -366,100 +362,27 @@ pub async fn handle(db: &DatabaseConnection, event: &Event) -> Result<Option<Ano
     }
 }
 
-/// The consumer of account deletions, subscribed: [`AccountDeletions::run`]
-/// handles events until shutdown.
+/// The handler of account deletions: anonymises each deleted citizen's
+/// feedback data.
 pub struct AccountDeletions {
     db: DatabaseConnection,
-    bus: Arc<dyn EventBus>,
-    events: EventStream,
-    seen: SeenEvents,
 }
 
-impl AccountDeletions {
-    /// Subscribes now, so nothing published after this returns is missed.
-    pub async fn subscribe(deps: &Deps) -> Result<Self, EventError> {
-        let events = deps.bus.subscribe(ACCOUNT_DELETED).await?;
-        Ok(Self {
-            db: deps.db.clone(),
-            bus: deps.bus.clone(),
-            events,
-            seen: SeenEvents::new(10_000, Duration::from_secs(3600)),
-        })
-    }
+impl Handler for AccountDeletions {
+    type Error = DbErr;
 
-    /// Handles events until `shutdown`; subscribes again when the stream
-    /// ends (the bus reconnects), and retries an event whose write failed.
-    pub async fn run(self, shutdown: CancellationToken) {
-        let Self {
-            db,
-            bus,
-            mut events,
-            seen,
-        } = self;
-        loop {
-            let next = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                next = events.next() => next,
-            };
-            let Some(event) = next else {
-                tracing::warn!("account deletions: the event stream ended; subscribing again");
-                match resubscribe(&*bus, &shutdown).await {
-                    Some(again) => events = again,
-                    None => return,
-                }
-                continue;
-            };
-            if !seen.first_time(&event.id) {
-                continue;
-            }
-            handle_with_retry(&db, &event, &shutdown).await;
-        }
-    }
-}
-
-/// Handles `event`, retrying a failed write a few times with backoff.
-async fn handle_with_retry(db: &DatabaseConnection, event: &Event, shutdown: &CancellationToken) {
-    let mut wait = Duration::from_millis(100);
-    for attempt in 1..=5 {
+    async fn handle(&self, event: &Event) -> Result<(), DbErr> {
         // The event's id and counts only: the payload names the citizen.
-        match handle(db, event).await {
-            Ok(Some(done)) => {
-                tracing::info!(event = %event.id, reports = done.reports,
-                    follows = done.follows, timeline_entries = done.timeline_entries,
-                    rating_comments = done.rating_comments, submissions = done.submissions,
-                    "account deletions: feedback data anonymised");
-                return;
-            }
-            Ok(None) => {
-                tracing::warn!(event = %event.id, "account deletions: an event without a citizen id");
-                return;
-            }
-            Err(error) => {
-                tracing::warn!(event = %event.id, attempt, %error,
-                    "account deletions: cannot anonymise; retrying");
+        match handle(&self.db, event).await? {
+            Some(done) => tracing::info!(event = %event.id, reports = done.reports,
+                follows = done.follows, timeline_entries = done.timeline_entries,
+                rating_comments = done.rating_comments, submissions = done.submissions,
+                "account deletions: feedback data anonymised"),
+            None => {
+                tracing::warn!(event = %event.id, "account deletions: an event without a citizen id")
             }
         }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(wait) => {}
-        }
-        wait *= 2;
-    }
-    tracing::error!(event = %event.id, "account deletions: gave up on an event");
-}
-
-async fn resubscribe(bus: &dyn EventBus, shutdown: &CancellationToken) -> Option<EventStream> {
-    let mut wait = Duration::from_millis(200);
-    loop {
-        match bus.subscribe(ACCOUNT_DELETED).await {
-            Ok(events) => return Some(events),
-            Err(error) => tracing::warn!(%error, "account deletions: cannot subscribe; retrying"),
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return None,
-            _ = tokio::time::sleep(wait) => {}
-        }
-        wait = (wait * 2).min(Duration::from_secs(10));
+        Ok(())
     }
 }
 
@@ -467,22 +390,16 @@ async fn resubscribe(bus: &dyn EventBus, shutdown: &CancellationToken) -> Option
 /// `citizen.account.deleted` on `deps.bus` (retrying until the bus
 /// answers) and anonymises each deleted citizen's feedback data.
 pub fn spawn(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
-    let deps = deps.clone();
-    tokio::spawn(async move {
-        let consumer = loop {
-            match AccountDeletions::subscribe(&deps).await {
-                Ok(consumer) => break consumer,
-                Err(error) => {
-                    tracing::warn!(%error, "account deletions: cannot subscribe; retrying");
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    }
-                }
-            }
-        };
-        consumer.run(shutdown).await;
-    })
+    let handler = AccountDeletions {
+        db: deps.db.clone(),
+    };
+    Consumer::new(
+        "account deletions",
+        deps.bus.clone(),
+        ACCOUNT_DELETED,
+        handler,
+    )
+    .spawn(shutdown)
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //!
 //! Delivery is at least once: an event carries an id, the relay may publish
 //! it again after a crash, and consumers skip ids they have seen
-//! ([`SeenEvents`]).
+//! ([`SeenEvents`]); [`Consumer`] is the loop that follows a topic so.
 
+mod consumer;
 mod in_process;
 mod nats;
 pub mod outbox;
@@ -18,6 +19,7 @@ use futures::future::BoxFuture;
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
+pub use consumer::{Consumer, Handler, Subscribed};
 pub use in_process::InProcessBus;
 pub use nats::NatsBus;
 
