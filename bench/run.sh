@@ -7,8 +7,9 @@
 #                                           Router; needs NATS on 4222)
 #
 # Installs Hive Router once into the cache folder (about 40 minutes on two
-# cores), builds `congdan` and `congdan-bench` in release mode, then runs
-# the benchmark: results in bench/results/<date>-<sha>.{md,json}.
+# cores; not with --targets ours,baseline), builds `congdan` and
+# `congdan-bench` in release mode, then runs the benchmark: results in
+# bench/results/<date>-<sha>.{md,json}.
 #
 # CONGDAN_BENCH_CACHE   where Hive Router is installed (~/.cache/congdan-bench)
 # CARGO_TARGET_DIR      cargo's target folder, as usual (./target)
@@ -38,7 +39,26 @@ CACHE="${CONGDAN_BENCH_CACHE:-$HOME/.cache/congdan-bench}"
 HIVE_ROOT="$CACHE/hive-router-$HIVE_ROUTER_VERSION"
 HIVE_BIN="$HIVE_ROOT/bin/hive_router"
 
-if [ ! -x "$HIVE_BIN" ]; then
+# Hive Router is needed only when a hive target is measured: `--targets
+# ours,baseline` runs without it (and does not install it).
+NEEDS_HIVE=1
+previous=""
+for arg in "$@"; do
+    targets=""
+    case "$arg" in
+        --targets=*) targets="${arg#--targets=}" ;;
+        *) [ "$previous" = "--targets" ] && targets="$arg" ;;
+    esac
+    if [ -n "$targets" ]; then
+        case ",$targets," in
+            *,hive,* | *,hive-nodedupe,*) NEEDS_HIVE=1 ;;
+            *) NEEDS_HIVE=0 ;;
+        esac
+    fi
+    previous="$arg"
+done
+
+if [ "$NEEDS_HIVE" = 1 ] && [ ! -x "$HIVE_BIN" ]; then
     echo "==> installing hive-router $HIVE_ROUTER_VERSION into $HIVE_ROOT (once; about 40 minutes on 2 cores)"
     # Newer releases need a newer rustc than this project's; `graphiql`
     # skips a build step that downloads a web page.

@@ -50,6 +50,10 @@ pub struct Summary {
     pub categories: usize,
     pub admin_units: usize,
     pub reports_without_ward: usize,
+    /// Agencies of the directories subgraph (the demo data's).
+    pub agencies: usize,
+    /// Generated reports handled by an agency (every one past `received`).
+    pub reports_with_agency: usize,
 }
 
 /// Status, weight (in percent).
@@ -104,11 +108,41 @@ const DETAILS: &[&str] = &[
     "Có hình ảnh kèm theo, vị trí ngay trước nhà.",
 ];
 
-/// The columns a report has had from the start (plain SQL rather than the
-/// entity crate: the binary under test may come from another commit than
-/// this crate, and later columns are nullable or have defaults).
-const COLUMNS: &str =
-    "id, title, description, category, status, latitude, longitude, address, ward_code, created_at";
+/// The columns a report has had from the start, and `agency_id` (from the
+/// workflow's migration, which W2's `agency` needs). Plain SQL rather than
+/// the entity crate: the binary under test may come from another commit
+/// than this crate, and the other later columns are nullable or have
+/// defaults.
+const COLUMNS: &str = "id, title, description, category, status, latitude, longitude, address, \
+     ward_code, created_at, agency_id";
+
+/// Another stream than the reports' own for the agencies, so that adding
+/// them changed nothing else of the generated reports.
+const AGENCY_STREAM: u64 = 0xA6E2_C1E5_0000_0001;
+
+/// The agency handling a report in `status`: none while it is `received`
+/// (not yet assigned); else the people's committee of its ward when the
+/// directory has one, otherwise one of all agencies, from `rng`.
+fn agency_for(
+    status: &str,
+    ward: Option<&str>,
+    agencies: &[(String, Option<String>)],
+    rng: &mut Rng,
+) -> Option<String> {
+    if status == "received" || agencies.is_empty() {
+        return None;
+    }
+    // Drawn for every assigned report, so the stream does not depend on
+    // which wards have a committee.
+    let any = rng.pick(agencies).0.clone();
+    let committee = ward.and_then(|w| {
+        agencies
+            .iter()
+            .find(|(_, served)| served.as_deref() == Some(w))
+            .map(|(id, _)| id.clone())
+    });
+    Some(committee.unwrap_or(any))
+}
 
 async fn strings(db: &DatabaseConnection, sql: &str, column: &str) -> anyhow::Result<Vec<String>> {
     let rows = db
@@ -145,8 +179,29 @@ pub async fn generate(database_url: &str, count: usize, seed: u64) -> anyhow::Re
         !wards.is_empty(),
         "no administrative units: was the DB seeded?"
     );
+    let agencies: Vec<(String, Option<String>)> = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT id, ward_code FROM directories_agencies ORDER BY id",
+        ))
+        .await
+        .context("reading the directories' agencies")?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String>("", "id")?,
+                row.try_get::<Option<String>>("", "ward_code")?,
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    ensure!(
+        !agencies.is_empty(),
+        "no agencies in the directories: was the DB seeded?"
+    );
 
     let mut rng = Rng::new(seed);
+    let mut agency_rng = Rng::new(seed ^ AGENCY_STREAM);
+    let mut with_agency = 0;
     let newest = Utc
         .with_ymd_and_hms(2026, 11, 28, 23, 0, 0)
         .single()
@@ -184,6 +239,8 @@ pub async fn generate(database_url: &str, count: usize, seed: u64) -> anyhow::Re
         // Strictly older with each i: 37 minutes apart plus up to 36 of jitter.
         let minutes = i as i64 * 37 + rng.below(37) as i64;
         let created_at: DateTime<Utc> = newest - Duration::minutes(minutes);
+        let agency = agency_for(status, ward.as_deref(), &agencies, &mut agency_rng);
+        with_agency += usize::from(agency.is_some());
         rows.push(vec![
             Value::from(format!("0b3c4e00-0000-4000-8000-{:012}", i + 1)),
             Value::from(format!("{problem} trên đường {street}")),
@@ -195,6 +252,7 @@ pub async fn generate(database_url: &str, count: usize, seed: u64) -> anyhow::Re
             Value::from(Some(format!("{house} {street}"))),
             Value::from(ward),
             Value::from(created_at),
+            Value::from(agency),
         ]);
     }
 
@@ -231,6 +289,8 @@ pub async fn generate(database_url: &str, count: usize, seed: u64) -> anyhow::Re
         categories: categories.len(),
         admin_units: wards.len(),
         reports_without_ward: without_ward,
+        agencies: agencies.len(),
+        reports_with_agency: with_agency,
     })
 }
 

@@ -1,15 +1,41 @@
 //! The load generator: a fixed number of keep-alive connections, each
 //! sending one operation after another for a warm-up and then for the
-//! measured time. An operation is one request, or several in sequence (the
-//! baseline of a query that needs two subgraphs).
+//! measured time. An operation is one request, or stages of requests (the
+//! baseline of a query that needs several subgraphs): the stages one after
+//! the other, the requests of a stage at the same time.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use memchr::memmem;
+use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
+
+/// A header whose value changes during a run (a credential that expires:
+/// our access token, or an identity token of 60 s re-minted every 20 s).
+pub struct Credential {
+    pub name: HeaderName,
+    value: RwLock<HeaderValue>,
+}
+
+impl Credential {
+    pub fn new(name: HeaderName, value: HeaderValue) -> Arc<Self> {
+        Arc::new(Self {
+            name,
+            value: RwLock::new(value),
+        })
+    }
+
+    pub fn current(&self) -> HeaderValue {
+        self.value.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set(&self, value: HeaderValue) {
+        *self.value.write().unwrap_or_else(|e| e.into_inner()) = value;
+    }
+}
 
 /// One request of an operation.
 #[derive(Clone)]
@@ -19,11 +45,26 @@ pub struct Request {
     /// Length of the verified answer: an answer of another length is
     /// counted as a failure (the data are fixed, so are the answers).
     pub expected_len: usize,
+    /// Sent with the request when set (signed-in workloads).
+    pub credential: Option<Arc<Credential>>,
 }
 
 #[derive(Clone)]
 pub struct Operation {
-    pub requests: Vec<Request>,
+    /// One after the other; the requests of one stage at the same time.
+    pub stages: Vec<Vec<Request>>,
+}
+
+impl Operation {
+    pub fn single(request: Request) -> Self {
+        Self {
+            stages: vec![vec![request]],
+        }
+    }
+
+    pub fn requests(&self) -> impl Iterator<Item = &Request> {
+        self.stages.iter().flatten()
+    }
 }
 
 pub struct Settings {
@@ -137,8 +178,17 @@ async fn worker(
             break;
         }
         let mut failure: Option<(String, String)> = None;
-        for request in &op.requests {
-            if let Err(f) = send(&client, request, &errors).await {
+        for stage in &op.stages {
+            let outcome = match stage.as_slice() {
+                [request] => send(&client, request, &errors).await,
+                requests => {
+                    futures::future::join_all(requests.iter().map(|r| send(&client, r, &errors)))
+                        .await
+                        .into_iter()
+                        .collect::<Result<(), _>>()
+                }
+            };
+            if let Err(f) = outcome {
                 failure = Some(f);
                 break;
             }
@@ -166,10 +216,14 @@ async fn send(
     request: &Request,
     errors: &memmem::Finder<'_>,
 ) -> Result<(), (String, String)> {
-    let response = client
+    let mut builder = client
         .post(&request.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(credential) = &request.credential {
+        builder = builder.header(credential.name.clone(), credential.current());
+    }
+    let response = builder
         .body(request.body.clone())
         .send()
         .await

@@ -10,15 +10,25 @@ use crate::load::Outcome;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
+    /// Our gateway as it comes: identical query operations in flight share
+    /// one execution (`COALESCE_QUERIES`), identical subgraph requests one
+    /// request (`DEDUPE_SUBGRAPH_REQUESTS`).
     Ours,
+    /// Ours with operation coalescing off: subgraph deduplication only, the
+    /// mechanism Hive Router has (like for like with `HiveRouter`).
+    OursNoCoalesce,
+    /// Ours with both off (like for like with `HiveRouterNoDedupe`).
+    OursNoDedupe,
     HiveRouter,
     HiveRouterNoDedupe,
     Baseline,
 }
 
 impl Target {
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 6] = [
         Target::Ours,
+        Target::OursNoCoalesce,
+        Target::OursNoDedupe,
         Target::HiveRouter,
         Target::HiveRouterNoDedupe,
         Target::Baseline,
@@ -27,6 +37,8 @@ impl Target {
     pub fn label(self) -> &'static str {
         match self {
             Target::Ours => "ours (congdan gateway)",
+            Target::OursNoCoalesce => "ours, operation coalescing off",
+            Target::OursNoDedupe => "ours, coalescing and dedupe off",
             Target::HiveRouter => "hive-router",
             Target::HiveRouterNoDedupe => "hive-router, dedupe off",
             Target::Baseline => "baseline (W4, no gateway)",
@@ -36,10 +48,20 @@ impl Target {
     pub fn key(self) -> &'static str {
         match self {
             Target::Ours => "ours",
+            Target::OursNoCoalesce => "ours-nocoalesce",
+            Target::OursNoDedupe => "ours-nodedupe",
             Target::HiveRouter => "hive",
             Target::HiveRouterNoDedupe => "hive-nodedupe",
             Target::Baseline => "baseline",
         }
+    }
+
+    /// One of our gateway's configurations.
+    pub fn is_ours(self) -> bool {
+        matches!(
+            self,
+            Target::Ours | Target::OursNoCoalesce | Target::OursNoDedupe
+        )
     }
 }
 
@@ -155,10 +177,10 @@ impl Results {
             md,
             "Load: {} connections (keep-alive), {} s warm-up, then {} s measured; \
              load generator on {} thread(s). Dataset: {} reports ({} generated, seed {}, \
-             {} without a ward), {} categories, {} administrative units, plus the demo data. \
-             Hive Router {} twice: as it comes (it shares one subgraph request among \
-             identical ones in flight, \"dedupe\") and with that turned off; our gateway \
-             has no such sharing.\n",
+             {} without a ward, {} handled by one of the {} agencies), {} categories, {} \
+             administrative units, plus the demo data. Hive Router {} twice: as it comes (it \
+             shares one subgraph request among identical ones in flight, \"dedupe\", as our \
+             gateway does by default) and with that turned off.\n",
             s.concurrency,
             s.warmup_secs,
             s.duration_secs,
@@ -167,6 +189,8 @@ impl Results {
             d.generated_reports,
             d.seed,
             d.reports_without_ward,
+            d.reports_with_agency,
+            d.agencies,
             d.categories,
             d.admin_units,
             s.hive_router_version,
@@ -199,13 +223,18 @@ impl Results {
             );
         }
         md.push_str(
-            "\nRatios (throughput: above 1 means ours is faster; p99 and memory: \
-             below 1 means ours is better):\n\n\
+            "\nRatios (throughput: above 1 means ours is faster; p99, memory and CPU: \
+             below 1 means ours is better). Each of our configurations against Hive \
+             Router's like it: as they come (ours coalesces identical operations and \
+             deduplicates subgraph requests, Hive deduplicates subgraph requests); \
+             subgraph deduplication alone on both; everything off on both:\n\n\
              | workload | ours/hive req/s | ours/hive p99 | ours/hive peak RSS | \
-             ours/hive-nodedupe req/s | ours/hive-nodedupe p99 | \
-             ours/hive-nodedupe gateway CPU per req | \
+             ours-nocoalesce/hive req/s | ours-nocoalesce/hive p99 | \
+             ours-nocoalesce/hive gateway CPU per req | \
+             ours-nodedupe/hive-nodedupe req/s | ours-nodedupe/hive-nodedupe p99 | \
+             ours-nodedupe/hive-nodedupe gateway CPU per req | \
              ours/baseline req/s | ours/baseline p99 |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         let mut workloads: Vec<&str> = Vec::new();
         for row in &self.rows {
@@ -214,11 +243,8 @@ impl Results {
             }
         }
         for w in &workloads {
-            let ours = self.find(w, Target::Ours);
-            let hive = self.find(w, Target::HiveRouter);
-            let hive_nd = self.find(w, Target::HiveRouterNoDedupe);
-            let base = self.find(w, Target::Baseline);
-            let pair = |other: Option<&Row>, f: fn(&Row) -> f64| match (ours, other) {
+            let find = |target| self.find(w, target);
+            let pair = |a: Option<&Row>, b: Option<&Row>, f: fn(&Row) -> f64| match (a, b) {
                 (Some(a), Some(b)) => ratio(f(a), f(b)),
                 _ => "—".to_string(),
             };
@@ -226,17 +252,24 @@ impl Results {
             let p99 = |r: &Row| r.outcome.p99_ms;
             let mem = |r: &Row| r.peak_rss_bytes.unwrap_or(0) as f64;
             let cpu = |r: &Row| r.gateway_cpu_us_per_op.unwrap_or(0.0);
+            let (ours, hive) = (find(Target::Ours), find(Target::HiveRouter));
+            let ours_nc = find(Target::OursNoCoalesce);
+            let (ours_nd, hive_nd) = (find(Target::OursNoDedupe), find(Target::HiveRouterNoDedupe));
+            let base = find(Target::Baseline);
             let _ = writeln!(
                 md,
-                "| {w} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                pair(hive, rps),
-                pair(hive, p99),
-                pair(hive, mem),
-                pair(hive_nd, rps),
-                pair(hive_nd, p99),
-                pair(hive_nd, cpu),
-                pair(base, rps),
-                pair(base, p99)
+                "| {w} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                pair(ours, hive, rps),
+                pair(ours, hive, p99),
+                pair(ours, hive, mem),
+                pair(ours_nc, hive, rps),
+                pair(ours_nc, hive, p99),
+                pair(ours_nc, hive, cpu),
+                pair(ours_nd, hive_nd, rps),
+                pair(ours_nd, hive_nd, p99),
+                pair(ours_nd, hive_nd, cpu),
+                pair(ours, base, rps),
+                pair(ours, base, p99)
             );
         }
         md.push_str(

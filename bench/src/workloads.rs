@@ -1,19 +1,46 @@
 //! The workloads, and the check that every target answers them alike
 //! before anything is measured.
 
+use std::sync::Arc;
+
 use anyhow::{bail, ensure, Context};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
-use crate::load::{Operation, Request};
+use crate::load::{Credential, Operation, Request};
 
 /// How a workload is answered without a gateway (workload 4 of issue 8).
 pub enum Baseline {
     /// The same query, sent to the one subgraph that owns all its fields.
     Same { subgraph: &'static str },
-    /// W2: feedback's part, then geo's `_entities` for the wards of the
-    /// answer, one after the other, as a gateway does.
-    FeedbackThenGeo,
+    /// A query that needs several subgraphs: the owner of its root field
+    /// first, then each other subgraph's `_entities` for the references of
+    /// that answer, all at the same time, as a gateway does.
+    Joined(Joined),
+}
+
+pub struct Joined {
+    /// The subgraph of the root field, and what a gateway asks it.
+    pub root: &'static str,
+    pub query: &'static str,
+    /// Where the root answer holds references to other subgraphs' entities
+    /// (dotted paths; `[]` goes into every item of a list).
+    pub sites: &'static [Site],
+    /// The `_entities` call for each entity type.
+    pub joins: &'static [Join],
+}
+
+pub struct Site {
+    pub path: &'static str,
+    /// The client asked for `__typename` there too (else it was only for
+    /// the representation, and a gateway leaves it out of the answer).
+    pub keep_typename: bool,
+}
+
+pub struct Join {
+    pub typename: &'static str,
+    pub subgraph: &'static str,
+    pub query: &'static str,
 }
 
 pub struct Workload {
@@ -21,18 +48,102 @@ pub struct Workload {
     pub title: &'static str,
     pub query: &'static str,
     pub baseline: Baseline,
+    /// Asked as the signed-in test citizen.
+    pub signed_in: bool,
 }
 
-pub const W2_FEEDBACK: &str = include_str!("../queries/baseline/w2_feedback.graphql");
-pub const W2_GEO: &str = include_str!("../queries/baseline/w2_geo_entities.graphql");
+const W2_SITES: &[Site] = &[
+    Site {
+        path: "reports.edges[].node.ward",
+        keep_typename: false,
+    },
+    Site {
+        path: "reports.edges[].node.agency",
+        keep_typename: false,
+    },
+];
+
+const W2_JOINS: &[Join] = &[
+    Join {
+        typename: "AdministrativeUnit",
+        subgraph: "geo",
+        query: include_str!("../queries/baseline/w2_geo_entities.graphql"),
+    },
+    Join {
+        typename: "Agency",
+        subgraph: "directories",
+        query: include_str!("../queries/baseline/w2_directories_entities.graphql"),
+    },
+];
+
+const W1_SITES: &[Site] = &[
+    Site {
+        path: "me.profile.homeWard",
+        keep_typename: false,
+    },
+    Site {
+        path: "me.pins[].item",
+        keep_typename: true,
+    },
+    Site {
+        path: "me.notifications.edges[].node.subject",
+        keep_typename: true,
+    },
+];
+
+const W1_JOINS: &[Join] = &[
+    Join {
+        typename: "Report",
+        subgraph: "feedback",
+        query: include_str!("../queries/baseline/w1_feedback_entities.graphql"),
+    },
+    Join {
+        typename: "AdministrativeUnit",
+        subgraph: "geo",
+        query: include_str!("../queries/baseline/w1_geo_entities.graphql"),
+    },
+    Join {
+        typename: "Agency",
+        subgraph: "directories",
+        query: include_str!("../queries/baseline/w1_directories_entities.graphql"),
+    },
+    Join {
+        typename: "Procedure",
+        subgraph: "dossiers",
+        query: include_str!("../queries/baseline/w1_dossiers_entities.graphql"),
+    },
+    Join {
+        typename: "Article",
+        subgraph: "content",
+        query: include_str!("../queries/baseline/w1_content_entities.graphql"),
+    },
+];
 
 pub fn all() -> Vec<Workload> {
     vec![
         Workload {
+            id: "W1",
+            title: "My Services of a signed-in citizen (citizen → 5 subgraphs)",
+            query: include_str!("../queries/w1_my_services.graphql"),
+            baseline: Baseline::Joined(Joined {
+                root: "citizen",
+                query: include_str!("../queries/baseline/w1_citizen.graphql"),
+                sites: W1_SITES,
+                joins: W1_JOINS,
+            }),
+            signed_in: true,
+        },
+        Workload {
             id: "W2",
-            title: "100 reports + ward (feedback → geo)",
-            query: include_str!("../queries/w2_reports_wards.graphql"),
-            baseline: Baseline::FeedbackThenGeo,
+            title: "100 reports + ward + agency (feedback → geo, directories)",
+            query: include_str!("../queries/w2_reports_ward_agency.graphql"),
+            baseline: Baseline::Joined(Joined {
+                root: "feedback",
+                query: include_str!("../queries/baseline/w2_feedback.graphql"),
+                sites: W2_SITES,
+                joins: W2_JOINS,
+            }),
+            signed_in: false,
         },
         Workload {
             id: "W3",
@@ -41,6 +152,7 @@ pub fn all() -> Vec<Workload> {
             baseline: Baseline::Same {
                 subgraph: "citizen",
             },
+            signed_in: false,
         },
         Workload {
             id: "W3b",
@@ -49,13 +161,10 @@ pub fn all() -> Vec<Workload> {
             baseline: Baseline::Same {
                 subgraph: "feedback",
             },
+            signed_in: false,
         },
     ]
 }
-
-/// W1 of issue 8, printed but not run.
-pub const W1_TITLE: &str = "My Services of a signed-in citizen (4+ subgraphs)";
-pub const W1_STATUS: &str = "not yet (issue 6)";
 
 pub fn body(query: &str, variables: Option<Value>) -> Bytes {
     let mut object = Map::new();
@@ -126,12 +235,17 @@ pub async fn ask(
     client: &reqwest::Client,
     url: &str,
     body: &Bytes,
+    credential: Option<&Credential>,
     what: &str,
 ) -> anyhow::Result<(Bytes, Value)> {
-    let response = client
+    let mut builder = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(credential) = credential {
+        builder = builder.header(credential.name.clone(), credential.current());
+    }
+    let response = builder
         .body(body.clone())
         .send()
         .await
@@ -155,95 +269,172 @@ pub async fn ask(
 }
 
 /// The baseline operation of a workload, checked: returns the operation
-/// and the `data` it amounts to (to compare with the gateways').
+/// and the `data` it amounts to (to compare with the gateways'). Every
+/// request carries `credential` when given (the identity a gateway would
+/// forward).
 pub async fn baseline_operation(
     client: &reqwest::Client,
     workload: &Workload,
     subgraph_url: impl Fn(&str) -> String,
+    credential: Option<Arc<Credential>>,
 ) -> anyhow::Result<(Operation, Value)> {
-    match workload.baseline {
+    match &workload.baseline {
         Baseline::Same { subgraph } => {
+            let subgraph: &str = subgraph;
             let url = subgraph_url(subgraph);
             let body = body(workload.query, None);
             let what = format!("{} straight to {subgraph}", workload.id);
-            let (raw, value) = ask(client, &url, &body, &what).await?;
-            let op = Operation {
-                requests: vec![Request {
-                    url,
-                    body,
-                    expected_len: raw.len(),
-                }],
-            };
+            let (raw, value) = ask(client, &url, &body, credential.as_deref(), &what).await?;
+            let op = Operation::single(Request {
+                url,
+                body,
+                expected_len: raw.len(),
+                credential,
+            });
             Ok((op, value["data"].clone()))
         }
-        Baseline::FeedbackThenGeo => {
-            let feedback_url = subgraph_url("feedback");
-            let feedback_body = body(W2_FEEDBACK, None);
-            let (raw_feedback, feedback) = ask(
-                client,
-                &feedback_url,
-                &feedback_body,
-                "W2 baseline: feedback",
-            )
-            .await?;
-            let mut data = feedback["data"].clone();
-            // The wards in order of first appearance, each once.
-            let mut representations: Vec<Value> = Vec::new();
-            for node in nodes(&data)? {
-                if let Some(ward) = node.get("ward").filter(|w| !w.is_null()) {
-                    if !representations.contains(ward) {
-                        representations.push(ward.clone());
-                    }
-                }
-            }
-            ensure!(
-                !representations.is_empty(),
-                "W2 baseline: no report of the first page has a ward"
-            );
-            let geo_url = subgraph_url("geo");
-            let geo_body = body(W2_GEO, Some(json!({ "representations": representations })));
-            let (raw_geo, geo) = ask(client, &geo_url, &geo_body, "W2 baseline: geo").await?;
-            let entities = geo["data"]["_entities"]
-                .as_array()
-                .context("W2 baseline: geo's _entities is not a list")?;
-            ensure!(
-                entities.len() == representations.len(),
-                "W2 baseline: {} representations, {} entities",
-                representations.len(),
-                entities.len()
-            );
-            // Merge as a gateway would, to compare with the gateways' data.
-            for node in nodes_mut(&mut data)? {
-                let Some(ward) = node.get_mut("ward").filter(|w| !w.is_null()) else {
-                    continue;
-                };
-                let at = representations
-                    .iter()
-                    .position(|r| r == &*ward)
-                    .context("ward without representation")?;
-                let mut merged = Map::new();
-                merged.insert("id".into(), ward["id"].clone());
-                if let Value::Object(fields) = &entities[at] {
-                    merged.extend(fields.clone());
-                }
-                *ward = Value::Object(merged);
-            }
-            let op = Operation {
-                requests: vec![
-                    Request {
-                        url: feedback_url,
-                        body: feedback_body,
-                        expected_len: raw_feedback.len(),
-                    },
-                    Request {
-                        url: geo_url,
-                        body: geo_body,
-                        expected_len: raw_geo.len(),
-                    },
-                ],
-            };
-            Ok((op, data))
+        Baseline::Joined(joined) => {
+            joined_operation(client, workload.id, joined, subgraph_url, credential).await
         }
+    }
+}
+
+async fn joined_operation(
+    client: &reqwest::Client,
+    id: &str,
+    joined: &Joined,
+    subgraph_url: impl Fn(&str) -> String,
+    credential: Option<Arc<Credential>>,
+) -> anyhow::Result<(Operation, Value)> {
+    let root_url = subgraph_url(joined.root);
+    let root_body = body(joined.query, None);
+    let what = format!("{id} baseline: {}", joined.root);
+    let (raw_root, root) = ask(client, &root_url, &root_body, credential.as_deref(), &what).await?;
+    let mut data = root["data"].clone();
+    // The references of each type, in order of first appearance, each once.
+    let mut representations: Vec<Vec<Value>> = vec![Vec::new(); joined.joins.len()];
+    for site in joined.sites {
+        visit(&mut data, site.path, &mut |reference| {
+            let at = join_of(joined, reference)?;
+            if !representations[at].contains(reference) {
+                representations[at].push(reference.clone());
+            }
+            Ok(())
+        })?;
+    }
+    let mut stage = Vec::new();
+    let mut entities: Vec<Vec<Value>> = Vec::new();
+    for (join, representations) in joined.joins.iter().zip(&representations) {
+        ensure!(
+            !representations.is_empty(),
+            "{id} baseline: the {} answer refers to no {} (nothing to join)",
+            joined.root,
+            join.typename
+        );
+        let url = subgraph_url(join.subgraph);
+        let body = body(
+            join.query,
+            Some(json!({ "representations": representations })),
+        );
+        let what = format!("{id} baseline: {} _entities", join.subgraph);
+        let (raw, value) = ask(client, &url, &body, credential.as_deref(), &what).await?;
+        let list = value["data"]["_entities"]
+            .as_array()
+            .with_context(|| format!("{what}: _entities is not a list"))?;
+        ensure!(
+            list.len() == representations.len() && list.iter().all(|entity| entity.is_object()),
+            "{what}: {} representations, {} entities (or null ones)",
+            representations.len(),
+            list.len()
+        );
+        entities.push(list.clone());
+        stage.push(Request {
+            url,
+            body,
+            expected_len: raw.len(),
+            credential: credential.clone(),
+        });
+    }
+    // Merged as a gateway would, to compare with the gateways' data.
+    for site in joined.sites {
+        visit(&mut data, site.path, &mut |reference| {
+            let join = join_of(joined, reference)?;
+            let at = representations[join]
+                .iter()
+                .position(|r| r == &*reference)
+                .context("a reference without representation")?;
+            let object = reference
+                .as_object_mut()
+                .context("a reference that is not an object")?;
+            if let Value::Object(fields) = &entities[join][at] {
+                object.extend(fields.clone());
+            }
+            if !site.keep_typename {
+                object.remove("__typename");
+            }
+            Ok(())
+        })?;
+    }
+    let op = Operation {
+        stages: vec![
+            vec![Request {
+                url: root_url,
+                body: root_body,
+                expected_len: raw_root.len(),
+                credential,
+            }],
+            stage,
+        ],
+    };
+    Ok((op, data))
+}
+
+/// The join for a reference (by its `__typename`).
+fn join_of(joined: &Joined, reference: &Value) -> anyhow::Result<usize> {
+    let typename = reference["__typename"]
+        .as_str()
+        .with_context(|| format!("a reference without __typename: {reference}"))?;
+    joined
+        .joins
+        .iter()
+        .position(|j| j.typename == typename)
+        .with_context(|| format!("no join for {typename}"))
+}
+
+/// Calls `f` on each non-null value at `path` (`a.b[].c`).
+fn visit(
+    value: &mut Value,
+    path: &str,
+    f: &mut dyn FnMut(&mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let segments: Vec<&str> = path.split('.').collect();
+    visit_segments(value, &segments, f)
+}
+
+fn visit_segments(
+    value: &mut Value,
+    path: &[&str],
+    f: &mut dyn FnMut(&mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Some((first, rest)) = path.split_first() else {
+        return if value.is_null() { Ok(()) } else { f(value) };
+    };
+    let (name, list) = match first.strip_suffix("[]") {
+        Some(name) => (name, true),
+        None => (*first, false),
+    };
+    let Some(next) = value.get_mut(name) else {
+        return Ok(());
+    };
+    if list {
+        if let Value::Array(items) = next {
+            for item in items {
+                visit_segments(item, rest, f)?;
+            }
+        }
+        Ok(())
+    } else {
+        visit_segments(next, rest, f)
     }
 }
 
@@ -253,15 +444,6 @@ fn nodes(data: &Value) -> anyhow::Result<Vec<&Value>> {
         .context("no reports.edges")?
         .iter()
         .map(|edge| &edge["node"])
-        .collect())
-}
-
-fn nodes_mut(data: &mut Value) -> anyhow::Result<Vec<&mut Value>> {
-    Ok(data["reports"]["edges"]
-        .as_array_mut()
-        .context("no reports.edges")?
-        .iter_mut()
-        .map(|edge| &mut edge["node"])
         .collect())
 }
 
@@ -286,11 +468,57 @@ pub fn sanity(workload: &Workload, data: &Value) -> anyhow::Result<()> {
                     named > 50,
                     "W2: only {named} of 100 reports have a ward name"
                 );
+                let handled = nodes
+                    .iter()
+                    .filter(|n| n["agency"]["name"].is_string())
+                    .count();
+                ensure!(
+                    handled > 40,
+                    "W2: only {handled} of 100 reports have an agency name"
+                );
             }
         }
         "W3" => {
             let n = data["services"]["edges"].as_array().map_or(0, Vec::len);
             ensure!(n > 0, "W3: no services");
+        }
+        "W1" => {
+            let me = &data["me"];
+            ensure!(me["fullName"].is_string(), "W1: no me.fullName");
+            ensure!(
+                me["profile"]["homeWard"]["fullName"].is_string(),
+                "W1: no home ward name"
+            );
+            let services = me["myServices"].as_array().map_or(0, Vec::len);
+            ensure!(services > 0, "W1: no My Services");
+            let mut kinds: Vec<&str> = Vec::new();
+            for pin in me["pins"].as_array().context("W1: no pins")? {
+                let item = &pin["item"];
+                ensure!(
+                    ["title", "name", "fullName"]
+                        .iter()
+                        .any(|f| item[f].is_string()),
+                    "W1: a pinned item without its owner's fields: {pin}"
+                );
+                kinds.extend(item["__typename"].as_str());
+            }
+            for join in W1_JOINS {
+                ensure!(
+                    kinds.contains(&join.typename),
+                    "W1: no pinned {}",
+                    join.typename
+                );
+            }
+            let edges = me["notifications"]["edges"]
+                .as_array()
+                .context("W1: no notifications")?;
+            ensure!(!edges.is_empty(), "W1: no notifications");
+            ensure!(
+                edges
+                    .iter()
+                    .all(|e| e["node"]["subject"]["title"].is_string()),
+                "W1: a notification without its report's title"
+            );
         }
         _ => {}
     }
@@ -350,6 +578,36 @@ fn count_differences(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const W1_JOIN_SET: Joined = Joined {
+        root: "citizen",
+        query: "",
+        sites: W1_SITES,
+        joins: W1_JOINS,
+    };
+
+    #[test]
+    fn references_are_found_through_lists_and_nulls() {
+        let mut data = json!({ "me": {
+            "profile": { "homeWard": { "__typename": "AdministrativeUnit", "id": "1" } },
+            "pins": [
+                { "item": { "__typename": "Report", "id": "r" } },
+                { "item": null },
+                { "item": { "__typename": "AdministrativeUnit", "id": "1" } },
+            ],
+            "notifications": { "edges": [] },
+        } });
+        let mut seen = Vec::new();
+        for site in W1_SITES {
+            visit(&mut data, site.path, &mut |r| {
+                seen.push((join_of(&W1_JOIN_SET, r)?, r["id"].clone()));
+                Ok(())
+            })
+            .unwrap();
+        }
+        // geo's unit, then the report (feedback) and the unit again.
+        assert_eq!(seen, [(1, json!("1")), (0, json!("r")), (1, json!("1"))]);
+    }
 
     #[test]
     fn floats_one_ulp_apart_differ() {
