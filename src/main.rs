@@ -17,13 +17,6 @@ use congdan_common::server::Deps;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// mimalloc rather than the system allocator: a gateway allocates and frees
-/// many small JSON values per request on every thread, and glibc's malloc
-/// spent over a third of the gateway's CPU on that (arena locks included)
-/// in the W2 benchmark profile.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
