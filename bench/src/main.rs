@@ -40,7 +40,6 @@ const SUBGRAPHS: [&str; 6] = [
     "content",
 ];
 /// The development VNeID provider's web client secret (W1's sign-in).
-const DEV_VNEID_SECRET: &str = "congdan-bench-dev-secret";
 /// Marks a work folder as ours, so that only ours is ever deleted.
 const MARKER: &str = ".congdan-bench-work";
 
@@ -338,7 +337,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         command
             .arg("dev-vneid")
             .env("DEV_VNEID_ADDR", format!("127.0.0.1:{provider_port}"))
-            .env("DEV_VNEID_CLIENT_SECRET", DEV_VNEID_SECRET)
+            .env("DEV_VNEID_CLIENT_SECRET", sign_in::DEV_VNEID_SECRET)
             .env(
                 "DEV_VNEID_REDIRECT_URIS",
                 format!("{gateway_base}/auth/callback"),
@@ -379,16 +378,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             .env("DEDUPE_SUBGRAPH_REQUESTS", dedupe.to_string());
         common_env(&mut command);
         if with_w1 {
-            // Sign-in at the development provider (as `bench/run.sh
-            // subscriptions` does); access tokens of 15 minutes.
-            command
-                .env("VNEID_ISSUER", &provider)
-                .env("VNEID_CLIENT_SECRET", DEV_VNEID_SECRET)
-                .env("ACCESS_TOKEN_TTL_SECS", "900")
-                .env_remove("VNEID_REDIRECT_URI")
-                .env_remove("VNEID_CLIENT_ID")
-                .env_remove("VNEID_MOBILE_CLIENT_ID")
-                .env_remove("VNEID_MOBILE_REDIRECT_URIS");
+            sign_in::use_dev_vneid(&mut command, &provider);
         }
         gateways.push(Gateway {
             target,

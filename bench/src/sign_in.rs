@@ -13,6 +13,22 @@ use sha2::{Digest, Sha256};
 
 use crate::dataset::Rng;
 
+/// The development provider's client secret in every benchmark.
+pub const DEV_VNEID_SECRET: &str = "congdan-bench-dev-secret";
+
+/// Points a `congdan gateway` command at the development provider at
+/// `provider` for sign-in, with access tokens of 15 minutes.
+pub fn use_dev_vneid(command: &mut std::process::Command, provider: &str) {
+    command
+        .env("VNEID_ISSUER", provider)
+        .env("VNEID_CLIENT_SECRET", DEV_VNEID_SECRET)
+        .env("ACCESS_TOKEN_TTL_SECS", "900")
+        .env_remove("VNEID_REDIRECT_URI")
+        .env_remove("VNEID_CLIENT_ID")
+        .env_remove("VNEID_MOBILE_CLIENT_ID")
+        .env_remove("VNEID_MOBILE_REDIRECT_URIS");
+}
+
 /// The mobile client registered at the development provider.
 const MOBILE_CLIENT: &str = "congdan-mobile";
 const MOBILE_REDIRECT: &str = "congdan://auth/callback";
@@ -140,4 +156,33 @@ pub async fn mobile(provider: &str, gateway: &str, sub: &str) -> anyhow::Result<
         access,
         expires_at: asked + Duration::from_secs(lifetime),
     })
+}
+
+/// POSTs a GraphQL operation to our gateway with one credential header; the
+/// answer's `data`, after checking it is a 200 without errors.
+pub async fn graphql_data(
+    client: &reqwest::Client,
+    gateway: &str,
+    credential: (reqwest::header::HeaderName, reqwest::header::HeaderValue),
+    query: &str,
+    variables: Value,
+) -> anyhow::Result<Value> {
+    let response = client
+        .post(format!("{gateway}/graphql"))
+        .header(credential.0, credential.1)
+        .header("accept", "application/json")
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .with_context(|| format!("POST {gateway}/graphql"))?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .context("the gateway's answer is not JSON")?;
+    ensure!(
+        status == reqwest::StatusCode::OK && body.get("errors").is_none(),
+        "{query}: HTTP {status}: {body}"
+    );
+    Ok(body["data"].clone())
 }

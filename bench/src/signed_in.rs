@@ -351,24 +351,8 @@ async fn graphql(
     query: &str,
     variables: Value,
 ) -> anyhow::Result<Value> {
-    let response = client
-        .post(format!("{gateway}/graphql"))
-        .header(credential.name.clone(), credential.current())
-        .header("accept", "application/json")
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .with_context(|| format!("POST {gateway}/graphql"))?;
-    let status = response.status();
-    let body: Value = response
-        .json()
-        .await
-        .context("the gateway's answer is not JSON")?;
-    ensure!(
-        status == reqwest::StatusCode::OK && body.get("errors").is_none(),
-        "{query}: HTTP {status}: {body}"
-    );
-    Ok(body["data"].clone())
+    let header = (credential.name.clone(), credential.current());
+    sign_in::graphql_data(client, gateway, header, query, variables).await
 }
 
 /// Five notifications about the citizen's two reports, one of them read,

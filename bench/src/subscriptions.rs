@@ -29,7 +29,6 @@ const ADMIN_PERSONAL_ID: &str = "074301005555";
 const ADMIN_SUB: &str = "vneid-test-0004";
 /// 32 fixed bytes: every subgraph process must share one key.
 const PERSONAL_DATA_KEY: &str = "YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTAwMDE=";
-const DEV_VNEID_SECRET: &str = "congdan-bench-dev-secret";
 /// NATS JetStream stream of the event bus (`subgraphs/common/src/events/nats.rs`).
 const STREAM: &str = "CONGDAN";
 
@@ -424,7 +423,7 @@ async fn start_system(
     command
         .arg("dev-vneid")
         .env("DEV_VNEID_ADDR", format!("127.0.0.1:{provider_port}"))
-        .env("DEV_VNEID_CLIENT_SECRET", DEV_VNEID_SECRET)
+        .env("DEV_VNEID_CLIENT_SECRET", sign_in::DEV_VNEID_SECRET)
         .env(
             "DEV_VNEID_REDIRECT_URIS",
             format!("{gateway}/auth/callback"),
@@ -455,14 +454,8 @@ async fn start_system(
     command
         .arg("gateway")
         .env("GATEWAY_ADDR", format!("127.0.0.1:{}", ports.ours))
-        .env("SUPERGRAPH_PATH", supergraph)
-        .env("VNEID_ISSUER", &provider)
-        .env("VNEID_CLIENT_SECRET", DEV_VNEID_SECRET)
-        .env("ACCESS_TOKEN_TTL_SECS", "900")
-        .env_remove("VNEID_REDIRECT_URI")
-        .env_remove("VNEID_CLIENT_ID")
-        .env_remove("VNEID_MOBILE_CLIENT_ID")
-        .env_remove("VNEID_MOBILE_REDIRECT_URIS");
+        .env("SUPERGRAPH_PATH", supergraph);
+    sign_in::use_dev_vneid(&mut command, &provider);
     common(&mut command);
 
     let client = http_client()?;
@@ -516,23 +509,9 @@ async fn graphql(
     query: &str,
     variables: Value,
 ) -> anyhow::Result<Value> {
-    let response = client
-        .post(format!("{gateway}/graphql"))
-        .bearer_auth(token)
-        .header("accept", "application/json")
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await?;
-    let status = response.status();
-    let body: Value = response
-        .json()
-        .await
-        .context("the gateway's answer is not JSON")?;
-    ensure!(
-        status == reqwest::StatusCode::OK && body.get("errors").is_none(),
-        "HTTP {status}: {body}"
-    );
-    Ok(body["data"].clone())
+    let bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?;
+    let header = (reqwest::header::AUTHORIZATION, bearer);
+    sign_in::graphql_data(client, gateway, header, query, variables).await
 }
 
 async fn consumer_count(jetstream: &async_nats::jetstream::Context) -> anyhow::Result<usize> {

@@ -9,7 +9,11 @@ use std::time::Duration;
 use async_graphql::{Context, EmptySubscription, Object, Schema};
 use congdan_gateway::GatewayConfig;
 use congdan_tests::federation::{spawn_subgraph, Federation};
+use congdan_tests::sign_in::citizen;
+use congdan_tests::TestApp;
 use serde_json::json;
+
+mod citizen_support;
 
 #[derive(Default, Clone)]
 struct Calls {
@@ -172,38 +176,23 @@ async fn without_coalescing_or_dedupe_every_operation_runs() {
 /// record.
 #[tokio::test]
 async fn concurrent_citizens_never_share_an_answer() {
-    use congdan_tests::sign_in::{citizen, mobile_sign_in, post_json};
-    use congdan_tests::TestApp;
-
     let app = TestApp::spawn().await;
-    let gateway = format!("http://{}", app.system.gateway_addr);
-    let provider = format!(
-        "http://{}",
-        app.system
-            .dev_vneid_addr
-            .expect("the development provider runs")
-    );
     let mut people = Vec::new();
-    for number in ["079090001234", "079185004321"] {
-        let who = citizen(number);
-        let tokens = mobile_sign_in(&gateway, &provider, who).await;
-        let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
-        people.push((who.name.to_string(), bearer));
+    for number in [citizen_support::AN, citizen_support::BINH] {
+        let session = citizen_support::sign_in(&app, number).await;
+        people.push((citizen(number).name, session.token));
     }
-    let url = app.gateway_url();
-    let query = json!({ "query": "{ me { fullName maskedPersonalId } }" });
+    let query = "{ me { fullName maskedPersonalId } }";
     let answers = futures::future::join_all((0..40).map(|i| {
-        let (name, bearer) = &people[i % 2];
-        let (url, query) = (url.clone(), query.clone());
+        let (name, token) = &people[i % 2];
+        let app = &app;
         async move {
-            let (status, body) =
-                post_json(&url, &[("authorization", bearer.as_str())], &query).await;
-            (name.clone(), status, body)
+            let body = citizen_support::gql(app, Some(token), query, json!({})).await;
+            (*name, body)
         }
     }))
     .await;
-    for (name, status, body) in answers {
-        assert_eq!(status, 200, "{body}");
+    for (name, body) in answers {
         assert_eq!(body["data"]["me"]["fullName"], json!(name), "{body}");
     }
     app.stop().await;
