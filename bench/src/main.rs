@@ -665,8 +665,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if with_w1 {
         notes.push(
             "W1 is asked as a signed-in citizen. Our gateway gets `Authorization: Bearer <access \
-             token>` and, per request, verifies it (EdDSA signature, claims, the session still \
-             live: cached briefly), then signs an identity token for the subgraphs. Hive Router \
+             token>` and, per request, checks it (claims, expiry, the session still live: cached \
+             5 s; its EdDSA signature verified once per token) and forwards an identity token to \
+             the subgraphs (signed once per identity, reused 20 s). Hive Router \
              cannot sign our citizens in: it gets the identity token itself \
              (`x-congdan-identity`, signed by the benchmark with the gateway's key, again every \
              20 s) and only forwards it (header propagation), with its own `@authenticated` \
