@@ -144,12 +144,23 @@ async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result
     )
     .await?;
     let auth = Arc::new(auth);
-    let bus = serve::event_bus(args.event_bus_url.as_deref()).await?;
+    // Without a shared bus nothing could reach a consumer in this process:
+    // sessions of deleted accounts then end at their next refresh.
     let revocations = CancellationToken::new();
-    auth.spawn_revocations(bus, revocations.clone());
+    let consumer = match args.event_bus_url.as_deref() {
+        Some(url) => {
+            let bus = serve::event_bus(Some(url)).await?;
+            Some(auth.spawn_revocations(bus, revocations.clone()))
+        }
+        None => None,
+    };
     let gateway = congdan_gateway::Gateway::from_config(&config)?.with_auth(auth);
-    let _stop_revocations = revocations.drop_guard();
-    run_until_signal(listener, congdan_gateway::router(gateway), "gateway").await
+    let served = run_until_signal(listener, congdan_gateway::router(gateway), "gateway").await;
+    revocations.cancel();
+    if let Some(consumer) = consumer {
+        let _ = consumer.await;
+    }
+    served
 }
 
 async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Result<()> {

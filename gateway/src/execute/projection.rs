@@ -103,7 +103,8 @@ fn compile_selection(
                 let child_parent = field_type.as_ref().map(named_type).unwrap_or_default();
                 let selection = compile_selection(schema, &field.selections, child_parent);
                 let key = field.selection_identifier().to_string();
-                let mut key_json = json_string(&key);
+                let mut key_json = Vec::with_capacity(key.len() + 3);
+                write_str(&mut key_json, &key);
                 key_json.push(b':');
                 Some(ItemShape::Field(FieldShape {
                     index,
@@ -181,10 +182,11 @@ fn named_type(node: &TypeNode) -> &str {
     }
 }
 
-fn json_string(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + 2);
-    write_json(&mut out, &Value::String(text.to_string()));
-    out
+/// Writes `text` as a JSON string (escaped).
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    if serde_json::to_writer(&mut *out, text).is_err() {
+        out.extend_from_slice(b"null");
+    }
 }
 
 /// Writes `value` as JSON. Serializing a `Value` into memory cannot fail
@@ -210,6 +212,56 @@ pub(crate) fn type_applies(schema: &SupergraphState, condition: &str, concrete: 
         Some(SupergraphDefinition::Union(union)) => union.types.iter().any(|t| t == concrete),
         _ => false,
     }
+}
+
+/// A field that applies to an object, with what is denied in it.
+type SelectedField<'a> = (&'a FieldShape, Option<&'a Denied>);
+
+fn included(
+    variables: &Map<String, Value>,
+    skip_if: &Option<String>,
+    include_if: &Option<String>,
+) -> bool {
+    let var = |name: &String| matches!(variables.get(name), Some(Value::Bool(true)));
+    !skip_if.as_ref().is_some_and(var) && include_if.as_ref().is_none_or(var)
+}
+
+/// Calls `each` with the fields of `selection` that apply to an object of
+/// type `concrete`, in order, through the fragments that apply (GraphQL's
+/// CollectFields, before grouping by response key).
+fn visit_fields<'a>(
+    schema: &SupergraphState,
+    variables: &Map<String, Value>,
+    selection: &'a SelectionShape,
+    denied: Option<&'a Denied>,
+    concrete: &str,
+    each: &mut dyn FnMut(SelectedField<'a>) -> Result<(), PropagateNull>,
+) -> Result<(), PropagateNull> {
+    for item in &selection.items {
+        match item {
+            ItemShape::Field(field) => {
+                if !field.omit && included(variables, &field.skip_if, &field.include_if) {
+                    each((field, denied.and_then(|d| d.children.get(&field.index))))?;
+                }
+            }
+            ItemShape::Fragment(fragment) => {
+                if included(variables, &fragment.skip_if, &fragment.include_if)
+                    && type_applies(schema, &fragment.type_condition, concrete)
+                {
+                    let denied = denied.and_then(|d| d.children.get(&fragment.index));
+                    visit_fields(
+                        schema,
+                        variables,
+                        &fragment.selection,
+                        denied,
+                        concrete,
+                        each,
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the client's `data` for `data` (the merged subgraph answers) as
@@ -269,11 +321,6 @@ struct Writer<'a, 'e> {
 static NULL: Value = Value::Null;
 
 impl<'a> Writer<'a, '_> {
-    fn included(&self, skip_if: &Option<String>, include_if: &Option<String>) -> bool {
-        let var = |name: &String| matches!(self.variables.get(name), Some(Value::Bool(true)));
-        !skip_if.as_ref().is_some_and(var) && include_if.as_ref().is_none_or(var)
-    }
-
     fn object(
         &mut self,
         selections: &Selections<'a>,
@@ -283,18 +330,34 @@ impl<'a> Writer<'a, '_> {
         let start = self.out.len();
         self.out.push(b'{');
         let mut first = true;
+        let (schema, variables) = (self.schema, self.variables);
         let written = match selections {
-            [(selection, denied)] if !selection.repeats_keys => {
-                self.items(selection, *denied, object, concrete, &mut first)
-            }
+            // No key repeats: each field is written as it is met.
+            [(selection, denied)] if !selection.repeats_keys => visit_fields(
+                schema,
+                variables,
+                selection,
+                *denied,
+                concrete,
+                &mut |field| self.field(&[field], object, concrete, &mut first),
+            ),
             _ => {
-                let mut groups = Vec::new();
+                let mut groups: Vec<Vec<SelectedField<'a>>> = Vec::new();
                 for (selection, denied) in selections {
-                    self.collect(selection, *denied, concrete, &mut groups);
+                    let mut group = |field: SelectedField<'a>| {
+                        match groups.iter_mut().find(|g| g[0].0.key == field.0.key) {
+                            Some(group) => group.push(field),
+                            None => groups.push(vec![field]),
+                        }
+                        Ok(())
+                    };
+                    // Grouping never propagates a null.
+                    let _ =
+                        visit_fields(schema, variables, selection, *denied, concrete, &mut group);
                 }
                 groups
                     .iter()
-                    .try_for_each(|(_, fields)| self.field(fields, object, concrete, &mut first))
+                    .try_for_each(|fields| self.field(fields, object, concrete, &mut first))
             }
         };
         if written.is_err() {
@@ -305,77 +368,11 @@ impl<'a> Writer<'a, '_> {
         Ok(())
     }
 
-    /// Writes the fields of `selection` (and of its fragments that apply)
-    /// in order; used when no response key repeats.
-    fn items(
-        &mut self,
-        selection: &'a SelectionShape,
-        denied: Option<&'a Denied>,
-        object: &'a Map<String, Value>,
-        concrete: &str,
-        first: &mut bool,
-    ) -> Result<(), PropagateNull> {
-        for item in &selection.items {
-            match item {
-                ItemShape::Field(field) => {
-                    if field.omit || !self.included(&field.skip_if, &field.include_if) {
-                        continue;
-                    }
-                    let denied = denied.and_then(|d| d.children.get(&field.index));
-                    self.field(&[(field, denied)], object, concrete, first)?;
-                }
-                ItemShape::Fragment(fragment) => {
-                    if self.included(&fragment.skip_if, &fragment.include_if)
-                        && type_applies(self.schema, &fragment.type_condition, concrete)
-                    {
-                        let denied = denied.and_then(|d| d.children.get(&fragment.index));
-                        self.items(&fragment.selection, denied, object, concrete, first)?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Groups the fields that apply by response key, in order of first
-    /// appearance (GraphQL's CollectFields).
-    #[allow(clippy::type_complexity)]
-    fn collect(
-        &self,
-        selection: &'a SelectionShape,
-        denied: Option<&'a Denied>,
-        concrete: &str,
-        groups: &mut Vec<(&'a str, Vec<(&'a FieldShape, Option<&'a Denied>)>)>,
-    ) {
-        for item in &selection.items {
-            match item {
-                ItemShape::Field(field) => {
-                    if field.omit || !self.included(&field.skip_if, &field.include_if) {
-                        continue;
-                    }
-                    let denied = denied.and_then(|d| d.children.get(&field.index));
-                    match groups.iter_mut().find(|(key, _)| *key == field.key) {
-                        Some((_, fields)) => fields.push((field, denied)),
-                        None => groups.push((&field.key, vec![(field, denied)])),
-                    }
-                }
-                ItemShape::Fragment(fragment) => {
-                    if self.included(&fragment.skip_if, &fragment.include_if)
-                        && type_applies(self.schema, &fragment.type_condition, concrete)
-                    {
-                        let denied = denied.and_then(|d| d.children.get(&fragment.index));
-                        self.collect(&fragment.selection, denied, concrete, groups);
-                    }
-                }
-            }
-        }
-    }
-
     /// One response key: `fields` are the selections of it that apply (one,
     /// unless fragments select it again).
     fn field(
         &mut self,
-        fields: &[(&'a FieldShape, Option<&'a Denied>)],
+        fields: &[SelectedField<'a>],
         object: &'a Map<String, Value>,
         concrete: &str,
         first: &mut bool,
@@ -396,7 +393,7 @@ impl<'a> Writer<'a, '_> {
 
     fn value(
         &mut self,
-        fields: &[(&'a FieldShape, Option<&'a Denied>)],
+        fields: &[SelectedField<'a>],
         object: &'a Map<String, Value>,
         concrete: &str,
     ) -> Result<bool, PropagateNull> {
@@ -412,7 +409,7 @@ impl<'a> Writer<'a, '_> {
                 .get("__typename")
                 .and_then(Value::as_str)
                 .unwrap_or(concrete);
-            self.out.extend_from_slice(&json_string(typename));
+            write_str(&mut self.out, typename);
             return Ok(false);
         }
         let value = object.get(&field.key).unwrap_or(&NULL);
@@ -427,11 +424,16 @@ impl<'a> Writer<'a, '_> {
             write_json(&mut self.out, value);
             return Ok(value.is_null());
         };
-        let children: Vec<(&'a SelectionShape, Option<&'a Denied>)> = fields
-            .iter()
-            .map(|(field, denied)| (&field.selection, *denied))
-            .collect();
-        self.complete(field_type, &children, value)
+        match fields {
+            [(field, denied)] => self.complete(field_type, &[(&field.selection, *denied)], value),
+            _ => {
+                let children: Vec<_> = fields
+                    .iter()
+                    .map(|(field, denied)| (&field.selection, *denied))
+                    .collect();
+                self.complete(field_type, &children, value)
+            }
+        }
     }
 
     /// A field the caller may not see: null, with its error here.

@@ -52,13 +52,14 @@ pub struct SubgraphErrorEntry {
 const JSON: &str = "application/json";
 
 /// Subgraph requests in flight, by subgraph, identity and body.
-type InFlight = Arc<SingleFlight<Result<Arc<SubgraphResponse>, Arc<SubgraphError>>>>;
+type InFlight = Arc<SingleFlight<Result<Arc<SubgraphResponse>, SubgraphError>>>;
 
 #[derive(Clone)]
 pub struct SubgraphClient {
     http: reqwest::Client,
     timeout: Duration,
-    timeouts: HashMap<String, Duration>,
+    /// Shared: a deduplicated request's work holds a clone of the client.
+    timeouts: Arc<HashMap<String, Duration>>,
     /// None when deduplication is off.
     inflight: Option<InFlight>,
 }
@@ -77,7 +78,7 @@ impl SubgraphClient {
         Ok(Self {
             http,
             timeout,
-            timeouts,
+            timeouts: Arc::new(timeouts),
             inflight: dedupe.then(Default::default),
         })
     }
@@ -145,13 +146,8 @@ impl SubgraphClient {
                 )
                 .await
                 .map(Arc::new)
-                .map_err(Arc::new)
         };
-        inflight
-            .run(key, work)
-            .await
-            .0
-            .map_err(|error| (*error).clone())
+        inflight.run(key, work).await.0
     }
 
     /// A request whose variables carry files, as a multipart request.

@@ -77,18 +77,28 @@ async fn forward(State(gateway): State<Gateway>, request: Request) -> Response {
                     response = response.header(name, value.as_bytes());
                 }
             }
-            let bytes = upstream.bytes().await.unwrap_or_default();
-            response
-                .body(Body::from(bytes))
-                .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+            match upstream.bytes().await {
+                Ok(bytes) => response
+                    .body(Body::from(bytes))
+                    .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response()),
+                // The subgraph broke off its answer: not an empty success.
+                Err(error) => {
+                    tracing::warn!(subgraph, %error, "pass-through answer cut short");
+                    unavailable(subgraph)
+                }
+            }
         }
         Err(error) => {
             tracing::warn!(subgraph, %error, "pass-through request failed");
-            (
-                StatusCode::BAD_GATEWAY,
-                format!("the {subgraph} service is unavailable"),
-            )
-                .into_response()
+            unavailable(subgraph)
         }
     }
+}
+
+fn unavailable(subgraph: &str) -> Response {
+    (
+        StatusCode::BAD_GATEWAY,
+        format!("the {subgraph} service is unavailable"),
+    )
+        .into_response()
 }

@@ -203,14 +203,12 @@ impl Pipeline {
         if ready.prepared.kind == OperationKind::Subscription {
             return Err(GatewayError::SubscriptionNotSupported);
         }
-        let flights = self
+        let flight = self
             .coalesce
             .as_ref()
-            .filter(|_| ready.prepared.kind == OperationKind::Query && caller.uploads.is_none());
-        let Some(flights) = flights else {
-            return Ok(self.run_ready(ready, request_id, caller).await);
-        };
-        let Some(key) = ready.flight_key(caller) else {
+            .filter(|_| ready.prepared.kind == OperationKind::Query && caller.uploads.is_none())
+            .and_then(|flights| Some((flights, ready.flight_key(caller)?)));
+        let Some((flights, key)) = flight else {
             return Ok(self.run_ready(ready, request_id, caller).await);
         };
         let work = {
@@ -354,8 +352,8 @@ impl Ready {
     /// What the answer to this request depends on: the operation (the same
     /// prepared operation of the same supergraph: the leader holds both, so
     /// their addresses stay theirs while it runs), the coerced variables and
-    /// who asks. Two citizens never share an answer.
-    /// None (do not share) should either fail to serialize.
+    /// who asks. Two citizens never share an answer. None (run alone) if
+    /// the variables or the identity could not be serialized.
     fn flight_key(&self, caller: &Caller) -> Option<single_flight::Key> {
         let mut hasher = Sha256::new();
         hasher.update((Arc::as_ptr(&self.supergraph) as usize).to_le_bytes());
