@@ -76,6 +76,10 @@ pub fn schema(
     builder()
         .data(bus)
         .data(congdan_common::loader::by_key::<report::Entity>(db.clone()))
+        .data(async_graphql::dataloader::DataLoader::new(
+            service::Follows { db: db.clone() },
+            tokio::spawn,
+        ))
         .data(congdan_common::loader::by_key::<category::Entity>(
             db.clone(),
         ))

@@ -109,6 +109,43 @@ pub async fn is_follower(
     )
 }
 
+/// Whether citizens follow reports, by (citizen, report), batched: the
+/// follow-dependent fields of a list of reports (`viewerFollows`, and the
+/// tracking check of `timeline`, `photos`, `rating`) cost one query per
+/// citizen asking, not one per report and field.
+pub struct Follows {
+    pub db: sea_orm::DatabaseConnection,
+}
+
+impl async_graphql::dataloader::Loader<(String, String)> for Follows {
+    type Value = bool;
+    type Error = std::sync::Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<std::collections::HashMap<(String, String), bool>, Self::Error> {
+        let mut by_citizen: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for (citizen, report) in keys {
+            by_citizen.entry(citizen).or_default().push(report);
+        }
+        let mut follows = std::collections::HashMap::new();
+        for (citizen, reports) in by_citizen {
+            let rows = follower::Entity::find()
+                .filter(follower::Column::CitizenId.eq(citizen))
+                .filter(follower::Column::ReportId.is_in(reports))
+                .all(&self.db)
+                .await
+                .map_err(std::sync::Arc::new)?;
+            follows.extend(
+                rows.into_iter()
+                    .map(|f| ((f.citizen_id, f.report_id), true)),
+            );
+        }
+        Ok(follows)
+    }
+}
+
 async fn follower_ids(db: &impl ConnectionTrait, report_id: &str) -> Result<Vec<String>, DbErr> {
     Ok(follower::Entity::find()
         .filter(follower::Column::ReportId.eq(report_id))

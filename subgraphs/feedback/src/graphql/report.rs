@@ -1,3 +1,4 @@
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use congdan_common::identity;
@@ -52,10 +53,16 @@ impl Report {
         if self.row.reporter_id.as_deref() == Some(citizen) {
             return Ok(true);
         }
-        let db = ctx.data::<DatabaseConnection>()?;
-        Ok(service::is_follower(db, &self.row.id, citizen)
+        self.followed_by(ctx, citizen).await
+    }
+
+    async fn followed_by(&self, ctx: &Context<'_>, citizen: &str) -> Result<bool> {
+        let follows = ctx.data::<DataLoader<service::Follows>>()?;
+        Ok(follows
+            .load_one((citizen.to_string(), self.row.id.clone()))
             .await
-            .map_err(Error::from)?)
+            .map_err(Error::from)?
+            .unwrap_or(false))
     }
 
     async fn require_tracking(&self, ctx: &Context<'_>) -> Result<()> {
@@ -171,10 +178,7 @@ impl Report {
         let Some(citizen) = identity::current(ctx).and_then(|i| i.citizen_id()) else {
             return Ok(false);
         };
-        let db = ctx.data::<DatabaseConnection>()?;
-        Ok(service::is_follower(db, &self.row.id, citizen)
-            .await
-            .map_err(Error::from)?)
+        self.followed_by(ctx, citizen).await
     }
 
     /// The reporter's rating, once given (reporter, followers, staff).
