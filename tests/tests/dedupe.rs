@@ -84,7 +84,8 @@ async fn concurrently(federation: &Federation, query: &str, n: usize) -> Vec<ser
 
 #[tokio::test]
 async fn identical_concurrent_queries_share_one_subgraph_request() {
-    let (federation, calls) = start(true).await;
+    // Operation coalescing off: only subgraph requests can be shared.
+    let (federation, calls) = start_with(true, false).await;
     let answers = concurrently(&federation, "{ slow }", 20).await;
     assert!(answers
         .iter()
@@ -94,9 +95,13 @@ async fn identical_concurrent_queries_share_one_subgraph_request() {
         made < 20,
         "20 identical queries made {made} subgraph requests"
     );
+    assert_eq!(coalesced(&federation).await, 0);
+    mutations_are_never_shared(&federation, &calls).await;
+}
 
-    // Mutations are never shared.
-    let answers = concurrently(&federation, "mutation { bump }", 5).await;
+/// Five concurrent identical mutations each run, in some order.
+async fn mutations_are_never_shared(federation: &Federation, calls: &Calls) {
+    let answers = concurrently(federation, "mutation { bump }", 5).await;
     assert_eq!(calls.mutations.load(Ordering::SeqCst), 5);
     let mut values: Vec<i64> = answers
         .iter()
@@ -104,13 +109,6 @@ async fn identical_concurrent_queries_share_one_subgraph_request() {
         .collect();
     values.sort();
     assert_eq!(values, vec![1, 2, 3, 4, 5]);
-}
-
-#[tokio::test]
-async fn without_dedupe_every_query_reaches_the_subgraph() {
-    let (federation, calls) = start(false).await;
-    concurrently(&federation, "{ slow }", 20).await;
-    assert_eq!(calls.queries.load(Ordering::SeqCst), 20);
 }
 
 /// `gateway_coalesced_queries_total` from the gateway's `/metrics`.
@@ -147,6 +145,7 @@ async fn identical_concurrent_operations_share_one_execution() {
         20,
         "each request either ran or shared"
     );
+    mutations_are_never_shared(&federation, &calls).await;
 }
 
 #[tokio::test]

@@ -204,6 +204,16 @@ async fn map_and_statistics(w: World) {
     )
     .await;
     assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("reporterId")),
+        "refused because the field does not exist: {body}"
+    );
     // A box elsewhere shows none of them; a reversed box is refused.
     let body = gql(
         app,
