@@ -25,9 +25,10 @@ pub async fn demo(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
             continue;
         }
         let txn = db.begin().await?;
+        let installed_at = Utc::now();
         let marker = seed_run::ActiveModel {
             name: Set(name.clone()),
-            applied_at: Set(Utc::now()),
+            applied_at: Set(installed_at),
         };
         // Inserting the marker first makes a concurrent seeder fail here.
         if let Err(error) = seed_run::Entity::insert(marker).exec(&txn).await {
@@ -41,7 +42,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
             }
             return Err(error);
         }
-        subgraph.seed(&txn).await?;
+        subgraph.seed(&txn, installed_at).await?;
         txn.commit().await?;
         tracing::info!(set = %name, "demo data applied");
         applied.push(name);

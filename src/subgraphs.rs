@@ -73,15 +73,20 @@ impl SubgraphName {
         }
     }
 
-    /// Inserts this subgraph's demo data.
-    pub async fn seed(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    /// Inserts this subgraph's demo data, its dates counted back from
+    /// `installed_at`.
+    pub async fn seed(
+        self,
+        db: &impl ConnectionTrait,
+        installed_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), DbErr> {
         match self {
             Self::Citizen => congdan_citizen::seed::seed(db).await,
-            Self::Feedback => congdan_feedback::seed::seed(db).await,
+            Self::Feedback => congdan_feedback::seed::seed(db, installed_at).await,
             Self::Dossiers => congdan_dossiers::seed::seed(db).await,
             Self::Directories => congdan_directories::seed::seed(db).await,
             Self::Geo => congdan_geo::seed::seed(db).await,
-            Self::Content => congdan_content::seed::seed(db).await,
+            Self::Content => congdan_content::seed::seed(db, installed_at).await,
         }
     }
 }

@@ -573,8 +573,9 @@ async fn closing_and_overdue(w: World) {
     let body = gql(app, Some(&w.officer), close, json!({})).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
     let body = gql(app, Some(&w.admin), close, json!({})).await;
-    // The two backdated ones, and the demo report resolved on 15 November.
-    assert_eq!(body["data"]["closeExpiredReports"], 3, "{body}");
+    // The two backdated ones; the demo reports are dated back from when
+    // they were installed (this test's start), so none is due for closing.
+    assert_eq!(body["data"]["closeExpiredReports"], 2, "{body}");
     for (id, status) in [
         (&resolved_long_ago, "CLOSED"),
         (&rejected_long_ago, "CLOSED"),

@@ -1,6 +1,6 @@
-//! Demo articles.
+//! Demo articles, dated back from when the demo data is installed.
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::content::article;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
@@ -9,8 +9,8 @@ struct DemoArticle {
     title: &'static str,
     summary: &'static str,
     category: &'static str,
-    /// Publication date (year, month, day), 08:00 UTC.
-    published: (i32, u32, u32),
+    /// Days before installation it was published.
+    published_days_ago: i64,
 }
 
 const ARTICLES: &[DemoArticle] = &[
@@ -19,39 +19,35 @@ const ARTICLES: &[DemoArticle] = &[
         title: "Lễ hội Áo dài TP.HCM",
         summary: "Chuỗi hoạt động tôn vinh áo dài tại phố đi bộ Nguyễn Huệ.",
         category: "festival",
-        published: (2026, 3, 1),
+        published_days_ago: 40,
     },
     DemoArticle {
         id: "a1b2c3d4-0001-4000-8000-000000000002",
         title: "Đường hoa Nguyễn Huệ Tết Bính Ngọ",
         summary: "Đường hoa mở cửa đón khách từ 28 tháng Chạp.",
         category: "festival",
-        published: (2026, 2, 10),
+        published_days_ago: 60,
     },
     DemoArticle {
         id: "a1b2c3d4-0001-4000-8000-000000000003",
         title: "Mở thêm tuyến xe buýt điện",
         summary: "Thành phố đưa vào khai thác thêm tuyến xe buýt điện nối trung tâm với Thủ Đức.",
         category: "news",
-        published: (2026, 10, 20),
+        published_days_ago: 12,
     },
     DemoArticle {
         id: "a1b2c3d4-0001-4000-8000-000000000004",
         title: "Ngày hội khởi nghiệp đổi mới sáng tạo",
         summary: "Sự kiện kết nối doanh nghiệp trẻ và nhà đầu tư.",
         category: "event",
-        published: (2026, 11, 15),
+        published_days_ago: 3,
     },
 ];
 
-pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+pub async fn seed(db: &impl ConnectionTrait, installed_at: DateTime<Utc>) -> Result<(), DbErr> {
     let mut rows = Vec::with_capacity(ARTICLES.len());
     for article in ARTICLES {
-        let (y, m, d) = article.published;
-        let published_at = Utc
-            .with_ymd_and_hms(y, m, d, 8, 0, 0)
-            .single()
-            .ok_or_else(|| DbErr::Custom(format!("bad date for article {}", article.id)))?;
+        let published_at = installed_at - Duration::days(article.published_days_ago);
         rows.push(article::ActiveModel {
             id: Set(article.id.to_string()),
             title: Set(article.title.to_string()),

@@ -1,6 +1,9 @@
-//! Demo reports around the city centre, with their handling so far.
+//! Demo reports around the city centre, with their handling so far. Their
+//! times are counted back from when the demo data is installed, so a fresh
+//! install always shows a recent picture: nothing overdue yet and nothing
+//! the maintenance job would close at once.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use congdan_common::text::fold;
 use entity::feedback::{category, report, timeline_entry};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
@@ -8,7 +11,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use crate::domain::{Action, ActorRole, ReportStatus};
 
 /// A demo report: (id, title, description, category, status, lat, lng,
-/// address, ward code, created y/m/d h).
+/// address, ward code, hours before installation it was received).
 type DemoReport = (
     &'static str,
     &'static str,
@@ -19,7 +22,7 @@ type DemoReport = (
     f64,
     &'static str,
     &'static str,
-    (i32, u32, u32, u32),
+    i64,
 );
 
 pub const REPORTS: &[DemoReport] = &[
@@ -33,7 +36,7 @@ pub const REPORTS: &[DemoReport] = &[
         106.7003,
         "60 Lê Lợi",
         "26740",
-        (2026, 11, 27, 8),
+        5,
     ),
     (
         "5f0c1a8e-0001-4000-8000-000000000002",
@@ -45,7 +48,7 @@ pub const REPORTS: &[DemoReport] = &[
         106.6953,
         "Lý Tự Trọng",
         "26743",
-        (2026, 11, 26, 21),
+        20,
     ),
     (
         "5f0c1a8e-0001-4000-8000-000000000003",
@@ -57,7 +60,7 @@ pub const REPORTS: &[DemoReport] = &[
         106.6870,
         "Nguyễn Hữu Cảnh",
         "26737",
-        (2026, 11, 20, 17),
+        30,
     ),
     (
         "5f0c1a8e-0001-4000-8000-000000000004",
@@ -69,7 +72,7 @@ pub const REPORTS: &[DemoReport] = &[
         106.6920,
         "Bùi Viện",
         "26743",
-        (2026, 11, 15, 10),
+        72,
     ),
 ];
 
@@ -82,7 +85,8 @@ fn demo_agency(ward: &str) -> &'static str {
     }
 }
 
-pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+/// Inserts the demo reports as received `installed_at` minus their age.
+pub async fn seed(db: &impl ConnectionTrait, installed_at: DateTime<Utc>) -> Result<(), DbErr> {
     let targets: std::collections::HashMap<String, i32> = category::Entity::find()
         .all(db)
         .await?
@@ -91,13 +95,9 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
         .collect();
     let mut rows = Vec::with_capacity(REPORTS.len());
     let mut entries = Vec::new();
-    for &(id, title, description, category, status, lat, lng, address, ward, (y, m, d, h)) in
-        REPORTS
+    for &(id, title, description, category, status, lat, lng, address, ward, age_hours) in REPORTS
     {
-        let created_at = Utc
-            .with_ymd_and_hms(y, m, d, h, 0, 0)
-            .single()
-            .ok_or_else(|| DbErr::Custom(format!("bad date for report {id}")))?;
+        let created_at = installed_at - Duration::hours(age_hours);
         let status: ReportStatus = status.parse().map_err(DbErr::Custom)?;
         // The demo history: each step an hour after the one before.
         let steps: &[Action] = match status {
