@@ -222,6 +222,19 @@ impl AuthArgs {
         }
     }
 
+    /// Refuses production without a real provider: the development one
+    /// signs anyone in as any test citizen (an admin among them).
+    pub fn check_provider(&self, environment: Environment) -> Result<(), String> {
+        match (&self.vneid_issuer, environment) {
+            (None, Environment::Production) => Err(
+                "ENVIRONMENT=production needs VNEID_ISSUER: without it the development \
+                 provider would sign anyone in as any test citizen"
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     pub fn web_redirect_uri(&self, gateway_addr: SocketAddr) -> String {
         self.vneid_redirect_uri
             .clone()
@@ -272,6 +285,10 @@ pub struct GatewayOptions {
     /// persisted query manifest, or a JSON object of sha256 → text).
     #[arg(long, env = "PERSISTED_QUERIES_MANIFEST")]
     pub persisted_queries_manifest: Option<PathBuf>,
+    /// For `apq`: most bytes of operation texts remembered (the oldest
+    /// unused go first).
+    #[arg(long, env = "PERSISTED_QUERIES_MAX_BYTES", default_value_t = congdan_gateway::config::DEFAULT_PERSISTED_QUERIES_BYTES)]
+    pub persisted_queries_max_bytes: u64,
     /// Identical subgraph queries in flight at the same moment (same
     /// subgraph, body and identity) share one request (`true`/`false`).
     #[arg(long, env = "DEDUPE_SUBGRAPH_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]
@@ -300,6 +317,9 @@ pub struct GatewayOptions {
     /// `first`/`last`/`limit`).
     #[arg(long, env = "MAX_QUERY_COST", default_value_t = 50_000)]
     pub max_query_cost: u64,
+    /// Longest planning of one operation, in milliseconds.
+    #[arg(long, env = "MAX_PLAN_MS", default_value_t = 2_000)]
+    pub max_plan_ms: u64,
 }
 
 impl GatewayOptions {
@@ -316,7 +336,9 @@ impl GatewayOptions {
     pub fn persisted_queries(&self) -> Result<PersistedQueryMode, String> {
         Ok(match self.persisted_queries {
             PersistedQueriesArg::Off => PersistedQueryMode::Off,
-            PersistedQueriesArg::Apq => PersistedQueryMode::Automatic { capacity: 10_000 },
+            PersistedQueriesArg::Apq => PersistedQueryMode::Automatic {
+                max_bytes: self.persisted_queries_max_bytes,
+            },
             PersistedQueriesArg::AllowList => PersistedQueryMode::AllowList {
                 manifest: self.persisted_queries_manifest.clone().ok_or(
                     "PERSISTED_QUERIES=allow-list needs PERSISTED_QUERIES_MANIFEST, the file of registered operations",
@@ -333,6 +355,7 @@ impl GatewayOptions {
             max_root_fields: self.max_root_fields,
             max_directives: self.max_directives,
             max_cost: self.max_query_cost,
+            max_plan_millis: self.max_plan_ms,
         }
     }
 }

@@ -22,6 +22,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = cli.common.log_format;
     telemetry::init(&cli.common.log_level, format);
+    congdan_common::server::log_panics();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -120,6 +121,9 @@ async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result
             .ok_or_else(|| anyhow!("--subgraph-url takes NAME=URL, got `{pair}`"))?;
         urls.insert(name.to_string(), url.to_string());
     }
+    args.auth
+        .check_provider(args.gateway.environment)
+        .map_err(|e| anyhow!(e))?;
     let config = serve::gateway_config(&args.gateway, urls)?;
     let db = connect(common).await?;
     let listener = serve::bind(args.gateway_addr).await?;
@@ -155,6 +159,12 @@ async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result
         None => None,
     };
     let gateway = congdan_gateway::Gateway::from_config(&config)?.with_auth(auth);
+    let stopping = CancellationToken::new();
+    serve::stop_planning_on(&gateway, stopping.clone());
+    tokio::spawn(async move {
+        serve::shutdown_signal().await;
+        stopping.cancel();
+    });
     let served = run_until_signal(listener, congdan_gateway::router(gateway), "gateway").await;
     revocations.cancel();
     if let Some(consumer) = consumer {

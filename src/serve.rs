@@ -178,6 +178,9 @@ async fn join(task: JoinHandle<Result<(), ServeError>>) -> Result<(), ServeError
 
 /// Starts the six subgraphs and the gateway on `db` (already migrated).
 pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<System, ServeError> {
+    args.auth
+        .check_provider(args.gateway.environment)
+        .map_err(ServeError::Config)?;
     // The gateway's address first: subgraphs verify identities against its keys.
     let gateway_listener = bind(args.gateway_addr).await?;
     let gateway_addr = gateway_listener.local_addr().map_err(ServeError::Server)?;
@@ -267,6 +270,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
     auth.spawn_revocations(bus.clone(), subgraphs_shutdown.child_token());
     let gateway = gateway.with_auth(auth);
     let gateway_shutdown = CancellationToken::new();
+    stop_planning_on(&gateway, gateway_shutdown.clone());
     let gateway_task = spawn_server(
         gateway_listener,
         congdan_gateway::router(gateway),
@@ -287,6 +291,16 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         relay_task,
         background,
     })
+}
+
+/// Plannings in progress stop when `shutdown` is cancelled, so a costly
+/// operation cannot hold the gateway's shutdown up.
+pub fn stop_planning_on(gateway: &congdan_gateway::Gateway, shutdown: CancellationToken) {
+    let pipeline = gateway.pipeline().clone();
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        pipeline.stop_planning();
+    });
 }
 
 /// What runs beside the subgraphs in `names`: the citizen inbox's

@@ -37,12 +37,16 @@ pub struct GatewayConfig {
 }
 
 /// How persisted queries are handled.
+/// What the automatic persisted query store holds by default: 16 MiB.
+pub const DEFAULT_PERSISTED_QUERIES_BYTES: u64 = 16 * 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PersistedQueryMode {
     Off,
-    /// Apollo's automatic persisted queries, remembering this many texts.
+    /// Apollo's automatic persisted queries, remembering at most this many
+    /// bytes of texts.
     Automatic {
-        capacity: u64,
+        max_bytes: u64,
     },
     /// Only the operations of this manifest run.
     AllowList {
@@ -62,7 +66,9 @@ impl Default for GatewayConfig {
             introspection: true,
             limits: Default::default(),
             supergraph_poll_interval: Some(Duration::from_secs(2)),
-            persisted_queries: PersistedQueryMode::Automatic { capacity: 10_000 },
+            persisted_queries: PersistedQueryMode::Automatic {
+                max_bytes: DEFAULT_PERSISTED_QUERIES_BYTES,
+            },
             dedupe_subgraph_requests: true,
             coalesce_queries: true,
             max_upload_bytes: 30 * 1024 * 1024,

@@ -44,6 +44,12 @@ pub enum GatewayError {
     IntrospectionDisabled,
     #[error("the gateway could not plan this operation")]
     Plan(String),
+    /// Planning was stopped by its deadline or its caller leaving; turned
+    /// into the planning limit's error where it is known which.
+    #[error("planning was stopped")]
+    PlanningStopped,
+    #[error("the gateway is shutting down; retry")]
+    ShuttingDown,
     #[error("the supergraph could not be loaded: {0}")]
     Supergraph(String),
     /// A setting the gateway cannot start with (an unreadable manifest, ...).
@@ -105,7 +111,8 @@ impl GatewayError {
             Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
             Self::PersistedQuery(_) => "BAD_REQUEST",
             Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
-            Self::Limit(_) | Self::BodyTooLarge(_) => "LIMIT_EXCEEDED",
+            Self::Limit(_) | Self::BodyTooLarge(_) | Self::PlanningStopped => "LIMIT_EXCEEDED",
+            Self::ShuttingDown => "SHUTTING_DOWN",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
             Self::SubscriptionNotSupported => "BAD_REQUEST",
             Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) | Self::Database => {
@@ -135,9 +142,11 @@ impl GatewayError {
             | Self::InvalidExtensions => StatusCode::BAD_REQUEST,
             Self::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Limit(_) | Self::PersistedQuery(_) | Self::PersistedQueryNotInList => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::Limit(_)
+            | Self::PlanningStopped
+            | Self::PersistedQuery(_)
+            | Self::PersistedQueryNotInList => StatusCode::BAD_REQUEST,
+            Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             // Apollo's protocol: the client retries with the text.
             Self::PersistedQueryNotFound | Self::PersistedQueryNotSupported => StatusCode::OK,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -177,3 +177,33 @@ fn a_bad_database_url_is_a_clear_error_not_a_panic() {
     assert!(stderr.contains("DATABASE_URL"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Production never trusts the development provider: without VNEID_ISSUER
+/// the all-in-one system and the gateway alone refuse to start, and say why.
+#[test]
+fn production_without_a_real_provider_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}/congdan.db?mode=rwc", dir.path().display());
+    for command in [&[][..], &["gateway"][..]] {
+        let output = Command::new(BIN)
+            .args(command)
+            .current_dir(repo_root())
+            .env("DATABASE_URL", &db_url)
+            .env("ENVIRONMENT", "production")
+            .env(
+                "PERSONAL_DATA_KEY",
+                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+            )
+            .env("GATEWAY_ADDR", "127.0.0.1:0")
+            .env("SUBGRAPHS_BASE_PORT", "0")
+            .env("DEV_VNEID_ADDR", "127.0.0.1:0")
+            .env_remove("VNEID_ISSUER")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{command:?} started");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("VNEID_ISSUER"), "{command:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

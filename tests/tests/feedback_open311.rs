@@ -71,8 +71,18 @@ async fn services_and_requests_read_as_the_standard_says() {
     assert_error(get(&d, "/services/potholes.json").await, 404);
     assert_error(get(&d, "/services.xml").await, 404);
 
-    // The demo reports: open and closed as the standard counts them.
-    let (status, requests) = get(&d, "/requests.json?start_date=2026-11-01T00:00:00Z").await;
+    // The demo reports, dated back from when they were installed (this
+    // test's start): open and closed as the standard counts them.
+    let resolved_row = report::Entity::find_by_id("5f0c1a8e-0001-4000-8000-000000000004")
+        .one(&d.database.db)
+        .await
+        .unwrap()
+        .expect("the demo report");
+    let at = |time: chrono::DateTime<chrono::Utc>| {
+        time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let start = at(resolved_row.created_at - chrono::Duration::days(10));
+    let (status, requests) = get(&d, &format!("/requests.json?start_date={start}")).await;
     assert_eq!(status, 200);
     let ids: Vec<(&str, &str)> = requests
         .as_array()
@@ -104,8 +114,15 @@ async fn services_and_requests_read_as_the_standard_says() {
         "Đã yêu cầu hộ kinh doanh thu dọn, trả lại vỉa hè cho người đi bộ."
     );
     assert_eq!(resolved["agency_responsible"], "ubnd-ben-thanh");
-    assert_eq!(resolved["requested_datetime"], "2026-11-15T10:00:00+00:00");
-    assert_eq!(resolved["expected_datetime"], "2026-11-20T10:00:00+00:00");
+    assert_eq!(
+        resolved["requested_datetime"],
+        resolved_row.created_at.to_rfc3339()
+    );
+    // Received, plus its category's 120 hours.
+    assert_eq!(
+        resolved["expected_datetime"],
+        (resolved_row.created_at + chrono::Duration::hours(120)).to_rfc3339()
+    );
     assert_eq!(resolved["lat"], 10.769);
     assert_eq!(resolved["long"], 106.692);
     assert_eq!(resolved["media_url"], Value::Null);
@@ -122,24 +139,37 @@ async fn services_and_requests_read_as_the_standard_says() {
     // Filters: status, service code, dates, ids; paging.
     let (_, closed) = get(
         &d,
-        "/requests.json?status=closed&start_date=2026-11-01T00:00:00Z",
+        &format!("/requests.json?status=closed&start_date={start}"),
     )
     .await;
     assert_eq!(closed.as_array().unwrap().len(), 1);
-    let (_, lights) = get(&d, "/requests.json?service_code=street_lights,roads&status=open&start_date=2026-11-01T00:00:00Z").await;
+    let (_, lights) = get(
+        &d,
+        &format!("/requests.json?service_code=street_lights,roads&status=open&start_date={start}"),
+    )
+    .await;
     assert_eq!(lights.as_array().unwrap().len(), 2);
+    // The two received more than a day before installation.
+    let end = at(resolved_row.created_at + chrono::Duration::hours(72 - 24));
     let (_, before) = get(
         &d,
-        "/requests.json?start_date=2026-11-01T00:00:00Z&end_date=2026-11-21T00:00:00Z",
+        &format!("/requests.json?start_date={start}&end_date={end}"),
     )
     .await;
     assert_eq!(before.as_array().unwrap().len(), 2);
     let (_, page2) = get(
         &d,
-        "/requests.json?start_date=2026-11-01T00:00:00Z&page_size=3&page=2",
+        &format!("/requests.json?start_date={start}&page_size=3&page=2"),
     )
     .await;
     assert_eq!(page2.as_array().unwrap().len(), 1);
+    // Pages past the deepest offset are refused, not overflowed.
+    for page in ["100000000000000000", "18446744073709551615", "1000001"] {
+        assert_error(
+            get(&d, &format!("/requests.json?page_size=1000&page={page}")).await,
+            400,
+        );
+    }
     let (_, by_id) = get(
         &d,
         "/requests.json?service_request_id=5f0c1a8e-0001-4000-8000-000000000001,5f0c1a8e-0001-4000-8000-000000000002",

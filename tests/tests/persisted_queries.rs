@@ -125,3 +125,35 @@ async fn the_allow_list_runs_registered_operations_only() {
     gateway.stop().await;
     app.stop().await;
 }
+
+/// A text is remembered only after it passed the limits and validation any
+/// query passes: refused texts leave nothing in the store.
+#[tokio::test]
+async fn refused_texts_are_never_remembered() {
+    let app = TestApp::spawn().await;
+    let url = app.gateway_url();
+    let over_a_limit = format!("{{ {} }}", "reports { totalCount } ".repeat(30));
+    let invalid = "{ reports { noSuchField } }".to_string();
+    let unparsable = "{ reports { ".to_string();
+    for (text, code) in [
+        (over_a_limit, "LIMIT_EXCEEDED"),
+        (invalid, "GRAPHQL_VALIDATION_FAILED"),
+        (unparsable, "GRAPHQL_PARSE_FAILED"),
+    ] {
+        let extensions =
+            json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(&text) } });
+        let (_, body) = post(
+            &app,
+            &url,
+            json!({ "query": text, "extensions": extensions }),
+        )
+        .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+        let (_, body) = post(&app, &url, json!({ "extensions": extensions })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+            "{body}"
+        );
+    }
+    app.stop().await;
+}

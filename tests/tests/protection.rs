@@ -61,6 +61,7 @@ async fn each_limit_is_enforced_before_any_subgraph_call() {
         max_root_fields: 3,
         max_directives: 2,
         max_cost: 500,
+        ..Limits::default()
     };
     let gateway = gateway_without_subgraphs(&app, limits).await;
 

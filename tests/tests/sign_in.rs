@@ -754,3 +754,48 @@ async fn deleting_an_account_revokes_its_sessions() {
     assert_eq!(revoked.revoked_reason.as_deref(), Some("account_deleted"));
     app.stop().await;
 }
+
+/// `returnTo` is read as a browser reads a `Location`: whatever would leave
+/// the site (tabs, newlines, backslashes, dot segments, other schemes) ends
+/// the sign-in at `/`; a path on the site is kept.
+#[tokio::test]
+async fn return_to_never_leaves_the_site() {
+    let app = TestApp::spawn().await;
+    let gateway = gateway_base(&app);
+    let an = citizen(AN);
+    for (asked, expected) in [
+        ("/my-services?tab=pins", "/my-services?tab=pins"),
+        ("/a/../my-services", "/my-services"),
+        ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/\\/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/..//evil.example", "/"),
+        ("https://evil.example/", "/"),
+        (" /evil", "/"),
+    ] {
+        let http = browser();
+        let login = http
+            .get(format!("{gateway}/auth/login"))
+            .query(&[("returnTo", asked)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 303, "{asked:?}");
+        let (state, _) =
+            congdan_tests::sign_in::set_cookie(&login, "congdan_auth_state").expect("state");
+        let authorize = login.headers()["location"].to_str().unwrap().to_string();
+        let callback = congdan_tests::sign_in::choose_citizen(&http, &authorize, an).await;
+        let done = http
+            .get(&callback)
+            .header("cookie", format!("congdan_auth_state={state}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), 303, "{asked:?}");
+        assert_eq!(done.headers()["location"], expected, "{asked:?}");
+    }
+    app.stop().await;
+}

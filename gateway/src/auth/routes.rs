@@ -113,16 +113,31 @@ struct LoginParams {
     return_to: Option<String>,
 }
 
-/// Only paths on this site: never an open redirect.
+/// Only paths on this site: never an open redirect. The text is read as a
+/// browser reads a `Location` (tabs and newlines dropped, backslashes taken
+/// for slashes, dot segments resolved) against a stand-in origin; anything
+/// that leaves that origin, or whose path would start with `//`, gives `/`.
 fn safe_return_to(text: Option<String>) -> String {
-    match text {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.contains('\\')
-                && path.len() <= 512 =>
-        {
-            path
+    const ORIGIN: &str = "https://gateway.invalid/";
+    let Some(text) = text.filter(|t| t.len() <= 512 && t.starts_with('/')) else {
+        return "/".into();
+    };
+    let Ok(base) = openidconnect::url::Url::parse(ORIGIN) else {
+        return "/".into();
+    };
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    match base.join(&cleaned) {
+        Ok(url) if url.origin() == base.origin() => {
+            let path = &url[openidconnect::url::Position::BeforePath..];
+            if path.starts_with("//") || path.chars().any(|c| c.is_control()) {
+                "/".into()
+            } else {
+                path.to_string()
+            }
         }
         _ => "/".into(),
     }

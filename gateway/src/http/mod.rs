@@ -69,7 +69,7 @@ impl Gateway {
         let metrics = Arc::new(Metrics::new(supergraph.endpoints.keys()));
         let persisted = match &config.persisted_queries {
             PersistedQueryMode::Off => PersistedQueries::Off,
-            PersistedQueryMode::Automatic { capacity } => PersistedQueries::automatic(*capacity),
+            PersistedQueryMode::Automatic { max_bytes } => PersistedQueries::automatic(*max_bytes),
             PersistedQueryMode::AllowList { manifest } => PersistedQueries::allow_list(manifest)?,
         };
         let client = SubgraphClient::new(
@@ -146,6 +146,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(passthrough::router(gateway))
         .merge(auth_routes)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(congdan_common::server::catch_panics())
 }
 
 async fn graphiql() -> Html<String> {

@@ -4,6 +4,11 @@
 //! (`/open311/v2/...`). The request goes to the owning subgraph's base URL
 //! with the same path and query; nothing of the caller's credentials is
 //! forwarded (photo links are signed, Open311 carries its `api_key`).
+//!
+//! Only a path that stays under its prefix is forwarded: a dot segment in
+//! any spelling (`..`, `%2e%2E`), an encoded slash or backslash, an empty
+//! segment or a control character answers 404 here, before any URL
+//! library could resolve it into another route of the subgraph.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -31,9 +36,13 @@ pub fn router(gateway: Gateway) -> Router {
 
 async fn forward(State(gateway): State<Gateway>, request: Request) -> Response {
     let path = request.uri().path().to_string();
-    let Some((_, subgraph)) = ROUTES.iter().find(|(prefix, _)| path.starts_with(prefix)) else {
+    let Some((prefix, subgraph)) = ROUTES.iter().find(|(prefix, _)| path.starts_with(prefix))
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if !stays_under_prefix(&path[prefix.len()..]) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let Some(url) = gateway
         .pipeline()
         .current()
@@ -49,6 +58,11 @@ async fn forward(State(gateway): State<Gateway>, request: Request) -> Response {
         Some(query) => format!("{base}{path}?{query}"),
         None => format!("{base}{path}"),
     };
+    // The URL as it will be sent must still be under the prefix.
+    match reqwest::Url::parse(&target) {
+        Ok(url) if url.path().starts_with(prefix) => {}
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    }
     let method = request.method().clone();
     let mut outgoing = gateway.http().request(method, target);
     for name in [header::CONTENT_TYPE, header::ACCEPT, header::IF_NONE_MATCH] {
@@ -66,7 +80,10 @@ async fn forward(State(gateway): State<Gateway>, request: Request) -> Response {
     match outgoing.body(body).send().await {
         Ok(upstream) => {
             let status = upstream.status();
-            let mut response = Response::builder().status(status.as_u16());
+            // Forwarded answers are typed by their subgraph; never sniffed.
+            let mut response = Response::builder()
+                .status(status.as_u16())
+                .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
             for name in [
                 header::CONTENT_TYPE,
                 header::CACHE_CONTROL,
@@ -95,10 +112,75 @@ async fn forward(State(gateway): State<Gateway>, request: Request) -> Response {
     }
 }
 
+/// Whether the path after a route's prefix names something under it: every
+/// segment non-empty and, percent-decoded, neither `.` nor `..` and free of
+/// slashes, backslashes, percent signs and control characters.
+fn stays_under_prefix(rest: &str) -> bool {
+    rest.split('/').all(|segment| {
+        let Some(decoded) = percent_decode(segment) else {
+            return false;
+        };
+        !decoded.is_empty()
+            && decoded != b"."
+            && decoded != b".."
+            && !decoded
+                .iter()
+                .any(|b| matches!(b, b'/' | b'\\' | b'%') || b.is_ascii_control())
+    })
+}
+
+/// `%XX` escapes decoded; None for a malformed escape.
+fn percent_decode(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
 fn unavailable(subgraph: &str) -> Response {
     (
         StatusCode::BAD_GATEWAY,
         format!("the {subgraph} service is unavailable"),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stays_under_prefix;
+
+    #[test]
+    fn dot_segments_in_any_spelling_are_refused() {
+        for ok in ["services.json", "requests/abc.json", "abc-123"] {
+            assert!(stays_under_prefix(ok), "{ok}");
+        }
+        for bad in [
+            "..",
+            "../graphql",
+            "%2e%2e/graphql",
+            "%2E%2e/%2e%2e/graphql",
+            ".%2e/x",
+            "./x",
+            "a//b",
+            "",
+            "a%2fb",
+            "a%5Cb",
+            "a%00b",
+            "a%zz",
+            "%252e%252e",
+            "a/..",
+        ] {
+            assert!(!stays_under_prefix(bad), "{bad}");
+        }
+    }
 }

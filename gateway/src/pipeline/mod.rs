@@ -80,6 +80,8 @@ pub struct Pipeline {
     pub policy: Arc<Policy>,
     pub metrics: Arc<Metrics>,
     pub persisted: PersistedQueries,
+    /// Cancelled when the gateway shuts down: plannings in progress stop.
+    shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Pipeline {
@@ -103,7 +105,14 @@ impl Pipeline {
             policy,
             metrics,
             persisted,
+            shutdown: tokio_util::sync::CancellationToken::new(),
         }
+    }
+
+    /// Stops every planning in progress and any that starts from now on:
+    /// the gateway is shutting down.
+    pub fn stop_planning(&self) {
+        self.shutdown.cancel();
     }
 
     /// The supergraph and plan cache new requests use.
@@ -139,7 +148,7 @@ impl Pipeline {
         ) {
             return Err(GatewayError::InvalidExtensions);
         }
-        let query = self
+        let (query, registration) = self
             .persisted
             .resolve(request.query, request.extensions.as_ref())?;
         let variables = match request.variables {
@@ -157,8 +166,14 @@ impl Pipeline {
                 request.operation_name.as_deref(),
                 &self.policy,
                 &self.metrics,
+                &self.shutdown,
             )
             .await?;
+        // Limits, parsing and validation passed: only now is a new
+        // persisted text worth remembering.
+        if let Some(registration) = registration {
+            self.persisted.register(registration, &query);
+        }
         if method == Method::Get && prepared.kind != OperationKind::Query {
             return Err(GatewayError::MutationOverGet);
         }
@@ -179,7 +194,13 @@ impl Pipeline {
             (Some((operation, _)), Some(denied)) => {
                 loaded
                     .plans
-                    .plan_without(&supergraph, operation, denied)
+                    .plan_without(
+                        &supergraph,
+                        operation,
+                        denied,
+                        &self.policy.limits,
+                        &self.shutdown,
+                    )
                     .await?
             }
         };

@@ -15,7 +15,8 @@ use crate::error::GatewayError;
 pub enum PersistedQueries {
     /// Hashes are not accepted; every request carries its text.
     Off,
-    /// Automatic persisted queries: texts are remembered by hash.
+    /// Automatic persisted queries: texts are remembered by hash, in a
+    /// store bounded in bytes.
     Automatic(moka::sync::Cache<String, String>),
     /// Only operations of the manifest run (by hash, or by identical text).
     AllowList(HashMap<String, String>),
@@ -36,8 +37,25 @@ struct ManifestOperation {
 }
 
 impl PersistedQueries {
-    pub fn automatic(capacity: u64) -> Self {
-        Self::Automatic(moka::sync::Cache::new(capacity))
+    /// An automatic store holding at most `max_bytes` of hashes and texts.
+    pub fn automatic(max_bytes: u64) -> Self {
+        Self::Automatic(
+            moka::sync::Cache::builder()
+                .weigher(|hash: &String, text: &String| {
+                    u32::try_from(hash.len() + text.len()).unwrap_or(u32::MAX)
+                })
+                .max_capacity(max_bytes)
+                .build(),
+        )
+    }
+
+    /// Remembers `query` under `hash` once it has passed every limit and
+    /// validation as any query does: a text that was refused is never
+    /// stored.
+    pub fn register(&self, registration: Registration, query: &str) {
+        if let Self::Automatic(store) = self {
+            store.insert(registration.0, query.to_string());
+        }
     }
 
     /// Reads an allow-list manifest; every entry's id must be the sha256 of
@@ -74,12 +92,13 @@ impl PersistedQueries {
         Ok(Self::AllowList(operations))
     }
 
-    /// The operation text a request runs.
+    /// The operation text a request runs, and whether to remember it (by
+    /// [`Self::register`]) once it is known to be acceptable.
     pub fn resolve(
         &self,
         query: Option<String>,
         extensions: Option<&Value>,
-    ) -> Result<String, GatewayError> {
+    ) -> Result<(String, Option<Registration>), GatewayError> {
         let persisted = extensions.and_then(|e| e.get("persistedQuery"));
         let hash = match persisted {
             None => None,
@@ -104,20 +123,21 @@ impl PersistedQueries {
         let query = query.filter(|q| !q.trim().is_empty());
         match (self, hash, query) {
             (Self::Off, Some(_), None) => Err(GatewayError::PersistedQueryNotSupported),
-            (Self::Off, _, Some(query)) => Ok(query),
-            (Self::Automatic(store), Some(hash), None) => {
-                store.get(&hash).ok_or(GatewayError::PersistedQueryNotFound)
-            }
+            (Self::Off, _, Some(query)) => Ok((query, None)),
+            (Self::Automatic(store), Some(hash), None) => store
+                .get(&hash)
+                .map(|query| (query, None))
+                .ok_or(GatewayError::PersistedQueryNotFound),
             (Self::Automatic(store), Some(hash), Some(query)) => {
                 if sha256_hex(&query) != hash {
                     return Err(GatewayError::PersistedQuery(
                         "`persistedQuery.sha256Hash` is not the sha256 of the query".into(),
                     ));
                 }
-                store.insert(hash, query.clone());
-                Ok(query)
+                let known = store.contains_key(&hash);
+                Ok((query, (!known).then_some(Registration(hash))))
             }
-            (Self::Automatic(_), None, Some(query)) => Ok(query),
+            (Self::Automatic(_), None, Some(query)) => Ok((query, None)),
             (Self::AllowList(operations), hash, query) => {
                 let hash = match (hash, &query) {
                     (Some(hash), _) => hash,
@@ -126,13 +146,17 @@ impl PersistedQueries {
                 };
                 operations
                     .get(&hash)
-                    .cloned()
+                    .map(|query| (query.clone(), None))
                     .ok_or(GatewayError::PersistedQueryNotInList)
             }
             (_, None, None) => Err(GatewayError::MissingQuery),
         }
     }
 }
+
+/// A text to remember under this hash once it is accepted.
+#[derive(Debug)]
+pub struct Registration(String);
 
 pub fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
@@ -148,7 +172,7 @@ mod tests {
 
     #[test]
     fn automatic_persisted_queries_remember_texts_by_hash() {
-        let apq = PersistedQueries::automatic(10);
+        let apq = PersistedQueries::automatic(1024);
         let query = "{ reports { totalCount } }";
         let hash = sha256_hex(query);
         let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
@@ -156,8 +180,15 @@ mod tests {
             apq.resolve(None, Some(&ext)),
             Err(GatewayError::PersistedQueryNotFound)
         ));
-        assert_eq!(apq.resolve(Some(query.into()), Some(&ext)).unwrap(), query);
-        assert_eq!(apq.resolve(None, Some(&ext)).unwrap(), query);
+        let (text, registration) = apq.resolve(Some(query.into()), Some(&ext)).unwrap();
+        assert_eq!(text, query);
+        // Not remembered until registered (after its limits and validation).
+        assert!(matches!(
+            apq.resolve(None, Some(&ext)),
+            Err(GatewayError::PersistedQueryNotFound)
+        ));
+        apq.register(registration.expect("a new text"), &text);
+        assert_eq!(apq.resolve(None, Some(&ext)).unwrap().0, query);
         let wrong =
             json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex("other") } });
         assert!(matches!(
@@ -171,12 +202,33 @@ mod tests {
         let query = "{ reports { totalCount } }";
         let list =
             PersistedQueries::AllowList(HashMap::from([(sha256_hex(query), query.to_string())]));
-        assert_eq!(list.resolve(Some(query.into()), None).unwrap(), query);
+        assert_eq!(list.resolve(Some(query.into()), None).unwrap().0, query);
         let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(query) } });
-        assert_eq!(list.resolve(None, Some(&ext)).unwrap(), query);
+        assert_eq!(list.resolve(None, Some(&ext)).unwrap().0, query);
         assert!(matches!(
             list.resolve(Some("{ agencies { totalCount } }".into()), None),
             Err(GatewayError::PersistedQueryNotInList)
         ));
+    }
+
+    #[test]
+    fn the_automatic_store_is_bounded_in_bytes() {
+        let apq = PersistedQueries::automatic(64 * 1024);
+        let PersistedQueries::Automatic(store) = &apq else {
+            unreachable!()
+        };
+        for n in 0..200 {
+            let query = format!("{{ reports {{ totalCount }} }} # {n} {}", "x".repeat(4096));
+            let ext =
+                json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(&query) } });
+            let (text, registration) = apq.resolve(Some(query), Some(&ext)).unwrap();
+            apq.register(registration.unwrap(), &text);
+        }
+        store.run_pending_tasks();
+        assert!(
+            store.weighted_size() <= 64 * 1024,
+            "{}",
+            store.weighted_size()
+        );
     }
 }

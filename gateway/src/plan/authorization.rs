@@ -442,6 +442,7 @@ enum join__Graph {
                 None,
                 &std::sync::Arc::new(crate::plan::Policy::default()),
                 &crate::metrics::Metrics::new(supergraph.endpoints.keys()),
+                &tokio_util::sync::CancellationToken::new(),
             )
             .await
             .expect("prepared");
@@ -477,12 +478,24 @@ enum join__Graph {
         // `node` keeps a selection, `__typename`.
         assert!(text.contains("__typename"), "{text}");
         let first = cache
-            .plan_without(&supergraph, operation, &denied)
+            .plan_without(
+                &supergraph,
+                operation,
+                &denied,
+                &Default::default(),
+                &tokio_util::sync::CancellationToken::new(),
+            )
             .await
             .expect("planned")
             .expect("a plan");
         let second = cache
-            .plan_without(&supergraph, operation, &denied)
+            .plan_without(
+                &supergraph,
+                operation,
+                &denied,
+                &Default::default(),
+                &tokio_util::sync::CancellationToken::new(),
+            )
             .await
             .expect("planned")
             .expect("a plan");

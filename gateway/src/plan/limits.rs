@@ -21,6 +21,10 @@ pub struct Limits {
     pub max_root_fields: usize,
     pub max_directives: usize,
     pub max_cost: u64,
+    /// Longest time planning one operation may take, in milliseconds;
+    /// planning stops there (and when the client leaves, or the gateway
+    /// shuts down).
+    pub max_plan_millis: u64,
 }
 
 impl Default for Limits {
@@ -32,6 +36,7 @@ impl Default for Limits {
             max_root_fields: 20,
             max_directives: 50,
             max_cost: 50_000,
+            max_plan_millis: 2_000,
         }
     }
 }
@@ -40,7 +45,7 @@ impl Default for Limits {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitExceeded {
     /// Machine-readable name of the limit: `tokens`, `depth`, `aliases`,
-    /// `root_fields`, `directives`, `cost`.
+    /// `root_fields`, `directives`, `cost`, `plan_time`.
     pub name: &'static str,
     pub actual: u64,
     pub limit: u64,
@@ -63,6 +68,10 @@ impl std::fmt::Display for LimitExceeded {
             "directives" => write!(
                 f,
                 "the query uses {actual} directives; the limit is {limit}"
+            ),
+            "plan_time" => write!(
+                f,
+                "planning the query took more than {limit} ms, the limit; simplify it"
             ),
             _ => write!(
                 f,
@@ -91,6 +100,9 @@ impl Limits {
     }
 
     /// Checked on the parsed document, for the operation that will run.
+    /// Each fragment is measured once and its measure reused wherever it is
+    /// spread, so the walk is linear in the document's size however the
+    /// fragments multiply; it stops at the first selection set over a limit.
     pub fn check_document(
         &self,
         document: &Document,
@@ -104,15 +116,18 @@ impl Limits {
                 _ => None,
             })
             .collect();
-        let mut stats = Stats::default();
-        let mut visiting = Vec::new();
-        let root_cost = walk(selection, &fragments, 1, &mut stats, &mut visiting);
-        let root_fields = selection.items.len() as u64;
-        over(stats.depth as u64, self.max_depth as u64, "depth")?;
-        over(stats.aliases, self.max_aliases as u64, "aliases")?;
-        over(root_fields, self.max_root_fields as u64, "root_fields")?;
-        over(stats.directives, self.max_directives as u64, "directives")?;
-        over(root_cost, self.max_cost, "cost")
+        let mut walk = Walk {
+            limits: self,
+            fragments,
+            measured: HashMap::new(),
+            visiting: Vec::new(),
+        };
+        let root = walk.measure(selection)?;
+        over(root.depth as u64, self.max_depth as u64, "depth")?;
+        over(root.aliases, self.max_aliases as u64, "aliases")?;
+        over(root.fields, self.max_root_fields as u64, "root_fields")?;
+        over(root.directives, self.max_directives as u64, "directives")?;
+        over(root.cost, self.max_cost, "cost")
     }
 }
 
@@ -128,73 +143,110 @@ fn over(actual: u64, limit: u64, name: &'static str) -> Result<(), LimitExceeded
     }
 }
 
-#[derive(Default)]
-struct Stats {
+/// What a selection set adds up to with its fragments expanded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Measure {
+    /// Levels of fields, this one included.
     depth: usize,
     aliases: u64,
     directives: u64,
+    /// Fields at this level, through inline fragments and spreads: for a
+    /// root selection, its root fields however they are written.
+    fields: u64,
+    /// Fields count 1, a field's sub-selection is multiplied by its page
+    /// size argument.
+    cost: u64,
 }
 
-/// Walks a selection set at `depth`; returns its cost (fields count 1, a
-/// field's sub-selection is multiplied by its page size argument).
-fn walk<'d>(
-    selection: &'d SelectionSet,
-    fragments: &HashMap<&str, &'d FragmentDefinition>,
-    depth: usize,
-    stats: &mut Stats,
-    visiting: &mut Vec<&'d str>,
-) -> u64 {
-    stats.depth = stats.depth.max(depth);
-    let mut cost: u64 = 0;
-    for item in &selection.items {
-        match item {
-            Selection::Field(field) => {
-                stats.directives += field.directives.len() as u64;
-                if field.alias.is_some() {
-                    stats.aliases += 1;
+impl Measure {
+    /// This measure and `other`'s, at the same level.
+    fn add(&mut self, other: Measure) {
+        self.depth = self.depth.max(other.depth);
+        self.aliases = self.aliases.saturating_add(other.aliases);
+        self.directives = self.directives.saturating_add(other.directives);
+        self.fields = self.fields.saturating_add(other.fields);
+        self.cost = self.cost.saturating_add(other.cost);
+    }
+}
+
+struct Walk<'d, 'l> {
+    limits: &'l Limits,
+    fragments: HashMap<&'d str, &'d FragmentDefinition>,
+    /// Fragments already measured, by name.
+    measured: HashMap<&'d str, Measure>,
+    /// Fragments being measured: a spread of one of these is a cycle, which
+    /// validation refuses; here it counts nothing.
+    visiting: Vec<&'d str>,
+}
+
+impl<'d> Walk<'d, '_> {
+    fn measure(&mut self, selection: &'d SelectionSet) -> Result<Measure, LimitExceeded> {
+        let mut total = Measure::default();
+        for item in &selection.items {
+            match item {
+                Selection::Field(field) => {
+                    let multiplier = page_size(&field.arguments).unwrap_or(1);
+                    let children = if field.selection_set.items.is_empty() {
+                        Measure::default()
+                    } else {
+                        self.measure(&field.selection_set)?
+                    };
+                    total.add(Measure {
+                        depth: children.depth + 1,
+                        aliases: children.aliases + u64::from(field.alias.is_some()),
+                        directives: children
+                            .directives
+                            .saturating_add(field.directives.len() as u64),
+                        fields: 1,
+                        cost: 1u64.saturating_add(multiplier.saturating_mul(children.cost)),
+                    });
                 }
-                let multiplier = page_size(&field.arguments).unwrap_or(1);
-                let children = if field.selection_set.items.is_empty() {
-                    0
-                } else {
-                    walk(&field.selection_set, fragments, depth + 1, stats, visiting)
-                };
-                cost =
-                    cost.saturating_add(1u64.saturating_add(multiplier.saturating_mul(children)));
-            }
-            Selection::InlineFragment(fragment) => {
-                stats.directives += fragment.directives.len() as u64;
-                cost = cost.saturating_add(walk(
-                    &fragment.selection_set,
-                    fragments,
-                    depth,
-                    stats,
-                    visiting,
-                ));
-            }
-            Selection::FragmentSpread(spread) => {
-                stats.directives += spread.directives.len() as u64;
-                let name = spread.fragment_name.as_str();
-                // A fragment that spreads itself is refused by validation;
-                // here it just stops counting.
-                if visiting.contains(&name) {
-                    continue;
+                Selection::InlineFragment(fragment) => {
+                    let mut inner = self.measure(&fragment.selection_set)?;
+                    inner.directives = inner
+                        .directives
+                        .saturating_add(fragment.directives.len() as u64);
+                    total.add(inner);
                 }
-                if let Some(fragment) = fragments.get(name) {
-                    visiting.push(name);
-                    cost = cost.saturating_add(walk(
-                        &fragment.selection_set,
-                        fragments,
-                        depth,
-                        stats,
-                        visiting,
-                    ));
-                    visiting.pop();
+                Selection::FragmentSpread(spread) => {
+                    let mut inner = self.fragment(spread.fragment_name.as_str())?;
+                    inner.directives = inner
+                        .directives
+                        .saturating_add(spread.directives.len() as u64);
+                    total.add(inner);
                 }
             }
         }
+        self.check(&total)?;
+        Ok(total)
     }
-    cost
+
+    fn fragment(&mut self, name: &str) -> Result<Measure, LimitExceeded> {
+        let Some((&name, &fragment)) = self.fragments.get_key_value(name) else {
+            return Ok(Measure::default());
+        };
+        if let Some(measure) = self.measured.get(name) {
+            return Ok(*measure);
+        }
+        if self.visiting.contains(&name) {
+            return Ok(Measure::default());
+        }
+        self.visiting.push(name);
+        let measure = self.measure(&fragment.selection_set);
+        self.visiting.pop();
+        let measure = measure?;
+        self.measured.insert(name, measure);
+        Ok(measure)
+    }
+
+    /// A part over a limit makes the whole over it: stop there.
+    fn check(&self, part: &Measure) -> Result<(), LimitExceeded> {
+        let limits = self.limits;
+        over(part.depth as u64, limits.max_depth as u64, "depth")?;
+        over(part.aliases, limits.max_aliases as u64, "aliases")?;
+        over(part.directives, limits.max_directives as u64, "directives")?;
+        over(part.cost, limits.max_cost, "cost")
+    }
 }
 
 /// The page size a list field asks for; variables count as the largest
@@ -325,6 +377,7 @@ mod tests {
             max_root_fields: 2,
             max_directives: 1,
             max_cost: 30,
+            ..Limits::default()
         };
         assert!(check(&limits, "{ a { b { c } } }").is_ok());
         assert_eq!(
@@ -383,5 +436,49 @@ mod tests {
             "{ a { ...F } } fragment F on T { b { ...F } }"
         )
         .is_ok());
+    }
+
+    #[test]
+    fn root_fields_count_through_inline_fragments_and_spreads() {
+        let limits = Limits {
+            max_root_fields: 2,
+            ..Limits::default()
+        };
+        for query in [
+            "{ ... on Query { a b c } }",
+            "{ ...R } fragment R on Query { a b c }",
+            "{ a ...R } fragment R on Query { ... on Query { b c } }",
+        ] {
+            assert_eq!(
+                check(&limits, query).unwrap_err().name,
+                "root_fields",
+                "{query}"
+            );
+        }
+        assert!(check(
+            &limits,
+            "{ ... on Query { a } ...R } fragment R on Query { b }"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn doubling_fragments_are_measured_once_each() {
+        // F0 selects two fields; each Fn spreads F(n-1) twice under two
+        // fields: expanded, the document has about 2^40 fields.
+        let mut query = String::from("{ a { ...F40 } } fragment F0 on T { x y }");
+        for n in 1..=40 {
+            query.push_str(&format!(
+                " fragment F{n} on T {{ p {{ ...F{m} }} q {{ ...F{m} }} }}",
+                m = n - 1
+            ));
+        }
+        let limits = Limits {
+            max_tokens: 100_000,
+            max_depth: 100,
+            ..Limits::default()
+        };
+        // Expanding every spread again would not end in this test's life.
+        assert_eq!(check(&limits, &query).unwrap_err().name, "cost");
     }
 }

@@ -88,6 +88,9 @@ impl PlanCache {
         }
     }
 
+    /// The prepared operation for `query`, from the cache or made now.
+    /// Making it stops when it runs past the planning limit, when this
+    /// future is dropped (the client left) or when `shutdown` is cancelled.
     pub async fn get_or_prepare(
         &self,
         supergraph: &Arc<Supergraph>,
@@ -95,6 +98,7 @@ impl PlanCache {
         operation_name: Option<&str>,
         policy: &Arc<Policy>,
         metrics: &Metrics,
+        shutdown: &tokio_util::sync::CancellationToken,
     ) -> Result<Arc<PreparedOperation>, GatewayError> {
         let mut hasher = Sha256::new();
         hasher.update(query.as_bytes());
@@ -111,19 +115,21 @@ impl PlanCache {
             .cache
             .try_get_with(key, async {
                 built.store(true, Ordering::Relaxed);
+                let planning = Planning::new(&policy.limits, shutdown);
+                let cancel = planning.token.clone();
                 // Planning is CPU work: keep it off the I/O threads.
-                tokio::task::spawn_blocking(move || {
-                    prepare(
+                let work = tokio::task::spawn_blocking(move || {
+                    prepare_until(
                         &supergraph,
                         &query,
                         operation_name.as_deref(),
                         &policy,
                         &plans,
+                        &cancel,
                     )
                     .map(Arc::new)
-                })
-                .await
-                .map_err(|e| GatewayError::Plan(e.to_string()))?
+                });
+                planning.run(work).await
             })
             .await
             .map_err(|e: Arc<GatewayError>| (*e).clone());
@@ -144,6 +150,8 @@ impl PlanCache {
         supergraph: &Arc<Supergraph>,
         operation: &OperationDefinition,
         denied: &Denied,
+        limits: &limits::Limits,
+        shutdown: &tokio_util::sync::CancellationToken,
     ) -> Result<Option<Arc<QueryPlan>>, GatewayError> {
         let Some(filtered) = denied.filter(operation) else {
             return Ok(None);
@@ -154,21 +162,90 @@ impl PlanCache {
         }
         let supergraph = supergraph.clone();
         let plans = self.plans.clone();
-        tokio::task::spawn_blocking(move || {
-            plan_normalized(&supergraph, &filtered, name, &plans).map(Some)
-        })
-        .await
-        .map_err(|e| GatewayError::Plan(e.to_string()))?
+        let planning = Planning::new(limits, shutdown);
+        let cancel = planning.token.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            plan_normalized(&supergraph, &filtered, name, &plans, &cancel).map(Some)
+        });
+        planning.run(work).await
     }
 }
 
-/// Parse, validate, normalize and plan one operation.
+/// One planning's cancellation: its deadline, the client leaving (the
+/// future holding this is dropped) and the gateway shutting down all stop
+/// the planner at its next check.
+struct Planning {
+    token: Arc<CancellationToken>,
+    shutdown: tokio_util::sync::CancellationToken,
+    limit_ms: u64,
+}
+
+impl Planning {
+    fn new(limits: &limits::Limits, shutdown: &tokio_util::sync::CancellationToken) -> Self {
+        Self {
+            token: Arc::new(CancellationToken::with_timeout(
+                std::time::Duration::from_millis(limits.max_plan_millis),
+            )),
+            shutdown: shutdown.clone(),
+            limit_ms: limits.max_plan_millis,
+        }
+    }
+
+    async fn run<T>(
+        &self,
+        work: tokio::task::JoinHandle<Result<T, GatewayError>>,
+    ) -> Result<T, GatewayError> {
+        let result = tokio::select! {
+            joined = work => joined.map_err(|e| GatewayError::Plan(e.to_string()))?,
+            () = self.shutdown.cancelled() => {
+                self.token.cancel();
+                return Err(GatewayError::ShuttingDown);
+            }
+        };
+        match result {
+            Err(GatewayError::PlanningStopped) => Err(GatewayError::Limit(limits::LimitExceeded {
+                name: "plan_time",
+                actual: self.limit_ms,
+                limit: self.limit_ms,
+            })),
+            other => other,
+        }
+    }
+}
+
+impl Drop for Planning {
+    fn drop(&mut self) {
+        self.token.cancel();
+    }
+}
+
+/// Parse, validate, normalize and plan one operation, with no deadline
+/// (for tools and tests; requests go through [`PlanCache::get_or_prepare`]).
 pub fn prepare(
     supergraph: &Supergraph,
     query: &str,
     operation_name: Option<&str>,
     policy: &Policy,
     plans: &ShapeCache,
+) -> Result<PreparedOperation, GatewayError> {
+    prepare_until(
+        supergraph,
+        query,
+        operation_name,
+        policy,
+        plans,
+        &CancellationToken::new(),
+    )
+}
+
+/// [`prepare`], stopped when `cancel` is.
+fn prepare_until(
+    supergraph: &Supergraph,
+    query: &str,
+    operation_name: Option<&str>,
+    policy: &Policy,
+    plans: &ShapeCache,
+    cancel: &CancellationToken,
 ) -> Result<PreparedOperation, GatewayError> {
     policy.limits.check_text(query)?;
     let document = parse_query::<String>(query)
@@ -201,7 +278,7 @@ pub fn prepare(
     let (kind, introspection) = split_introspection(&mut document, operation_name)?;
     let planned = match introspection {
         Some(ref part) if part.fields.len() == part.root_order.len() => None,
-        _ => Some(plan(supergraph, &document, operation_name, plans)?),
+        _ => Some(plan(supergraph, &document, operation_name, plans, cancel)?),
     };
     let guards = match &planned {
         Some((operation, _)) => {
@@ -235,6 +312,7 @@ fn plan(
     document: &Document,
     operation_name: Option<&str>,
     plans: &ShapeCache,
+    cancel: &CancellationToken,
 ) -> Result<(OperationDefinition, Arc<QueryPlan>), GatewayError> {
     let normalized = hive_router_query_planner::ast::normalization::normalize_operation(
         &supergraph.planner.supergraph,
@@ -248,6 +326,7 @@ fn plan(
         &operation,
         operation_name.map(str::to_string),
         plans,
+        cancel,
     )?;
     Ok((operation, plan))
 }
@@ -258,18 +337,18 @@ fn plan_normalized(
     operation: &OperationDefinition,
     operation_name: Option<String>,
     plans: &ShapeCache,
+    cancel: &CancellationToken,
 ) -> Result<Arc<QueryPlan>, GatewayError> {
     let key = (operation.hash(), operation_name);
     let plan = plans.try_get_with(key, || {
         supergraph
             .planner
-            .plan_from_normalized_operation(
-                operation,
-                PlannerOverrideContext::default(),
-                &CancellationToken::new(),
-            )
+            .plan_from_normalized_operation(operation, PlannerOverrideContext::default(), cancel)
             .map(Arc::new)
             .map_err(|e| {
+                if cancel.bail_if_cancelled().is_err() {
+                    return GatewayError::PlanningStopped;
+                }
                 tracing::error!(error = %e, "query planning failed");
                 GatewayError::Plan(e.to_string())
             })

@@ -13,6 +13,10 @@ use crate::{Error, Result};
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// Largest `first` a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
+/// Deepest row a list pages to. Offsets are cursors a client can forge, so
+/// they are bounded well inside what a database's signed 64-bit `OFFSET`
+/// takes, and far enough for any list a person pages through.
+pub const MAX_OFFSET: u64 = 1_000_000;
 
 /// A validated `first`/`after` pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +45,7 @@ impl PageRequest {
             None => 0,
             Some(cursor) => decode_cursor(cursor)? + 1,
         };
+
         Ok(Self { offset, limit })
     }
 }
@@ -49,12 +54,14 @@ pub fn encode_cursor(offset: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
 
+/// The row offset of a cursor, below [`MAX_OFFSET`].
 fn decode_cursor(cursor: &str) -> Result<u64> {
     let invalid = || Error::BadUserInput("`after` is not a cursor this list returned".into());
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     text.strip_prefix("o:")
-        .and_then(|n| n.parse().ok())
+        .and_then(|n| n.parse::<u64>().ok())
+        .filter(|n| *n < MAX_OFFSET)
         .ok_or_else(invalid)
 }
 
@@ -117,6 +124,28 @@ mod tests {
         assert!(PageRequest::parse(Some(101), None).is_err());
         assert!(PageRequest::parse(Some(-1), None).is_err());
         assert!(PageRequest::parse(None, Some("not-a-cursor")).is_err());
+        // Forged offsets: i64::MAX (which overflowed the query builder),
+        // u64::MAX (which wrapped to the first page), past the bound.
+        for forged in [
+            "o:9223372036854775807",
+            "o:18446744073709551615",
+            "o:1000000",
+        ] {
+            let cursor = URL_SAFE_NO_PAD.encode(forged);
+            assert!(
+                matches!(
+                    PageRequest::parse(None, Some(&cursor)),
+                    Err(Error::BadUserInput(_))
+                ),
+                "{forged}"
+            );
+        }
+        assert_eq!(
+            PageRequest::parse(None, Some(&encode_cursor(MAX_OFFSET - 1)))
+                .unwrap()
+                .offset,
+            MAX_OFFSET
+        );
         assert_eq!(
             PageRequest::parse(None, None).unwrap().limit,
             DEFAULT_PAGE_SIZE

@@ -92,6 +92,55 @@ where
         .route("/health", get(health))
         .route("/ready", get(ready::<Schema<Q, M, S>>))
         .with_state(served)
+        .layer(catch_panics())
+}
+
+/// Turns a panic in a request into a GraphQL error with a code (one log
+/// line, from the hook [`log_panics`] installs) instead of a dropped
+/// connection: no input may take a request's process down with it.
+pub fn catch_panics() -> tower_http::catch_panic::CatchPanicLayer<PanicAnswer> {
+    tower_http::catch_panic::CatchPanicLayer::custom(PanicAnswer)
+}
+
+/// The answer to a request that panicked.
+#[derive(Clone, Copy)]
+pub struct PanicAnswer;
+
+impl tower_http::catch_panic::ResponseForPanic for PanicAnswer {
+    type ResponseBody = axum::body::Body;
+
+    fn response_for_panic(
+        &mut self,
+        _: Box<dyn std::any::Any + Send + 'static>,
+    ) -> axum::http::Response<Self::ResponseBody> {
+        use axum::response::IntoResponse;
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "errors": [{
+                "message": "internal error",
+                "extensions": { "code": "INTERNAL_SERVER_ERROR" }
+            }] })),
+        )
+            .into_response()
+    }
+}
+
+/// Logs a panic as one line (where, and the message) instead of a
+/// backtrace per request.
+pub fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(%location, %message, "panicked");
+    }));
 }
 
 /// `GET /graphql`: a WebSocket upgrade serves subscriptions (both

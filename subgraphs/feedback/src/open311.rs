@@ -218,6 +218,17 @@ async fn requests(
                 .clamp(1, MAX_PAGE_SIZE),
         ),
     };
+    // Pages past the deepest offset any list serves are refused, never
+    // multiplied into an offset the database cannot take.
+    let offset = match (page - 1).checked_mul(page_size) {
+        Some(offset) if offset <= congdan_common::pagination::MAX_OFFSET => offset,
+        _ => {
+            return bad(&format!(
+                "page is too large: at most {} requests can be paged through; narrow the search with start_date and end_date",
+                congdan_common::pagination::MAX_OFFSET
+            ))
+        }
+    };
     let mut select = report::Entity::find();
     if let Some(ids) = params.get("service_request_id") {
         let ids: Vec<&str> = ids
@@ -269,7 +280,7 @@ async fn requests(
     let rows = select
         .order_by_desc(report::Column::CreatedAt)
         .order_by_asc(report::Column::Id)
-        .offset((page - 1) * page_size)
+        .offset(offset)
         .limit(page_size)
         .all(&state.db)
         .await;

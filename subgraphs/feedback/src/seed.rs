@@ -95,8 +95,7 @@ pub async fn seed(db: &impl ConnectionTrait, installed_at: DateTime<Utc>) -> Res
         .collect();
     let mut rows = Vec::with_capacity(REPORTS.len());
     let mut entries = Vec::new();
-    for &(id, title, description, category, status, lat, lng, address, ward, age_hours) in REPORTS
-    {
+    for &(id, title, description, category, status, lat, lng, address, ward, age_hours) in REPORTS {
         let created_at = installed_at - Duration::hours(age_hours);
         let status: ReportStatus = status.parse().map_err(DbErr::Custom)?;
         // The demo history: each step an hour after the one before.
