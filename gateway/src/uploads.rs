@@ -5,6 +5,11 @@
 //! that fetch to the subgraph as a multipart request with the files again.
 //! Browsers can send multipart forms cross-site without a preflight, so a
 //! multipart request must carry a header a form cannot set.
+//!
+//! A file mapped to several paths is held and sent once, with all its
+//! paths in the subgraph request's `map`; the number of paths is bounded
+//! before any is located. Placeholders are accepted only where the
+//! operation's variable type is `Upload` (checked with the variables).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +24,8 @@ use crate::pipeline::GraphQLRequest;
 const PLACEHOLDER: &str = "__congdan_upload:";
 /// Most files in one request.
 const MAX_FILES: usize = 20;
+/// Most `map` paths in one request, all files together.
+const MAX_MAP_PATHS: usize = 40;
 /// Headers a cross-site form cannot send; one of them must be present.
 const PREFLIGHT_HEADERS: [&str; 3] = [
     "graphql-preflight",
@@ -113,16 +120,34 @@ pub async fn parse(
     }
     let mut operations = operations.ok_or_else(|| bad("the multipart body has no `operations`"))?;
     let map = map.ok_or_else(|| bad("the multipart body has no `map`"))?;
+    let paths: usize = map
+        .values()
+        .map(|paths| paths.as_array().map_or(1, Vec::len))
+        .sum();
+    if paths > MAX_MAP_PATHS {
+        return Err(bad(format!(
+            "`map` names {paths} paths; at most {MAX_MAP_PATHS} per request"
+        )));
+    }
     let mut uploads = HashMap::new();
     for (key, paths) in map {
         let file = files
             .remove(&key)
             .ok_or_else(|| bad(format!("`map` names file `{key}`, which was not sent")))?;
         let placeholder = format!("{PLACEHOLDER}{key}");
-        for path in paths.as_array().into_iter().flatten() {
+        let paths = paths
+            .as_array()
+            .filter(|paths| !paths.is_empty())
+            .ok_or_else(|| {
+                bad(format!(
+                    "`map` entry `{key}` must be a non-empty array of paths"
+                ))
+            })?;
+        for path in paths {
             let path = path
                 .as_str()
-                .ok_or_else(|| bad("`map` paths are strings"))?;
+                .filter(|path| path.starts_with("variables."))
+                .ok_or_else(|| bad("`map` paths are strings into `variables`"))?;
             let slot = locate(&mut operations, path)
                 .ok_or_else(|| bad(format!("`map` path `{path}` is not in `operations`")))?;
             *slot = Value::String(placeholder.clone());
@@ -148,22 +173,33 @@ fn locate<'v>(value: &'v mut Value, path: &str) -> Option<&'v mut Value> {
         })
 }
 
-/// The files a subgraph fetch's variables carry: (path, file) per
-/// placeholder found, the placeholders replaced by null.
+/// Whether a variable's string stands in for an uploaded file.
+pub fn is_placeholder(text: &str) -> bool {
+    text.starts_with(PLACEHOLDER)
+}
+
+/// A file a subgraph fetch carries, with every variable path it fills.
+pub type FileAndPaths = (UploadFile, Vec<String>);
+
+/// The files a subgraph fetch's variables carry, each once with all the
+/// paths its placeholder stood at (replaced by null), in first-seen order.
 pub fn take_files(
     variables: &mut Map<String, Value>,
     uploads: &HashMap<String, UploadFile>,
-) -> Vec<(String, UploadFile)> {
+) -> Vec<FileAndPaths> {
     fn walk(
         value: &mut Value,
         path: String,
         uploads: &HashMap<String, UploadFile>,
-        found: &mut Vec<(String, UploadFile)>,
+        found: &mut Vec<(String, FileAndPaths)>,
     ) {
         match value {
             Value::String(text) if text.starts_with(PLACEHOLDER) => {
                 if let Some(file) = uploads.get(text.as_str()) {
-                    found.push((path, file.clone()));
+                    match found.iter_mut().find(|(key, _)| key == text) {
+                        Some((_, (_, paths))) => paths.push(path),
+                        None => found.push((text.clone(), (file.clone(), vec![path]))),
+                    }
                     *value = Value::Null;
                 }
             }
@@ -184,14 +220,14 @@ pub fn take_files(
     for (name, value) in variables.iter_mut() {
         walk(value, format!("variables.{name}"), uploads, &mut found);
     }
-    found
+    found.into_iter().map(|(_, file)| file).collect()
 }
 
 /// A multipart body (`operations`, `map`, the files) and its boundary.
 pub fn encode(
     query: &str,
     variables: &Map<String, Value>,
-    files: &[(String, UploadFile)],
+    files: &[FileAndPaths],
 ) -> (String, Vec<u8>) {
     let boundary = format!("congdan-{}", uuid::Uuid::new_v4().simple());
     let mut body = Vec::new();
@@ -208,10 +244,10 @@ pub fn encode(
     let map: Map<String, Value> = files
         .iter()
         .enumerate()
-        .map(|(i, (path, _))| {
+        .map(|(i, (_, paths))| {
             (
                 i.to_string(),
-                Value::Array(vec![Value::String(path.clone())]),
+                Value::Array(paths.iter().cloned().map(Value::String).collect()),
             )
         })
         .collect();
@@ -219,7 +255,7 @@ pub fn encode(
         "Content-Disposition: form-data; name=\"map\"".into(),
         Value::Object(map).to_string().as_bytes(),
     );
-    for (i, (_, file)) in files.iter().enumerate() {
+    for (i, (file, _)) in files.iter().enumerate() {
         let filename: String = file
             .filename
             .chars()
@@ -254,14 +290,23 @@ mod tests {
                 bytes: Bytes::from_static(b"x"),
             },
         );
-        let mut variables =
-            json!({ "input": { "photos": [format!("{PLACEHOLDER}0")], "title": "t" } })
-                .as_object()
-                .cloned()
-                .unwrap();
+        let mut variables = json!({ "input": {
+            "photos": [format!("{PLACEHOLDER}0"), format!("{PLACEHOLDER}0")],
+            "title": "t"
+        } })
+        .as_object()
+        .cloned()
+        .unwrap();
         let found = take_files(&mut variables, &uploads);
+        // One file, once, at both of its paths.
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].0, "variables.input.photos.0");
-        assert_eq!(variables["input"]["photos"][0], Value::Null);
+        assert_eq!(
+            found[0].1,
+            ["variables.input.photos.0", "variables.input.photos.1"]
+        );
+        assert_eq!(variables["input"]["photos"], json!([null, null]));
+        let (_, body) = encode("q", &variables, &found);
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(body.matches("filename=").count(), 1, "{body}");
     }
 }

@@ -170,3 +170,88 @@ async fn invalid_submissions_get_user_errors_and_create_nothing() {
     );
     app.stop().await;
 }
+
+/// Control characters (U+0000 above all, which PostgreSQL cannot store)
+/// are refused with BAD_USER_INPUT at every edge, on both databases, and
+/// nothing is stored; forged list cursors are BAD_USER_INPUT too, never a
+/// panic.
+async fn hostile_text_and_cursors(app: TestApp) {
+    let submit = "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } userErrors { code } } }";
+    let mut nul_title = input("nul-title");
+    nul_title["title"] = json!("Ổ gà\u{0} lớn");
+    let mut escape_description = input("esc-description");
+    escape_description["description"] = json!("Đèn \u{1b}[2J không sáng từ tối qua đến giờ");
+    for bad in [nul_title, escape_description] {
+        let (_, body) = app.graphql(submit, json!({ "input": bad })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+    }
+    let (_, body) = app
+        .graphql(
+            r#"{ similarReports(category: "roads\u0000", latitude: 10.77, longitude: 106.7) { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    // Nothing was stored: the four demo reports only.
+    let (_, body) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    assert_eq!(body["data"]["reports"]["totalCount"], 4, "{body}");
+
+    // Forged cursors: i64::MAX (overflowed the query builder and panicked),
+    // u64::MAX (wrapped to the first page).
+    for forged in [
+        "bzo5MjIzMzcyMDM2ODU0Nzc1ODA3",
+        "bzoxODQ0Njc0NDA3MzcwOTU1MTYxNQ",
+    ] {
+        let (status, body) = app
+            .graphql(
+                "query($after: String) { reports(after: $after) { totalCount } }",
+                json!({ "after": forged }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+    }
+
+    // Open311, through the gateway: query, path and form.
+    let base = app.gateway_url().replace("/graphql", "");
+    // (A control character in the path never leaves the gateway: 404.)
+    for (path, status) in [
+        ("/open311/v2/requests.json?service_code=roads%00", 400),
+        ("/open311/v2/requests.json?service_request_id=a%00b", 400),
+        ("/open311/v2/requests/abc%00.json", 404),
+    ] {
+        let response = app.http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), status, "{path}");
+    }
+    let response = app
+        .http
+        .post(format!("{base}/open311/v2/requests.json"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("api_key=x&service_code=roads&lat=10.77&long=106.7&description=abc%00defghijkl")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_text_and_cursors_are_refused_on_sqlite() {
+    hostile_text_and_cursors(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn hostile_text_and_cursors_are_refused_on_postgres() {
+    if let Some(database) = congdan_tests::TestDatabase::postgres().await {
+        hostile_text_and_cursors(TestApp::spawn_on(database).await).await;
+    }
+}

@@ -30,16 +30,29 @@ async fn upload(
     files: Vec<UploadFile>,
     preflight: bool,
 ) -> (u16, Value) {
+    let count = files.len();
+    let paths: Vec<(UploadFile, Vec<String>)> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| (f, vec![format!("variables.input.photos.{i}")]))
+        .collect();
+    upload_mapped(app, token, key, count, paths, preflight).await
+}
+
+/// A report with `photos` slots, the files mapped as given.
+async fn upload_mapped(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    photos: usize,
+    paths: Vec<(UploadFile, Vec<String>)>,
+    preflight: bool,
+) -> (u16, Value) {
     let variables = json!({ "input": {
         "title": "Cây đổ chắn đường", "description": "Một cây lớn đổ chắn ngang đường sau cơn mưa.",
         "category": "trees", "latitude": 10.7769, "longitude": 106.7009, "idempotencyKey": key,
-        "photos": vec![Value::Null; files.len()],
+        "photos": vec![Value::Null; photos],
     }});
-    let paths: Vec<(String, UploadFile)> = files
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| (format!("variables.input.photos.{i}"), f))
-        .collect();
     let (boundary, body) = encode(SUBMIT, variables.as_object().unwrap(), &paths);
     let mut request = browser()
         .post(app.gateway_url())
@@ -118,5 +131,81 @@ async fn photos_reach_the_feedback_subgraph_through_the_gateway() {
     .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+
+    // One file at three paths: held and sent once, stored at each.
+    let (status, body) = upload_mapped(
+        &app,
+        token,
+        "upload-0004",
+        3,
+        vec![(
+            file("pho.png", "image/png", png(512)),
+            (0..3)
+                .map(|i| format!("variables.input.photos.{i}"))
+                .collect(),
+        )],
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"]["submitReport"]["report"]["photos"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "{body}"
+    );
+
+    // One small file at thousands of paths (the amplification attack) is
+    // refused before any path is followed.
+    let (status, body) = upload_mapped(
+        &app,
+        token,
+        "upload-0005",
+        3_000,
+        vec![(
+            file("pho.png", "image/png", png(512)),
+            (0..3_000)
+                .map(|i| format!("variables.input.photos.{i}"))
+                .collect(),
+        )],
+        true,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+
+    // A file where the schema takes a String is refused, and so is the
+    // placeholder typed into a String by hand.
+    let (_, body) = upload_mapped(
+        &app,
+        token,
+        "upload-0006",
+        0,
+        vec![(
+            file("pho.png", "image/png", png(64)),
+            vec!["variables.input.title".into()],
+        )],
+        true,
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert!(body["data"].is_null(), "{body}");
+    let (_, body) = app
+        .graphql(
+            SUBMIT,
+            json!({ "input": {
+                "title": "__congdan_upload:0", "description": "Một cây lớn đổ chắn ngang đường sau cơn mưa.",
+                "category": "trees", "latitude": 10.7769, "longitude": 106.7009, "idempotencyKey": "upload-0007",
+            }}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
     app.stop().await;
 }

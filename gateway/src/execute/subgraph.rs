@@ -158,7 +158,7 @@ impl SubgraphClient {
         url: &str,
         query: &str,
         variables: &Map<String, Value>,
-        files: &[(String, crate::uploads::UploadFile)],
+        files: &[crate::uploads::FileAndPaths],
         request_id: Option<&str>,
         identity_token: Option<&str>,
     ) -> Result<SubgraphResponse, SubgraphError> {

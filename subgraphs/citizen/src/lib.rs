@@ -33,7 +33,9 @@ pub type CitizenSchema = Schema<Query, Mutation, EmptySubscription>;
 pub const NAME: &str = "citizen";
 
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation::default(), EmptySubscription).enable_federation()
+    Schema::build(Query, Mutation::default(), EmptySubscription)
+        .enable_federation()
+        .extension(congdan_common::control_characters::RefuseControlCharacters)
 }
 
 /// The schema with what its resolvers use: the database, the personal-data

@@ -3,6 +3,7 @@
 //! pagination and Vietnamese text folding for search.
 
 pub mod city_point;
+pub mod control_characters;
 pub mod directives;
 pub mod error;
 pub mod events;

@@ -15,7 +15,9 @@ pub type DirectoriesSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 pub const NAME: &str = "directories";
 
 fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription).enable_federation()
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .extension(congdan_common::control_characters::RefuseControlCharacters)
 }
 
 pub fn schema(db: DatabaseConnection) -> DirectoriesSchema {

@@ -16,7 +16,9 @@ pub type DossiersSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 pub const NAME: &str = "dossiers";
 
 fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription).enable_federation()
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .extension(congdan_common::control_characters::RefuseControlCharacters)
 }
 
 pub fn schema(db: DatabaseConnection) -> DossiersSchema {

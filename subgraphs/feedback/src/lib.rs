@@ -64,6 +64,7 @@ impl Settings {
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query, Mutation, Subscription)
         .enable_federation()
+        .extension(congdan_common::control_characters::RefuseControlCharacters)
         .enable_subscription_in_federation()
 }
 

@@ -71,7 +71,57 @@ pub fn router(state: Open311) -> Router {
             &format!("{BASE}/requests.xml"),
             get(not_found).post(not_found),
         )
+        .layer(axum::middleware::from_fn(refuse_control_characters))
         .with_state(state)
+}
+
+/// Largest form a partner posts (a description is at most 5,000
+/// characters).
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// Refuses a request whose path, query or form carries a control character
+/// (PostgreSQL cannot store U+0000; no field needs one), with the
+/// standard's 400, before any handler reads it.
+async fn refuse_control_characters(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let refused = |text: &str| {
+        text.chars()
+            .any(congdan_common::control_characters::is_refused)
+    };
+    let decoded = |bytes: &[u8]| {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
+            .map(|pairs| pairs.iter().any(|(k, v)| refused(k) || refused(v)))
+            .unwrap_or(true)
+    };
+    let bad = || {
+        error(
+            StatusCode::BAD_REQUEST,
+            "text may not contain control characters",
+        )
+    };
+    let uri = request.uri();
+    let path_refused = uri.path().split('/').any(|segment| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("s={segment}"))
+            .map(|pairs| pairs.iter().any(|(_, v)| refused(v)))
+            .unwrap_or(true)
+    });
+    if path_refused || uri.query().is_some_and(|q| decoded(q.as_bytes())) {
+        return bad();
+    }
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "the form is too large");
+    };
+    if decoded(&bytes) {
+        return bad();
+    }
+    next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+        .await
 }
 
 /// The standard's error body.

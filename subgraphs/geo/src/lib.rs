@@ -17,7 +17,9 @@ pub type GeoSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 pub const NAME: &str = "geo";
 
 fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription).enable_federation()
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .enable_federation()
+        .extension(congdan_common::control_characters::RefuseControlCharacters)
 }
 
 pub fn schema(db: DatabaseConnection) -> GeoSchema {
