@@ -506,6 +506,7 @@ impl DevVneidArgs {
                 },
             ],
             token_lifetime_secs: 300,
+            options: Default::default(),
         }
     }
 }
