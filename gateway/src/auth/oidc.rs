@@ -699,6 +699,70 @@ fn describe(error: &openidconnect::ClaimsVerificationError) -> String {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn personal_ids_as_strings_or_numbers() {
+        assert_eq!(
+            personal_id_of(&json!("079090001234")).as_deref(),
+            Some("079090001234")
+        );
+        assert_eq!(
+            personal_id_of(&json!(79090001234u64)).as_deref(),
+            Some("079090001234")
+        );
+        assert_eq!(personal_id_of(&json!(1234567890123u64)), None, "13 digits");
+        assert_eq!(personal_id_of(&json!(-1)), None);
+        assert_eq!(personal_id_of(&json!(1.5)), None);
+        assert_eq!(personal_id_of(&json!({ "n": 1 })), None);
+        let claims: VneidClaims = serde_json::from_value(json!({ "personal_id": 1234 })).unwrap();
+        assert_eq!(claims.personal_id.as_deref(), Some("000000001234"));
+        let claims: VneidClaims = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(claims.personal_id, None);
+        assert!(serde_json::from_value::<VneidClaims>(json!({ "personal_id": [] })).is_err());
+    }
+
+    #[test]
+    fn the_unreadable_claim_is_named() {
+        use base64::Engine;
+        let token = |claims: Value| {
+            let b64 =
+                |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+            let id_token = format!("{}.{}.sig", b64(&json!({ "alg": "EdDSA" })), b64(&claims));
+            json!({ "access_token": "a", "id_token": id_token })
+                .to_string()
+                .into_bytes()
+        };
+        let fine = json!({ "iss": "x", "aud": ["c"], "exp": 1, "email_verified": "true",
+            "personal_id": 79090001234u64, "updated_at": "2024-01-01T00:00:00Z", "name#vi": "A" });
+        assert_eq!(unreadable_id_token_claim(&token(fine)), None);
+        for (claim, value) in [
+            ("email_verified", json!("maybe")),
+            ("phone_number_verified", json!(1)),
+            ("birthdate", json!(19900514)),
+            ("name#vi", json!(["A"])),
+            ("personal_id", json!({})),
+            ("exp", json!("soon")),
+        ] {
+            let named = unreadable_id_token_claim(&token(json!({ "sub": "s", claim: value })));
+            assert_eq!(named.as_deref(), Some(claim));
+        }
+        assert_eq!(unreadable_id_token_claim(b"not json"), None);
+    }
+
+    #[test]
+    fn the_kid_of_a_token_header() {
+        use base64::Engine;
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(json!({ "alg": "EdDSA", "kid": "k1" }).to_string());
+        assert_eq!(key_id(&format!("{header}.e30.sig")), "k1");
+        assert_eq!(key_id("garbage"), "");
+    }
+}
+
 fn invalid_id_token(message: &str) -> GatewayError {
     GatewayError::SignIn {
         code: "INVALID_ID_TOKEN",

@@ -184,10 +184,27 @@ struct CallbackParams {
     error_description: Option<String>,
 }
 
-/// `path` with `error=CODE` added to its query.
+/// `path` with `error=CODE` added to its query (before any fragment).
 fn with_error(path: &str, code: &str) -> String {
+    let (path, fragment) = match path.split_once('#') {
+        Some((path, fragment)) => (path, format!("#{fragment}")),
+        None => (path, String::new()),
+    };
     let separator = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{separator}error={code}")
+    format!("{path}{separator}error={code}{fragment}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_go_into_the_query_of_return_to() {
+        assert_eq!(with_error("/", "ACCESS_DENIED"), "/?error=ACCESS_DENIED");
+        assert_eq!(with_error("/a?b=1", "X"), "/a?b=1&error=X");
+        assert_eq!(with_error("/a#top", "X"), "/a?error=X#top");
+        assert_eq!(with_error("/a?b=1#top", "X"), "/a?b=1&error=X#top");
+    }
 }
 
 /// The browser comes back from the provider. A callback that does not
