@@ -699,6 +699,13 @@ fn describe(error: &openidconnect::ClaimsVerificationError) -> String {
     }
 }
 
+fn invalid_id_token(message: &str) -> GatewayError {
+    GatewayError::SignIn {
+        code: "INVALID_ID_TOKEN",
+        message: message.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -760,12 +767,5 @@ mod tests {
             .encode(json!({ "alg": "EdDSA", "kid": "k1" }).to_string());
         assert_eq!(key_id(&format!("{header}.e30.sig")), "k1");
         assert_eq!(key_id("garbage"), "");
-    }
-}
-
-fn invalid_id_token(message: &str) -> GatewayError {
-    GatewayError::SignIn {
-        code: "INVALID_ID_TOKEN",
-        message: message.to_string(),
     }
 }

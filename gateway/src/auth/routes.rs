@@ -194,19 +194,6 @@ fn with_error(path: &str, code: &str) -> String {
     format!("{path}{separator}error={code}{fragment}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_go_into_the_query_of_return_to() {
-        assert_eq!(with_error("/", "ACCESS_DENIED"), "/?error=ACCESS_DENIED");
-        assert_eq!(with_error("/a?b=1", "X"), "/a?b=1&error=X");
-        assert_eq!(with_error("/a#top", "X"), "/a?error=X#top");
-        assert_eq!(with_error("/a?b=1#top", "X"), "/a?b=1&error=X#top");
-    }
-}
-
 /// The browser comes back from the provider. A callback that does not
 /// belong to a sign-in this browser began gets a 400; once it does, every
 /// outcome goes back to `returnTo` (with `error=CODE` when it failed) and
@@ -645,5 +632,18 @@ async fn revoke_api_key(
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => error_response(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_go_into_the_query_of_return_to() {
+        assert_eq!(with_error("/", "ACCESS_DENIED"), "/?error=ACCESS_DENIED");
+        assert_eq!(with_error("/a?b=1", "X"), "/a?b=1&error=X");
+        assert_eq!(with_error("/a#top", "X"), "/a?error=X#top");
+        assert_eq!(with_error("/a?b=1#top", "X"), "/a?b=1&error=X#top");
     }
 }
