@@ -137,6 +137,10 @@ pub struct AuthArgs {
     /// `/auth/callback` (default: on the gateway's listen address).
     #[arg(long, env = "VNEID_REDIRECT_URI")]
     pub vneid_redirect_uri: Option<String>,
+    /// Where the provider sends browsers after logging out there: this
+    /// gateway's public `/auth/logged-out` (default: beside the callback).
+    #[arg(long, env = "VNEID_POST_LOGOUT_REDIRECT_URI")]
+    pub vneid_post_logout_redirect_uri: Option<String>,
     /// The mobile app's (public) client id.
     #[arg(long, env = "VNEID_MOBILE_CLIENT_ID", default_value = "congdan-mobile")]
     pub vneid_mobile_client_id: String,
@@ -208,6 +212,7 @@ impl AuthArgs {
                 client_secret: self.vneid_client_secret.clone().or(default_secret),
             },
             web_redirect_uri: self.web_redirect_uri(gateway_addr),
+            post_logout_redirect_uri: self.post_logout_redirect_uri(gateway_addr),
             mobile_client: OidcClient {
                 client_id: self.vneid_mobile_client_id.clone(),
                 client_secret: None,
@@ -239,6 +244,20 @@ impl AuthArgs {
         self.vneid_redirect_uri
             .clone()
             .unwrap_or_else(|| format!("http://{gateway_addr}/auth/callback"))
+    }
+
+    /// `VNEID_POST_LOGOUT_REDIRECT_URI`, or `/auth/logged-out` where the
+    /// callback is.
+    pub fn post_logout_redirect_uri(&self, gateway_addr: SocketAddr) -> String {
+        self.vneid_post_logout_redirect_uri
+            .clone()
+            .unwrap_or_else(|| {
+                let callback = self.web_redirect_uri(gateway_addr);
+                let base = callback
+                    .strip_suffix("/auth/callback")
+                    .unwrap_or(callback.trim_end_matches('/'));
+                format!("{base}/auth/logged-out")
+            })
     }
 }
 
@@ -529,6 +548,7 @@ impl DevVneidArgs {
                 },
             ],
             token_lifetime_secs: 300,
+            options: Default::default(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The authorization code flow with PKCE: discovery, the authorize page,
-//! the token endpoint and userinfo.
+//! the token endpoint, userinfo and (as an option) RP-initiated logout.
 
 use std::sync::Arc;
 
@@ -35,26 +35,31 @@ pub struct IssuedAccess {
 }
 
 pub async fn discovery(State(provider): State<Arc<Provider>>) -> Json<Value> {
-    let issuer = provider.issuer();
-    Json(json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}/authorize"),
-        "token_endpoint": format!("{issuer}/token"),
-        "userinfo_endpoint": format!("{issuer}/userinfo"),
-        "jwks_uri": format!("{issuer}/jwks"),
+    let base = provider.base_url();
+    let options = &provider.config.options;
+    let mut document = json!({
+        "issuer": provider.issuer(),
+        "authorization_endpoint": format!("{base}/authorize"),
+        "token_endpoint": format!("{base}/token"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
+        "jwks_uri": format!("{base}/jwks"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["EdDSA"],
         "scopes_supported": ["openid", "profile", "email", "phone"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": options.token_auth_methods(),
         "code_challenge_methods_supported": ["S256"],
         "grant_types_supported": ["authorization_code"],
         "claims_supported": ["sub", "name", "birthdate", "gender", "personal_id", "phone_number", "email"],
-    }))
+    });
+    if options.end_session {
+        document["end_session_endpoint"] = json!(format!("{base}/logout"));
+    }
+    Json(document)
 }
 
 pub async fn jwks(State(provider): State<Arc<Provider>>) -> Json<Value> {
-    Json(provider.signer.jwks())
+    Json(provider.jwks())
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +74,8 @@ pub struct AuthorizeParams {
     code_challenge_method: Option<String>,
     /// Only on the form post: the chosen test citizen's `sub`.
     citizen: Option<String>,
+    /// Only on the form post: the citizen refused consent.
+    deny: Option<String>,
 }
 
 /// Checked before anything is sent back to the client's redirect URI.
@@ -200,7 +207,8 @@ pub async fn authorize_page(
         r#"<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>VNeID (phát triển)</title></head>
 <body><h1>Đăng nhập VNeID — môi trường phát triển</h1>
 <p>Chọn một công dân thử nghiệm:</p>
-<form method="post" action="/authorize">{hidden}<ul>{choices}</ul></form></body></html>"#
+<form method="post" action="/authorize">{hidden}<ul>{choices}</ul>
+<p><button name="deny" value="1">Từ chối chia sẻ thông tin</button></p></form></body></html>"#
     ))
     .into_response()
 }
@@ -215,6 +223,14 @@ pub async fn authorize_choice(
     };
     if let Err((error, description)) = check_request(&params) {
         return error_redirect(&redirect_uri, params.state.as_deref(), error, description);
+    }
+    if params.deny.is_some() {
+        return error_redirect(
+            &redirect_uri,
+            params.state.as_deref(),
+            "access_denied",
+            "the citizen refused consent",
+        );
     }
     let Some(citizen) = params
         .citizen
@@ -268,11 +284,12 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-/// Client credentials from HTTP Basic or the form.
+/// Client credentials from HTTP Basic or the form, and the authentication
+/// method they came by.
 fn client_credentials(
     headers: &HeaderMap,
     form: &TokenRequest,
-) -> Option<(String, Option<String>)> {
+) -> Option<(String, Option<String>, &'static str)> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -281,12 +298,17 @@ fn client_credentials(
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|pair| {
             let (id, secret) = pair.split_once(':')?;
-            Some((urldecode(id), Some(urldecode(secret))))
+            Some((
+                urldecode(id),
+                Some(urldecode(secret)),
+                "client_secret_basic",
+            ))
         });
     basic.or_else(|| {
-        form.client_id
-            .clone()
-            .map(|id| (id, form.client_secret.clone()))
+        form.client_id.clone().map(|id| match &form.client_secret {
+            Some(secret) => (id, Some(secret.clone()), "client_secret_post"),
+            None => (id, None, "none"),
+        })
     })
 }
 
@@ -302,13 +324,26 @@ pub async fn token(
             "only authorization_code is supported",
         );
     }
-    let Some((client_id, secret)) = client_credentials(&headers, &form) else {
+    let Some((client_id, secret, method)) = client_credentials(&headers, &form) else {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "no client credentials",
         );
     };
+    if !provider
+        .config
+        .options
+        .token_auth_methods()
+        .iter()
+        .any(|m| m == method)
+    {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            &format!("client authentication by {method} is not supported"),
+        );
+    }
     let Some(client) = provider
         .config
         .clients
@@ -385,7 +420,7 @@ pub async fn token(
         );
     // at_hash for EdDSA (Ed25519): the left half of SHA-512.
     let at_hash = URL_SAFE_NO_PAD.encode(&Sha512::digest(access_token.as_bytes())[..32]);
-    let mut claims = citizen_claims(pending.citizen);
+    let mut claims = citizen_claims(pending.citizen, provider.config.options.loose_claims);
     claims.insert("iss".into(), json!(provider.issuer()));
     claims.insert("aud".into(), json!(client.client_id));
     claims.insert("iat".into(), json!(now));
@@ -395,7 +430,7 @@ pub async fn token(
     if let Some(nonce) = pending.nonce {
         claims.insert("nonce".into(), json!(nonce));
     }
-    let id_token = provider.signer.sign(&Value::Object(claims));
+    let id_token = provider.sign_claims(&Value::Object(claims));
     tracing::info!(client = %client.client_id, "dev-vneid issued tokens");
     (
         [(header::CACHE_CONTROL, "no-store")],
@@ -427,7 +462,11 @@ pub async fn userinfo(State(provider): State<Arc<Provider>>, headers: HeaderMap)
             .map(|issued| issued.citizen)
     });
     match citizen {
-        Some(citizen) => Json(Value::Object(citizen_claims(citizen))).into_response(),
+        Some(citizen) => Json(Value::Object(citizen_claims(
+            citizen,
+            provider.config.options.loose_claims,
+        )))
+        .into_response(),
         None => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#)],
@@ -436,20 +475,86 @@ pub async fn userinfo(State(provider): State<Arc<Provider>>, headers: HeaderMap)
     }
 }
 
-fn citizen_claims(citizen: &TestCitizen) -> Map<String, Value> {
+/// The citizen's claims; `loose`: typed as some providers send them.
+fn citizen_claims(citizen: &TestCitizen, loose: bool) -> Map<String, Value> {
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(citizen.sub));
     claims.insert("name".into(), json!(citizen.name));
     claims.insert("birthdate".into(), json!(citizen.birthdate));
     claims.insert("gender".into(), json!(citizen.gender));
-    claims.insert("personal_id".into(), json!(citizen.personal_id));
+    let personal_id = match citizen.personal_id.parse::<u64>() {
+        Ok(number) if loose => json!(number),
+        _ => json!(citizen.personal_id),
+    };
+    claims.insert("personal_id".into(), personal_id);
     if let Some(phone) = citizen.phone_number {
         claims.insert("phone_number".into(), json!(phone));
+        if loose {
+            claims.insert("phone_number_verified".into(), json!("true"));
+        }
     }
     if let Some(email) = citizen.email {
         claims.insert("email".into(), json!(email));
+        if loose {
+            claims.insert("email_verified".into(), json!("true"));
+        }
     }
     claims
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EndSessionParams {
+    client_id: Option<String>,
+    post_logout_redirect_uri: Option<String>,
+    state: Option<String>,
+}
+
+/// RP-initiated logout: the browser comes here after the client ended its
+/// own session. It goes back to `post_logout_redirect_uri` when that is on
+/// one of the client's registered redirect origins.
+pub async fn end_session(
+    State(provider): State<Arc<Provider>>,
+    Query(params): Query<EndSessionParams>,
+) -> Response {
+    if !provider.config.options.end_session {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let client = params
+        .client_id
+        .as_deref()
+        .and_then(|id| provider.config.clients.iter().find(|c| c.client_id == id));
+    let Some(client) = client else {
+        return bad_request("unknown client_id");
+    };
+    match params.post_logout_redirect_uri {
+        Some(uri)
+            if client
+                .redirect_uris
+                .iter()
+                .any(|r| origin(r) == origin(&uri)) =>
+        {
+            let mut pairs = Vec::new();
+            if let Some(state) = params.state.as_deref() {
+                pairs.push(("state", state));
+            }
+            if pairs.is_empty() {
+                Redirect::to(&uri).into_response()
+            } else {
+                redirect_with(&uri, &pairs)
+            }
+        }
+        Some(_) => bad_request("post_logout_redirect_uri is not registered for this client"),
+        None => Html("<h1>Đã đăng xuất khỏi VNeID</h1>".to_string()).into_response(),
+    }
+}
+
+/// `scheme://host:port` of a URL.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
 }
 
 fn random_token() -> String {

@@ -4,13 +4,19 @@
 //! endpoint that checks PKCE (S256), client and redirect URI and accepts each
 //! code once, and userinfo. ID tokens are EdDSA (Ed25519) JWTs carrying the
 //! citizen's claims, including `personal_id`.
+//!
+//! [`ProviderOptions`] make it behave like certified third-party providers
+//! do (tests use them; the defaults are the development provider's): an
+//! issuer with a trailing slash, fewer client authentication methods,
+//! loosely typed claims, RP-initiated logout; [`Provider::replace_key_keeping_kid`]
+//! rotates key material under the same `kid`.
 
 mod citizens;
 mod flow;
 mod signing;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -30,17 +36,45 @@ pub struct RegisteredClient {
 /// The provider's configuration.
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {
-    /// The issuer URL, as clients reach the provider (no trailing slash).
+    /// The issuer URL, as clients reach the provider, published exactly so
+    /// (with a trailing slash if it has one; endpoints are below it).
     pub issuer: String,
     pub clients: Vec<RegisteredClient>,
     /// Lifetime of ID and access tokens, in seconds.
     pub token_lifetime_secs: i64,
+    pub options: ProviderOptions,
+}
+
+/// Ways real providers differ from the development one. `Default` is the
+/// development provider.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderOptions {
+    /// `token_endpoint_auth_methods_supported`, and the only ones the token
+    /// endpoint accepts; None: `client_secret_basic`, `client_secret_post`
+    /// and `none` (public clients).
+    pub token_auth_methods: Option<Vec<String>>,
+    /// Claims typed as some providers send them: `personal_id` as a JSON
+    /// number (leading zeros lost), `email_verified` and
+    /// `phone_number_verified` as the strings `"true"`/`"false"`.
+    pub loose_claims: bool,
+    /// Publish an `end_session_endpoint` (RP-initiated logout) at `/logout`.
+    pub end_session: bool,
+}
+
+impl ProviderOptions {
+    pub fn token_auth_methods(&self) -> Vec<String> {
+        self.token_auth_methods.clone().unwrap_or_else(|| {
+            ["client_secret_basic", "client_secret_post", "none"]
+                .map(String::from)
+                .to_vec()
+        })
+    }
 }
 
 /// The provider's state: its key, and codes and access tokens in flight.
 pub struct Provider {
     config: ProviderConfig,
-    signer: Signer,
+    signer: RwLock<Signer>,
     codes: Mutex<HashMap<String, flow::PendingCode>>,
     access_tokens: Mutex<HashMap<String, flow::IssuedAccess>>,
 }
@@ -49,20 +83,41 @@ impl Provider {
     pub fn new(config: ProviderConfig) -> Arc<Self> {
         Arc::new(Self {
             config,
-            signer: Signer::generate(),
+            signer: RwLock::new(Signer::generate()),
             codes: Mutex::new(HashMap::new()),
             access_tokens: Mutex::new(HashMap::new()),
         })
     }
 
+    /// The issuer exactly as published in discovery and in `iss`.
     pub fn issuer(&self) -> &str {
         &self.config.issuer
+    }
+
+    /// Where the endpoints live: the issuer without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.config.issuer.trim_end_matches('/')
     }
 
     /// Signs arbitrary claims with the provider's key (tests use it to make
     /// tokens a real provider would never issue, e.g. expired ones).
     pub fn sign_claims(&self, claims: &serde_json::Value) -> String {
-        self.signer.sign(claims)
+        self.signer
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .sign(claims)
+    }
+
+    /// New key material under the same `kid`, as some providers rotate:
+    /// clients that cache keys by `kid` must notice the signature failing.
+    pub fn replace_key_keeping_kid(&self) {
+        let mut signer = self.signer.write().unwrap_or_else(|e| e.into_inner());
+        *signer = Signer::generate_with_kid(signer.kid());
+    }
+
+    /// The current public keys.
+    pub fn jwks(&self) -> serde_json::Value {
+        self.signer.read().unwrap_or_else(|e| e.into_inner()).jwks()
     }
 }
 
@@ -76,5 +131,6 @@ pub fn router(provider: Arc<Provider>) -> Router {
         )
         .route("/token", post(flow::token))
         .route("/userinfo", get(flow::userinfo))
+        .route("/logout", get(flow::end_session))
         .with_state(provider)
 }

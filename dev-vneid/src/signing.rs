@@ -23,6 +23,19 @@ impl Signer {
         Self { key, kid }
     }
 
+    /// A fresh key published under an existing `kid`.
+    pub fn generate_with_kid(kid: &str) -> Self {
+        let secret: [u8; 32] = rand::random();
+        Self {
+            key: SigningKey::from_bytes(&secret),
+            kid: kid.to_string(),
+        }
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
     /// `header.payload.signature`, EdDSA.
     pub fn sign(&self, claims: &Value) -> String {
         let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": self.kid });

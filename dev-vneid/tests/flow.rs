@@ -38,6 +38,7 @@ async fn start() -> Running {
             },
         ],
         token_lifetime_secs: 300,
+        options: Default::default(),
     });
     let router = congdan_dev_vneid::router(provider.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });

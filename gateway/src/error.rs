@@ -72,6 +72,18 @@ pub enum GatewayError {
     InvalidRefreshToken(String),
     #[error("the identity provider cannot be reached; try again later")]
     ProviderUnavailable,
+    /// One step at the provider failed (its userinfo endpoint, ...).
+    #[error("the identity provider's {0} failed; try again later")]
+    ProviderStepFailed(&'static str),
+    /// The provider and the gateway's settings disagree (issuer, client
+    /// credentials, ...): not the citizen's fault, and retrying will not
+    /// help. Details are logged, for the operators.
+    #[error("sign-in is misconfigured on this service; its operators have to fix it")]
+    SignInMisconfigured,
+    /// `PERSONAL_DATA_KEY` is not the key the citizen records were sealed
+    /// with (the citizen subgraph detects it and logs it).
+    #[error("sign-in is unavailable: this service's PERSONAL_DATA_KEY is not the key its citizen records were made with; its operators have to restore it")]
+    PersonalDataKeyMismatch,
     #[error("{0} not found")]
     NotFound(String),
     /// The subgraph a subscription needs cannot be reached.
@@ -123,7 +135,9 @@ impl GatewayError {
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::SignIn { code, .. } => code,
             Self::InvalidRefreshToken(_) => "INVALID_REFRESH_TOKEN",
-            Self::ProviderUnavailable => "PROVIDER_UNAVAILABLE",
+            Self::ProviderUnavailable | Self::ProviderStepFailed(_) => "PROVIDER_UNAVAILABLE",
+            Self::SignInMisconfigured => "SIGN_IN_MISCONFIGURED",
+            Self::PersonalDataKeyMismatch => "PERSONAL_DATA_KEY_MISMATCH",
             Self::NotFound(_) => "NOT_FOUND",
             Self::SubgraphUnavailable(_) => "SUBGRAPH_UNAVAILABLE",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
@@ -157,7 +171,10 @@ impl GatewayError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::SignIn { .. } => StatusCode::BAD_REQUEST,
-            Self::ProviderUnavailable => StatusCode::BAD_GATEWAY,
+            Self::ProviderUnavailable | Self::ProviderStepFailed(_) => StatusCode::BAD_GATEWAY,
+            Self::SignInMisconfigured | Self::PersonalDataKeyMismatch => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::SubgraphUnavailable(_) => StatusCode::BAD_GATEWAY,
             Self::BadUserInput(_) | Self::Upload(_) => StatusCode::BAD_REQUEST,

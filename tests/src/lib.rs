@@ -7,6 +7,7 @@
 //! `CI=true`, where they fail.
 
 pub mod federation;
+pub mod logs;
 pub mod sign_in;
 pub mod subscriptions;
 

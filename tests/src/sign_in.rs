@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use congdan_common::identity::jws::KeyPair;
-use congdan_dev_vneid::{Provider, TestCitizen, TEST_CITIZENS};
+use congdan_dev_vneid::{Provider, ProviderOptions, TestCitizen, TEST_CITIZENS};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -142,6 +142,80 @@ pub async fn web_until_callback(
     (callback, state_cookie)
 }
 
+/// Where the gateway tells the provider to send browsers back in tests
+/// with a provider of their own: the gateway's public address, which a
+/// proxy would map to where it listens (tests do the mapping themselves,
+/// see [`callback_at`]).
+pub const PUBLIC_ORIGIN: &str = "http://127.0.0.1:9";
+
+/// The provider's redirect to the gateway's public callback, sent to
+/// where the gateway listens instead.
+pub fn callback_at(callback: &str, gateway: &str) -> String {
+    callback.replacen(PUBLIC_ORIGIN, gateway, 1)
+}
+
+/// GETs the gateway's callback with the browser's state cookie.
+pub async fn finish_web(http: &reqwest::Client, callback: &str, state: &str) -> reqwest::Response {
+    http.get(callback)
+        .header("cookie", format!("congdan_auth_state={state}"))
+        .send()
+        .await
+        .expect("callback")
+}
+
+pub fn location_of(response: &reqwest::Response) -> String {
+    location(response)
+}
+
+/// A development provider configured like a third-party one, on its own
+/// port; its web client's redirect is `{PUBLIC_ORIGIN}/auth/callback`.
+pub struct ThirdPartyProvider {
+    /// The issuer exactly as the provider publishes it.
+    pub issuer: String,
+    /// Where its endpoints are (the issuer without a trailing slash).
+    pub base: String,
+    pub provider: Arc<Provider>,
+}
+
+impl ThirdPartyProvider {
+    pub async fn start(options: ProviderOptions, trailing_slash: bool) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let issuer = if trailing_slash {
+            format!("{base}/")
+        } else {
+            base.clone()
+        };
+        let mut config = congdan::config::ServeArgs::from_env()
+            .dev_vneid
+            .provider_config(issuer.clone());
+        config.options = options;
+        for client in &mut config.clients {
+            if client.client_secret.is_some() {
+                client.redirect_uris = vec![format!("{PUBLIC_ORIGIN}/auth/callback")];
+            }
+        }
+        let provider = Provider::new(config);
+        let router = congdan_dev_vneid::router(provider.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self {
+            issuer,
+            base,
+            provider,
+        }
+    }
+
+    /// Test settings for a system signing in with this provider.
+    pub fn serve_args(&self) -> congdan::config::ServeArgs {
+        let mut args = crate::serve_args();
+        args.auth.vneid_issuer = Some(self.issuer.clone());
+        args.auth.vneid_client_secret =
+            Some(congdan::config::DevVneidArgs::default_client_secret().into());
+        args.auth.vneid_redirect_uri = Some(format!("{PUBLIC_ORIGIN}/auth/callback"));
+        args
+    }
+}
+
 /// The whole web flow; returns the session cookie's value.
 pub async fn web_sign_in(gateway: &str, who: &TestCitizen) -> String {
     let http = browser();
@@ -246,6 +320,10 @@ pub enum Tamper {
     Payload,
     WrongAudience,
     Expired,
+    /// `email_verified` a value no reading makes a boolean.
+    UnreadableClaim,
+    /// No `personal_id` in the ID token, and userinfo answers 503.
+    UserinfoFails,
 }
 
 /// The development provider behind a layer that rewrites the `id_token` of
@@ -289,6 +367,16 @@ fn tamper(mode: Tamper, token: &str, provider: &Provider) -> String {
             claims["exp"] = json!(now - 3600);
             provider.sign_claims(&claims)
         }
+        Tamper::UnreadableClaim => {
+            claims["email_verified"] = json!({ "perhaps": true });
+            provider.sign_claims(&claims)
+        }
+        Tamper::UserinfoFails => {
+            if let Some(object) = claims.as_object_mut() {
+                object.remove("personal_id");
+            }
+            provider.sign_claims(&claims)
+        }
     }
 }
 
@@ -314,11 +402,20 @@ impl TamperingProvider {
                 let mode = *layer_mode.lock().unwrap();
                 let provider = layer_provider.clone();
                 async move {
-                    let (parts, body) = response.into_parts();
+                    let (mut parts, body) = response.into_parts();
                     let bytes = axum::body::to_bytes(body, usize::MAX)
                         .await
                         .unwrap_or_default();
                     let bytes = match serde_json::from_slice::<Value>(&bytes) {
+                        // Userinfo: claims without an issuer.
+                        Ok(json)
+                            if mode == Tamper::UserinfoFails
+                                && json.get("sub").is_some()
+                                && json.get("iss").is_none() =>
+                        {
+                            parts.status = axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                            axum::body::Bytes::new()
+                        }
                         Ok(mut json) if json.get("id_token").is_some() => {
                             let token = json["id_token"].as_str().unwrap().to_string();
                             json["id_token"] = json!(tamper(mode, &token, &provider));

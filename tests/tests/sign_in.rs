@@ -9,9 +9,11 @@ use base64::Engine;
 use congdan::subgraphs::SubgraphName;
 use congdan_common::identity::jws::{self, KeyPair, TimeClaims};
 use congdan_common::identity::{Identity, IdentityClaims, Role};
+use congdan_dev_vneid::ProviderOptions;
 use congdan_tests::sign_in::{
-    browser, citizen, exchange, mobile_code, mobile_sign_in, post_json, web_sign_in,
-    web_until_callback, Tamper, TamperingProvider,
+    browser, callback_at, citizen, exchange, finish_web, location_of, mobile_code, mobile_sign_in,
+    post_json, query_param, set_cookie, web_sign_in, web_until_callback, Tamper, TamperingProvider,
+    ThirdPartyProvider, PUBLIC_ORIGIN,
 };
 use congdan_tests::{serve_args, TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
 use entity::gateway::{api_key, refresh_token, session, signing_key};
@@ -797,5 +799,351 @@ async fn return_to_never_leaves_the_site() {
         assert_eq!(done.status(), 303, "{asked:?}");
         assert_eq!(done.headers()["location"], expected, "{asked:?}");
     }
+
+/// The web flow with a provider of the test's own (its callback goes to the
+/// public origin); returns the session cookie.
+async fn web_sign_in_with(app: &TestApp, who: &congdan_dev_vneid::TestCitizen) -> String {
+    let http = browser();
+    let gateway = gateway_base(app);
+    let (callback, state) = web_until_callback(&http, &gateway, who).await;
+    assert!(callback.starts_with(PUBLIC_ORIGIN), "{callback}");
+    let done = finish_web(&http, &callback_at(&callback, &gateway), &state).await;
+    assert_eq!(location_of(&done), "/my-services");
+    set_cookie(&done, "congdan_session")
+        .expect("a session cookie")
+        .0
+}
+
+async fn me_with_cookie(app: &TestApp, cookie: &str) -> (u16, Value) {
+    let header = format!("congdan_session={cookie}");
+    graphql_as(
+        app,
+        &[("cookie", &header)],
+        "{ me { fullName maskedPersonalId } }",
+    )
+    .await
+}
+
+/// Issue 13, item 10: an issuer published with a trailing slash is compared
+/// exactly as published; it used to make `/auth/login` answer 502.
+#[tokio::test]
+async fn an_issuer_with_a_trailing_slash_signs_in() {
+    let provider = ThirdPartyProvider::start(ProviderOptions::default(), true).await;
+    assert!(provider.issuer.ends_with('/'));
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, provider.serve_args()).await;
+    let an = citizen(AN);
+    let cookie = web_sign_in_with(&app, an).await;
+    let (status, body) = me_with_cookie(&app, &cookie).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["fullName"], an.name);
+    let tokens = mobile_sign_in(&gateway_base(&app), &provider.base, an).await;
+    assert!(tokens["access_token"].is_string());
+    app.stop().await;
+}
+
+/// Item 10, the other way round: a configured issuer that differs from the
+/// published one (here by the slash) is a configuration fault, logged with
+/// both values, not a provider outage.
+#[tokio::test]
+async fn an_issuer_that_differs_from_the_published_one_is_a_named_misconfiguration() {
+    congdan_tests::logs::capture();
+    let provider = ThirdPartyProvider::start(ProviderOptions::default(), true).await;
+    let mut args = provider.serve_args();
+    args.auth.vneid_issuer = Some(provider.base.clone());
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
+    let response = browser()
+        .get(format!("{}/auth/login", gateway_base(&app)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 500);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "SIGN_IN_MISCONFIGURED", "{body}");
+    let logged = congdan_tests::logs::lines_with(&["VNEID_ISSUER", &provider.issuer]);
+    assert!(
+        !logged.is_empty(),
+        "the mismatch is logged with both issuers"
+    );
+    app.stop().await;
+}
+
+/// Item 11: new key material under the same `kid` is noticed at the first
+/// signature failure (the JWKS is refetched), and logged.
+#[tokio::test]
+async fn a_key_replaced_under_the_same_kid_is_refetched() {
+    congdan_tests::logs::capture();
+    let provider = ThirdPartyProvider::start(ProviderOptions::default(), false).await;
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, provider.serve_args()).await;
+    let (gateway, an) = (gateway_base(&app), citizen(AN));
+    // The gateway has the provider's keys cached after a first sign-in.
+    mobile_sign_in(&gateway, &provider.base, an).await;
+    let kid = provider.provider.jwks()["keys"][0]["kid"].clone();
+    provider.provider.replace_key_keeping_kid();
+    assert_eq!(provider.provider.jwks()["keys"][0]["kid"], kid);
+
+    let code = mobile_code(&provider.base, an).await;
+    let (status, body) = exchange(&gateway, &code).await;
+    assert_eq!(status, 200, "the new key is fetched: {body}");
+    assert!(
+        !congdan_tests::logs::lines_with(&["JWKS", "refetch", kid.as_str().unwrap()]).is_empty(),
+        "the refetch is logged with the kid"
+    );
+    assert_eq!(sessions(&app).await, 2);
+    app.stop().await;
+}
+
+/// Item 12: claims typed loosely (`personal_id` a number, booleans as
+/// strings) are read; the number keeps its leading zero.
+#[tokio::test]
+async fn loosely_typed_claims_are_read() {
+    let provider = ThirdPartyProvider::start(
+        ProviderOptions {
+            loose_claims: true,
+            ..Default::default()
+        },
+        false,
+    )
+    .await;
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, provider.serve_args()).await;
+    let an = citizen(AN);
+    assert!(
+        AN.starts_with('0'),
+        "the number loses its leading zero as JSON"
+    );
+    let cookie = web_sign_in_with(&app, an).await;
+    let (status, body) = me_with_cookie(&app, &cookie).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["fullName"], an.name);
+    let tokens = mobile_sign_in(&gateway_base(&app), &provider.base, an).await;
+    let (_, me) = graphql_as(
+        &app,
+        &[(
+            "authorization",
+            &bearer(tokens["access_token"].as_str().unwrap()),
+        )],
+        "{ me { personalId } }",
+    )
+    .await;
+    assert_eq!(me["data"]["me"]["personalId"], AN, "{me}");
+    assert_eq!(citizen_records(&app).await, 1, "one citizen, both flows");
+    app.stop().await;
+}
+
+/// Item 12: a claim no lenient reading makes sense of is named in a 400; a
+/// failed userinfo read is reported as such, not as a missing number.
+#[tokio::test]
+async fn an_unreadable_claim_is_named_and_a_failed_userinfo_is_not_a_missing_number() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let provider = TamperingProvider::start(listener, "http://127.0.0.1:9/auth/callback").await;
+    let mut args = serve_args();
+    args.auth.vneid_issuer = Some(provider.url.clone());
+    args.auth.vneid_client_secret =
+        Some(congdan::config::DevVneidArgs::default_client_secret().into());
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
+    let (gateway, an) = (gateway_base(&app), citizen(AN));
+
+    provider.set(Tamper::UnreadableClaim);
+    let code = mobile_code(&provider.url, an).await;
+    let (status, body) = exchange(&gateway, &code).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INVALID_ID_TOKEN", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("email_verified"), "{message}");
+
+    provider.set(Tamper::UserinfoFails);
+    let code = mobile_code(&provider.url, an).await;
+    let (status, body) = exchange(&gateway, &code).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(error_code(&body), "PROVIDER_UNAVAILABLE", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("userinfo"), "{message}");
+    assert!(!message.contains("did not send"), "{message}");
+    assert_eq!(sessions(&app).await, 0);
+    app.stop().await;
+}
+
+/// Item 13: the provider refusing the gateway's client (`invalid_client`)
+/// is logged without secrets and answered as a configuration fault.
+#[tokio::test]
+async fn a_refused_client_is_logged_and_answered_as_a_misconfiguration() {
+    congdan_tests::logs::capture();
+    const WRONG_SECRET: &str = "wrong-secret-item-13-do-not-log";
+    let mut args = serve_args();
+    args.auth.vneid_client_secret = Some(WRONG_SECRET.into());
+    args.auth.vneid_mobile_client_id = "unregistered-app-item-13".into();
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
+    let (gateway, provider, an) = (gateway_base(&app), provider_base(&app), citizen(AN));
+
+    let code = mobile_code(&provider, an).await;
+    let (status, body) = exchange(&gateway, &code).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(error_code(&body), "SIGN_IN_MISCONFIGURED", "{body}");
+
+    let http = browser();
+    let (callback, state) = web_until_callback(&http, &gateway, an).await;
+    let done = finish_web(&http, &callback, &state).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(
+        location_of(&done),
+        "/my-services?error=SIGN_IN_MISCONFIGURED"
+    );
+    assert!(set_cookie(&done, "congdan_session").is_none());
+
+    let logged = congdan_tests::logs::lines_with(&["invalid_client", "refused"]);
+    assert!(logged.len() >= 2, "both refusals are logged: {logged:?}");
+    assert!(
+        congdan_tests::logs::lines_with(&[WRONG_SECRET]).is_empty(),
+        "no secret in the log"
+    );
+    assert_eq!(sessions(&app).await, 0);
+    app.stop().await;
+}
+
+/// Item 14: a provider that offers `client_secret_post` and not
+/// `client_secret_basic` gets the secret in the form.
+#[tokio::test]
+async fn a_provider_offering_only_client_secret_post_signs_in() {
+    let provider = ThirdPartyProvider::start(
+        ProviderOptions {
+            token_auth_methods: Some(vec!["client_secret_post".into(), "none".into()]),
+            ..Default::default()
+        },
+        false,
+    )
+    .await;
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, provider.serve_args()).await;
+    let an = citizen(AN);
+    let cookie = web_sign_in_with(&app, an).await;
+    let (status, body) = me_with_cookie(&app, &cookie).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["fullName"], an.name);
+    app.stop().await;
+}
+
+/// Item 14: RP-initiated logout through the provider's `end_session_endpoint`.
+#[tokio::test]
+async fn web_logout_goes_through_the_providers_end_session_endpoint() {
+    let provider = ThirdPartyProvider::start(
+        ProviderOptions {
+            end_session: true,
+            ..Default::default()
+        },
+        false,
+    )
+    .await;
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, provider.serve_args()).await;
+    let cookie = web_sign_in_with(&app, citizen(AN)).await;
+    let http = browser();
+    let logout = http
+        .post(format!(
+            "{}/auth/logout?returnTo=/goodbye",
+            gateway_base(&app)
+        ))
+        .header("cookie", format!("congdan_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 303);
+    let (_, cleared) = set_cookie(&logout, "congdan_session").expect("the cookie is cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let end_session = location_of(&logout);
+    assert!(
+        end_session.starts_with(&format!("{}/logout?", provider.base)),
+        "{end_session}"
+    );
+    assert_eq!(
+        query_param(&end_session, "client_id").as_deref(),
+        Some("congdan-web")
+    );
+    let back = http.get(&end_session).send().await.unwrap();
+    assert_eq!(back.status(), 303, "the provider sends the browser back");
+    let back = location_of(&back);
+    assert!(back.starts_with(PUBLIC_ORIGIN), "{back}");
+    assert!(back.contains("/auth/logged-out?"), "{back}");
+    let home = http
+        .get(callback_at(&back, &gateway_base(&app)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 303);
+    assert_eq!(location_of(&home), "/goodbye");
+    let (status, _) = me_with_cookie(&app, &cookie).await;
+    assert_eq!(status, 401, "the session has ended");
+    app.stop().await;
+}
+
+/// Item 14: consent denied at the provider sends the browser back to
+/// `returnTo` with the error, and the state cookie is cleared.
+#[tokio::test]
+async fn a_denied_consent_returns_to_the_app_with_an_error() {
+    let app = TestApp::spawn().await;
+    let http = browser();
+    let gateway = gateway_base(&app);
+    let login = http
+        .get(format!("{gateway}/auth/login?returnTo=/my-services"))
+        .send()
+        .await
+        .unwrap();
+    let (state, _) = set_cookie(&login, "congdan_auth_state").unwrap();
+    let authorize = location_of(&login);
+    let mut form: Vec<(String, String)> =
+        serde_urlencoded::from_str(authorize.split_once('?').unwrap().1).unwrap();
+    form.push(("deny".into(), "1".into()));
+    let denied = http
+        .post(authorize.split_once('?').unwrap().0)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let callback = location_of(&denied);
+    assert_eq!(
+        query_param(&callback, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert!(query_param(&callback, "state").is_some());
+
+    let done = finish_web(&http, &callback, &state).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(location_of(&done), "/my-services?error=ACCESS_DENIED");
+    let (value, attributes) = set_cookie(&done, "congdan_auth_state").expect("cleared");
+    assert!(
+        value.is_empty() && attributes.contains("Max-Age=0"),
+        "{attributes}"
+    );
+    assert!(set_cookie(&done, "congdan_session").is_none());
+    assert_eq!(sessions(&app).await, 0);
+    app.stop().await;
+}
+
+/// Item 15: a changed `PERSONAL_DATA_KEY` is named as such (logged and
+/// answered with its own code), not blamed on the citizen's claims.
+#[tokio::test]
+async fn a_changed_personal_data_key_is_named() {
+    congdan_tests::logs::capture();
+    let database = TestDatabase::sqlite().await;
+    let args = serve_args();
+    let app = TestApp::spawn_with(database, args.clone()).await;
+    let an = citizen(AN);
+    mobile_sign_in(&gateway_base(&app), &provider_base(&app), an).await;
+    let TestApp {
+        system, database, ..
+    } = app;
+    system.shutdown().await.unwrap();
+
+    // The same records, another key.
+    let mut changed = args;
+    changed.personal_data.personal_data_key = Some(STANDARD.encode([42u8; 32]));
+    let app = TestApp::spawn_with(database, changed).await;
+    let code = mobile_code(&provider_base(&app), an).await;
+    let (status, body) = exchange(&gateway_base(&app), &code).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(error_code(&body), "PERSONAL_DATA_KEY_MISMATCH", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(!message.contains(AN), "{message}");
+    assert!(
+        !congdan_tests::logs::lines_with(&["PERSONAL_DATA_KEY", "citizen record"]).is_empty(),
+        "the cause is logged"
+    );
+    assert_eq!(citizen_records(&app).await, 1, "no second record");
     app.stop().await;
 }

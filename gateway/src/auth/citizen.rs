@@ -107,6 +107,8 @@ async fn call(
             .and_then(Value::as_str)
             .unwrap_or_default();
         return Err(match code {
+            // The citizen subgraph logged the details.
+            "PERSONAL_DATA_KEY_MISMATCH" => GatewayError::PersonalDataKeyMismatch,
             "BAD_USER_INPUT" => GatewayError::SignIn {
                 code: "INVALID_ID_TOKEN",
                 message: format!(

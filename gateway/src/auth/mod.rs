@@ -46,6 +46,9 @@ pub struct AuthConfig {
     /// back (this gateway's `/auth/callback`).
     pub web_client: OidcClient,
     pub web_redirect_uri: String,
+    /// Where the provider sends a browser after RP-initiated logout (this
+    /// gateway's `/auth/logged-out`, registered at the provider).
+    pub post_logout_redirect_uri: String,
     /// The public mobile client and the redirect URIs its apps may use.
     pub mobile_client: OidcClient,
     pub mobile_redirect_uris: Vec<String>,

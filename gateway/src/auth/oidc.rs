@@ -1,28 +1,40 @@
 //! The OpenID Connect client for VNeID (`openidconnect`): discovery (cached),
 //! the authorization URL with PKCE (S256), `state` and `nonce`, the code
 //! exchange and every ID-token check: signature by the provider's JWKS
-//! (refetched once when a token names an unknown key), issuer, audience,
-//! expiry and issue time with a small leeway, nonce. Userinfo fills claims
-//! the ID token lacks.
+//! (refetched, throttled, when a token names an unknown key or its
+//! signature fails: providers may put new key material under an old `kid`),
+//! issuer, audience, expiry and issue time with a small leeway, nonce.
+//! Userinfo fills claims the ID token lacks.
+//!
+//! Written for any certified provider, not only VNeID: the issuer is
+//! compared exactly as published (a trailing slash counts), the client
+//! authenticates by a method the provider's discovery lists, claims are read
+//! leniently where the specification's readers commonly are (booleans as
+//! `"true"`, `personal_id` as a number) and a claim that cannot be read is
+//! named, and refusals of the gateway's own client are logged as the
+//! configuration faults they are.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
-    CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata, CoreRevocableToken, CoreRevocationErrorResponse,
-    CoreTokenIntrospectionResponse, CoreTokenType,
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType,
+    CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
-    EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenClaims,
-    IdTokenFields, IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, StandardErrorResponse,
-    StandardTokenResponse, UserInfoClaims,
+    AdditionalClaims, AdditionalProviderMetadata, AuthType, AuthorizationCode, Client, ClientId,
+    ClientSecret, CsrfToken, DiscoveryError, EmptyExtraTokenFields, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IdTokenClaims, IdTokenFields, IssuerUrl, JsonWebKeySet, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
+    RequestTokenError, Scope, StandardErrorResponse, StandardTokenResponse, UserInfoClaims,
+    UserInfoError,
 };
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::error::GatewayError;
@@ -30,12 +42,62 @@ use crate::error::GatewayError;
 /// Claims VNeID adds to the standard ones.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct VneidClaims {
-    /// The 12-digit personal identification number.
-    #[serde(default)]
+    /// The 12-digit personal identification number; some providers send it
+    /// as a JSON number, which loses its leading zeros (restored here).
+    #[serde(default, deserialize_with = "lenient_personal_id")]
     pub personal_id: Option<String>,
 }
 
 impl AdditionalClaims for VneidClaims {}
+
+/// Digits in a personal identification number.
+const PERSONAL_ID_DIGITS: usize = 12;
+
+/// `personal_id` as a string, or as a number of at most 12 digits.
+fn lenient_personal_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error;
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => personal_id_of(&value).map(Some).ok_or_else(|| {
+            D::Error::custom("`personal_id` is neither a string nor a 12-digit number")
+        }),
+    }
+}
+
+fn personal_id_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.trim().to_string()),
+        Value::Number(number) => number
+            .as_u64()
+            .map(|n| format!("{n:0width$}", width = PERSONAL_ID_DIGITS))
+            .filter(|text| text.len() == PERSONAL_ID_DIGITS),
+        _ => None,
+    }
+}
+
+/// Discovery fields the core metadata lacks: RP-initiated logout.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LogoutMetadata {
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+}
+
+impl AdditionalProviderMetadata for LogoutMetadata {}
+
+type VneidMetadata = ProviderMetadata<
+    LogoutMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
 
 type IdFields = IdTokenFields<
     VneidClaims,
@@ -104,13 +166,15 @@ pub struct Vneid {
     issuer: IssuerUrl,
     http: reqwest::Client,
     scopes: Vec<String>,
-    metadata: Mutex<Option<(Arc<CoreProviderMetadata>, Instant)>>,
+    metadata: Mutex<Option<(Arc<VneidMetadata>, Instant)>>,
     last_jwks_fetch: Mutex<Option<Instant>>,
 }
 
 impl Vneid {
     pub fn new(issuer: &str, scopes: Vec<String>) -> Result<Self, GatewayError> {
-        let issuer = IssuerUrl::new(issuer.trim_end_matches('/').to_string())
+        // Exactly as configured: the provider's `iss` must equal it, and a
+        // trailing slash is part of an issuer (OpenID Connect Discovery 4.3).
+        let issuer = IssuerUrl::new(issuer.trim().to_string())
             .map_err(|e| GatewayError::Config(format!("VNEID_ISSUER is not a URL: {e}")))?;
         // No redirects: a provider endpoint that redirects is refused rather
         // than followed (SSRF).
@@ -128,26 +192,39 @@ impl Vneid {
         })
     }
 
-    async fn metadata(&self) -> Result<Arc<CoreProviderMetadata>, GatewayError> {
+    async fn metadata(&self) -> Result<Arc<VneidMetadata>, GatewayError> {
         let mut cached = self.metadata.lock().await;
         if let Some((metadata, at)) = cached.as_ref() {
             if at.elapsed() < DISCOVERY_TTL {
                 return Ok(metadata.clone());
             }
         }
-        let metadata = CoreProviderMetadata::discover_async(self.issuer.clone(), &self.http)
+        let metadata = VneidMetadata::discover_async(self.issuer.clone(), &self.http)
             .await
-            .map_err(|e| {
-                tracing::warn!(error = %e, "VNeID discovery failed");
-                GatewayError::ProviderUnavailable
+            .map_err(|e| match e {
+                DiscoveryError::Validation(why) => {
+                    tracing::error!(
+                        configured = %self.issuer.as_str(),
+                        problem = %why,
+                        "VNeID discovery does not fit VNEID_ISSUER: set it exactly as the \
+                         provider publishes its issuer (a trailing slash counts)"
+                    );
+                    GatewayError::SignInMisconfigured
+                }
+                other => {
+                    tracing::warn!(error = %other, "VNeID discovery failed");
+                    GatewayError::ProviderUnavailable
+                }
             })?;
         let metadata = Arc::new(metadata);
         *cached = Some((metadata.clone(), Instant::now()));
         Ok(metadata)
     }
 
-    /// Fetches the JWKS again after a token named an unknown key; true when
-    /// the keys changed.
+    /// Fetches the JWKS again after a token named an unknown key or failed
+    /// its signature; true when the keys changed. At most once per
+    /// [`JWKS_REFETCH_INTERVAL`], so forged tokens cannot make us hammer
+    /// the provider.
     async fn refresh_jwks(&self) -> bool {
         {
             let mut last = self.last_jwks_fetch.lock().await;
@@ -174,7 +251,7 @@ impl Vneid {
     }
 
     fn client(
-        metadata: &CoreProviderMetadata,
+        metadata: &VneidMetadata,
         client: &OidcClient,
         redirect_uri: &str,
     ) -> Result<VneidClient, GatewayError> {
@@ -188,7 +265,32 @@ impl Vneid {
             ClientId::new(client.client_id.clone()),
             client.client_secret.clone().map(ClientSecret::new),
         )
+        .set_auth_type(auth_type(metadata))
         .set_redirect_uri(redirect))
+    }
+
+    /// The provider's RP-initiated logout URL for the web client, when its
+    /// discovery publishes an `end_session_endpoint`; None otherwise (or
+    /// when discovery fails: logging out here must not depend on it).
+    pub async fn end_session_url(
+        &self,
+        client: &OidcClient,
+        post_logout_redirect_uri: &str,
+        state: &str,
+    ) -> Option<String> {
+        let metadata = self.metadata().await.ok()?;
+        let endpoint = metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .as_deref()?;
+        let mut url = openidconnect::url::Url::parse(endpoint)
+            .inspect_err(|_| tracing::warn!("the provider's end_session_endpoint is not a URL"))
+            .ok()?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &client.client_id)
+            .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
+            .append_pair("state", state);
+        Some(url.to_string())
     }
 
     /// Where to send the browser, and what the callback must check.
@@ -238,29 +340,30 @@ impl Vneid {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()))
             .request_async(&self.http)
             .await
-            .map_err(|e| match e {
-                RequestTokenError::ServerResponse(response) => GatewayError::SignIn {
-                    code: "INVALID_GRANT",
-                    message: format!(
-                        "the identity provider refused the code: {}",
-                        response.error()
-                    ),
-                },
-                other => {
-                    tracing::warn!(error = %other, "VNeID token request failed");
-                    GatewayError::ProviderUnavailable
-                }
-            })?;
+            .map_err(|e| token_error(e, &client.client_id))?;
         let id_token = response
             .extra_fields()
             .id_token()
             .ok_or_else(|| invalid_id_token("the provider sent no ID token"))?;
         check_algorithm(&id_token.to_string())?;
         let claims = match verify(&oidc, id_token, nonce) {
-            Err(error) if is_unknown_key(&error) && self.refresh_jwks().await => {
-                let metadata = self.metadata().await?;
-                let oidc = Self::client(&metadata, client, redirect_uri)?;
-                verify(&oidc, id_token, nonce)
+            Err(error) if is_key_problem(&error) => {
+                let kid = key_id(&id_token.to_string());
+                let changed = self.refresh_jwks().await;
+                tracing::warn!(
+                    kid = %kid,
+                    keys_changed = changed,
+                    "a VNeID ID token did not verify with the cached JWKS; refetched the JWKS \
+                     (at most every {} s)",
+                    JWKS_REFETCH_INTERVAL.as_secs()
+                );
+                if changed {
+                    let metadata = self.metadata().await?;
+                    let oidc = Self::client(&metadata, client, redirect_uri)?;
+                    verify(&oidc, id_token, nonce)
+                } else {
+                    Err(error)
+                }
             }
             other => other,
         }
@@ -283,34 +386,63 @@ impl Vneid {
             email: claims.email().map(|e| e.to_string()),
         };
         if metadata.userinfo_endpoint().is_some() {
-            self.fill_from_userinfo(&oidc, response.access_token().clone(), claims, &mut citizen)
+            let filled = self
+                .fill_from_userinfo(&oidc, response.access_token().clone(), claims, &mut citizen)
                 .await;
+            // Without the number or the name the sign-in cannot go on: then
+            // the userinfo failure is the reason to report.
+            if let Err(error) = filled {
+                if citizen.personal_id.is_empty() || citizen.full_name.is_empty() {
+                    return Err(error);
+                }
+            }
         }
-        if citizen.personal_id.is_empty() || citizen.full_name.is_empty() {
+        if citizen.personal_id.is_empty() {
             return Err(invalid_id_token(
-                "the provider did not send the personal identification number and name",
+                "the provider did not send the personal identification number (claim \
+                 `personal_id`); it must release it under one of the scopes this service asks for",
+            ));
+        }
+        if citizen.full_name.is_empty() {
+            return Err(invalid_id_token(
+                "the provider did not send the citizen's name (claim `name`)",
             ));
         }
         Ok(citizen)
     }
 
+    /// Fills what the ID token lacks from userinfo; an error when userinfo
+    /// cannot be read (the caller decides whether that matters).
     async fn fill_from_userinfo(
         &self,
         oidc: &VneidClient,
         access_token: openidconnect::AccessToken,
         id_claims: &IdTokenClaims<VneidClaims, CoreGenderClaim>,
         citizen: &mut VerifiedCitizen,
-    ) {
-        let request = match oidc.user_info(access_token, Some(id_claims.subject().clone())) {
-            Ok(request) => request,
-            Err(_) => return,
-        };
+    ) -> Result<(), GatewayError> {
+        let request = oidc
+            .user_info(access_token, Some(id_claims.subject().clone()))
+            .map_err(|_| GatewayError::ProviderStepFailed("userinfo endpoint"))?;
         let info: UserInfoClaims<VneidClaims, CoreGenderClaim> =
             match request.request_async(&self.http).await {
                 Ok(info) => info,
+                Err(UserInfoError::Parse(error)) => {
+                    // The path names the claim; the message may quote a value.
+                    let claim = error.path().to_string();
+                    tracing::warn!(%claim, "VNeID userinfo claims cannot be read");
+                    return Err(invalid_id_token(&format!(
+                        "the provider's userinfo claims cannot be read (at `{claim}`)"
+                    )));
+                }
+                Err(UserInfoError::ClaimsVerification(error)) => {
+                    tracing::warn!(%error, "VNeID userinfo refused");
+                    return Err(invalid_id_token(&format!(
+                        "the provider's userinfo answer is not valid: {error}"
+                    )));
+                }
                 Err(error) => {
-                    tracing::warn!(%error, "VNeID userinfo failed; using the ID token's claims");
-                    return;
+                    tracing::warn!(%error, "VNeID userinfo failed");
+                    return Err(GatewayError::ProviderStepFailed("userinfo endpoint"));
                 }
             };
         let fill = |slot: &mut Option<String>, value: Option<String>| {
@@ -340,7 +472,131 @@ impl Vneid {
                 citizen.full_name = name.to_string();
             }
         }
+        Ok(())
     }
+}
+
+/// How the confidential client authenticates at the token endpoint: HTTP
+/// Basic when discovery lists `client_secret_basic` or lists nothing (the
+/// specification's default), the form when it lists only
+/// `client_secret_post`.
+fn auth_type(metadata: &VneidMetadata) -> AuthType {
+    match metadata.token_endpoint_auth_methods_supported() {
+        Some(methods)
+            if !methods.contains(&CoreClientAuthMethod::ClientSecretBasic)
+                && methods.contains(&CoreClientAuthMethod::ClientSecretPost) =>
+        {
+            AuthType::RequestBody
+        }
+        _ => AuthType::BasicAuth,
+    }
+}
+
+type TokenRequestError = RequestTokenError<
+    openidconnect::HttpClientError<reqwest::Error>,
+    StandardErrorResponse<CoreErrorResponseType>,
+>;
+
+/// A failed code exchange. Refusals of the gateway's own client are
+/// configuration faults, logged for the operators; a refused code is the
+/// citizen's (or app's) to retry; an unreadable claim is named.
+fn token_error(error: TokenRequestError, client_id: &str) -> GatewayError {
+    match error {
+        RequestTokenError::ServerResponse(response) => {
+            let error = response.error();
+            // The provider's own words, never the code or a secret.
+            tracing::warn!(
+                client_id,
+                error = %error,
+                description = response.error_description().map(String::as_str).unwrap_or(""),
+                "VNeID refused the token request"
+            );
+            match error {
+                CoreErrorResponseType::InvalidClient
+                | CoreErrorResponseType::UnauthorizedClient
+                | CoreErrorResponseType::UnsupportedGrantType
+                | CoreErrorResponseType::InvalidScope => GatewayError::SignInMisconfigured,
+                other => GatewayError::SignIn {
+                    code: "INVALID_GRANT",
+                    message: format!("the identity provider refused the code: {other}"),
+                },
+            }
+        }
+        RequestTokenError::Parse(error, body) => match unreadable_id_token_claim(&body) {
+            Some(claim) => {
+                tracing::warn!(%claim, "a VNeID ID token claim cannot be read");
+                invalid_id_token(&format!(
+                    "the ID token's claim `{claim}` cannot be read as the specification types it"
+                ))
+            }
+            None => {
+                tracing::warn!(at = %error.path(), "VNeID token response cannot be read");
+                GatewayError::ProviderStepFailed("token endpoint")
+            }
+        },
+        other => {
+            tracing::warn!(error = %other, "VNeID token request failed");
+            GatewayError::ProviderUnavailable
+        }
+    }
+}
+
+/// The first claim of the token response's ID token that no lenient
+/// reading accepts. Only to name it in the refusal: the token is refused
+/// either way, unverified.
+fn unreadable_id_token_claim(body: &[u8]) -> Option<String> {
+    use base64::Engine;
+    let response: Value = serde_json::from_slice(body).ok()?;
+    let payload = response.get("id_token")?.as_str()?.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
+    claims
+        .iter()
+        .find(|(name, value)| !claim_readable(name, value))
+        .map(|(name, _)| name.clone())
+}
+
+/// Whether a claim has a type the client library (with its lenient
+/// features) and `personal_id` reading accept.
+fn claim_readable(name: &str, value: &Value) -> bool {
+    let strings = |v: &Value| v.as_array().is_some_and(|a| a.iter().all(Value::is_string));
+    // Localized claims: `name#vi`.
+    match name.split('#').next().unwrap_or(name) {
+        "iss" | "sub" | "azp" | "nonce" | "at_hash" | "c_hash" | "acr" | "name" | "given_name"
+        | "family_name" | "middle_name" | "nickname" | "preferred_username" | "profile"
+        | "picture" | "website" | "email" | "gender" | "birthdate" | "zoneinfo" | "locale"
+        | "phone_number" => value.is_string() || value.is_null(),
+        "aud" => value.is_string() || strings(value),
+        "amr" => strings(value) || value.is_null(),
+        "exp" | "iat" | "auth_time" => value.is_number(),
+        "updated_at" => value.is_number() || value.is_string() || value.is_null(),
+        "email_verified" | "phone_number_verified" => {
+            value.is_boolean()
+                || value.is_null()
+                || matches!(value.as_str(), Some("true" | "false"))
+        }
+        "address" => value.is_object() || value.is_null(),
+        "personal_id" => value.is_null() || personal_id_of(value).is_some(),
+        _ => true,
+    }
+}
+
+/// The `kid` a JWT's header names ("" when none), for logs.
+fn key_id(token: &str) -> String {
+    use base64::Engine;
+    token
+        .split('.')
+        .next()
+        .and_then(|h| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(h)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|header| header.get("kid")?.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn verify<'t>(
@@ -412,11 +668,14 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
-fn is_unknown_key(error: &openidconnect::ClaimsVerificationError) -> bool {
+/// A signature failure the provider's current keys may cure: an unknown
+/// `kid`, or a known `kid` whose key material has been replaced.
+fn is_key_problem(error: &openidconnect::ClaimsVerificationError) -> bool {
+    use openidconnect::SignatureVerificationError as S;
     matches!(
         error,
         openidconnect::ClaimsVerificationError::SignatureVerification(
-            openidconnect::SignatureVerificationError::NoMatchingKey
+            S::NoMatchingKey | S::AmbiguousKeyId(_) | S::CryptoError(_)
         )
     )
 }
@@ -444,5 +703,69 @@ fn invalid_id_token(message: &str) -> GatewayError {
     GatewayError::SignIn {
         code: "INVALID_ID_TOKEN",
         message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn personal_ids_as_strings_or_numbers() {
+        assert_eq!(
+            personal_id_of(&json!("079090001234")).as_deref(),
+            Some("079090001234")
+        );
+        assert_eq!(
+            personal_id_of(&json!(79090001234u64)).as_deref(),
+            Some("079090001234")
+        );
+        assert_eq!(personal_id_of(&json!(1234567890123u64)), None, "13 digits");
+        assert_eq!(personal_id_of(&json!(-1)), None);
+        assert_eq!(personal_id_of(&json!(1.5)), None);
+        assert_eq!(personal_id_of(&json!({ "n": 1 })), None);
+        let claims: VneidClaims = serde_json::from_value(json!({ "personal_id": 1234 })).unwrap();
+        assert_eq!(claims.personal_id.as_deref(), Some("000000001234"));
+        let claims: VneidClaims = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(claims.personal_id, None);
+        assert!(serde_json::from_value::<VneidClaims>(json!({ "personal_id": [] })).is_err());
+    }
+
+    #[test]
+    fn the_unreadable_claim_is_named() {
+        use base64::Engine;
+        let token = |claims: Value| {
+            let b64 =
+                |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+            let id_token = format!("{}.{}.sig", b64(&json!({ "alg": "EdDSA" })), b64(&claims));
+            json!({ "access_token": "a", "id_token": id_token })
+                .to_string()
+                .into_bytes()
+        };
+        let fine = json!({ "iss": "x", "aud": ["c"], "exp": 1, "email_verified": "true",
+            "personal_id": 79090001234u64, "updated_at": "2024-01-01T00:00:00Z", "name#vi": "A" });
+        assert_eq!(unreadable_id_token_claim(&token(fine)), None);
+        for (claim, value) in [
+            ("email_verified", json!("maybe")),
+            ("phone_number_verified", json!(1)),
+            ("birthdate", json!(19900514)),
+            ("name#vi", json!(["A"])),
+            ("personal_id", json!({})),
+            ("exp", json!("soon")),
+        ] {
+            let named = unreadable_id_token_claim(&token(json!({ "sub": "s", claim: value })));
+            assert_eq!(named.as_deref(), Some(claim));
+        }
+        assert_eq!(unreadable_id_token_claim(b"not json"), None);
+    }
+
+    #[test]
+    fn the_kid_of_a_token_header() {
+        use base64::Engine;
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(json!({ "alg": "EdDSA", "kid": "k1" }).to_string());
+        assert_eq!(key_id(&format!("{header}.e30.sig")), "k1");
+        assert_eq!(key_id("garbage"), "");
     }
 }

@@ -4,7 +4,9 @@
 //!   the session cookie.
 //! - Mobile: the app runs PKCE in the system browser and posts `code`,
 //!   `code_verifier` and `redirect_uri` to `POST /auth/token`.
-//! - `POST /auth/refresh`, `POST /auth/logout`, `GET /.well-known/jwks.json`.
+//! - `POST /auth/refresh`, `POST /auth/logout` (with `?returnTo=` from a
+//!   browser: on through the provider's `end_session_endpoint`),
+//!   `GET /auth/logged-out`, `GET /.well-known/jwks.json`.
 //! - Admins: `GET`/`POST /admin/api-keys`, `DELETE /admin/api-keys/{id}`.
 
 use std::sync::Arc;
@@ -46,6 +48,7 @@ pub fn router(state: AuthState) -> Router {
         .route("/auth/token", post(token))
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
+        .route("/auth/logged-out", get(logged_out))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/admin/api-keys", get(list_api_keys).post(create_api_key))
         .route("/admin/api-keys/{id}", delete(revoke_api_key))
@@ -196,94 +199,157 @@ struct CallbackParams {
     error_description: Option<String>,
 }
 
+/// `path` with `error=CODE` added to its query (before any fragment).
+fn with_error(path: &str, code: &str) -> String {
+    let (path, fragment) = match path.split_once('#') {
+        Some((path, fragment)) => (path, format!("#{fragment}")),
+        None => (path, String::new()),
+    };
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}error={code}{fragment}")
+}
+
+/// The browser comes back from the provider. A callback that does not
+/// belong to a sign-in this browser began gets a 400; once it does, every
+/// outcome goes back to `returnTo` (with `error=CODE` when it failed) and
+/// clears the state cookie.
 async fn callback(
     State(state): State<AuthState>,
     headers: HeaderMap,
     params: Result<Query<CallbackParams>, QueryRejection>,
 ) -> Response {
     let auth = &state.auth;
-    let result = async {
-        let Ok(Query(params)) = params else {
-            return Err(GatewayError::SignIn {
-                code: "INVALID_REQUEST",
-                message: "the callback's query string is malformed".into(),
-            });
-        };
-        let returned_state = params.state.ok_or_else(|| GatewayError::SignIn {
-            code: "INVALID_STATE",
-            message: "the callback has no state".into(),
-        })?;
-        // The browser that began this sign-in must be the one finishing it.
-        let expected = cookie(&headers, STATE_COOKIE).unwrap_or_default();
-        if expected.is_empty() || sha256_hex(&expected) != sha256_hex(&returned_state) {
-            return Err(GatewayError::SignIn {
-                code: "INVALID_STATE",
-                message: "the sign-in state does not match this browser's; start again".into(),
-            });
+    let request = match begun_sign_in(auth, &headers, params).await {
+        Ok(request) => request,
+        Err(error) => return no_store(error_response(error)),
+    };
+    let (request, params) = request;
+    let result = finish_sign_in(&state, &request, params).await;
+    let location = match &result {
+        Ok(_) => request.return_to.clone(),
+        Err(error) => {
+            tracing::info!(code = error.code(), "web sign-in ended without a session");
+            with_error(&request.return_to, error.code())
         }
-        // Single use: taken out before anything else can fail.
-        let request = auth_request::Entity::find_by_id(sha256_hex(&returned_state))
-            .one(&auth.db)
-            .await?;
-        auth_request::Entity::delete_by_id(sha256_hex(&returned_state))
-            .exec(&auth.db)
-            .await?;
-        let request = request
-            .filter(|r| r.expires_at > Utc::now())
-            .ok_or_else(|| GatewayError::SignIn {
-                code: "INVALID_STATE",
-                message: "this sign-in is unknown, used or expired; start again".into(),
-            })?;
-        if let Some(error) = params.error {
-            return Err(GatewayError::SignIn {
-                code: "ACCESS_DENIED",
-                message: format!(
-                    "the identity provider answered `{error}`{}",
-                    params
-                        .error_description
-                        .map(|d| format!(": {d}"))
-                        .unwrap_or_default()
-                ),
-            });
-        }
-        let code = params.code.ok_or_else(|| GatewayError::SignIn {
-            code: "INVALID_REQUEST",
-            message: "the callback has no code".into(),
-        })?;
-        let verified = auth
-            .vneid
-            .complete(
-                &auth.config.web_client,
-                &auth.config.web_redirect_uri,
-                &code,
-                &request.pkce_verifier,
-                Some(&request.nonce),
-            )
-            .await?;
-        let access = citizen::sign_in(&state.pipeline, &auth.keys, &verified).await?;
-        let (session, ttl) = auth.sessions.start_web(&access.citizen_id).await?;
-        tracing::info!("web sign-in completed");
-        Ok::<_, GatewayError>((session, ttl, request.return_to))
+    };
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
     }
-    .await;
-    match result {
-        Ok((session, ttl, return_to)) => {
-            let mut response = StatusCode::SEE_OTHER.into_response();
-            if let Ok(location) = HeaderValue::from_str(&return_to) {
-                response.headers_mut().insert(header::LOCATION, location);
+    if let Ok((session, ttl)) = result {
+        set_cookie(&mut response, auth, SESSION_COOKIE, &session, "/", ttl);
+    }
+    set_cookie(
+        &mut response,
+        auth,
+        STATE_COOKIE,
+        "",
+        "/auth",
+        Duration::ZERO,
+    );
+    no_store(response)
+}
+
+/// The sign-in this callback finishes, taken out (single use), with the
+/// callback's parameters.
+async fn begun_sign_in(
+    auth: &Auth,
+    headers: &HeaderMap,
+    params: Result<Query<CallbackParams>, QueryRejection>,
+) -> Result<(auth_request::Model, CallbackParams), GatewayError> {
+    let Ok(Query(params)) = params else {
+        return Err(GatewayError::SignIn {
+            code: "INVALID_REQUEST",
+            message: "the callback's query string is malformed".into(),
+        });
+    };
+    let returned_state = params.state.clone().ok_or_else(|| GatewayError::SignIn {
+        code: "INVALID_STATE",
+        message: "the callback has no state".into(),
+    })?;
+    // The browser that began this sign-in must be the one finishing it.
+    let expected = cookie(headers, STATE_COOKIE).unwrap_or_default();
+    if expected.is_empty() || sha256_hex(&expected) != sha256_hex(&returned_state) {
+        return Err(GatewayError::SignIn {
+            code: "INVALID_STATE",
+            message: "the sign-in state does not match this browser's; start again".into(),
+        });
+    }
+    // Single use: taken out before anything else can fail.
+    let request = auth_request::Entity::find_by_id(sha256_hex(&returned_state))
+        .one(&auth.db)
+        .await?;
+    auth_request::Entity::delete_by_id(sha256_hex(&returned_state))
+        .exec(&auth.db)
+        .await?;
+    let request = request
+        .filter(|r| r.expires_at > Utc::now())
+        .ok_or_else(|| GatewayError::SignIn {
+            code: "INVALID_STATE",
+            message: "this sign-in is unknown, used or expired; start again".into(),
+        })?;
+    Ok((request, params))
+}
+
+/// The provider's answer to a sign-in this browser began: its refusal, or
+/// the code exchanged for a session (cookie value, lifetime).
+async fn finish_sign_in(
+    state: &AuthState,
+    request: &auth_request::Model,
+    params: CallbackParams,
+) -> Result<(String, Duration), GatewayError> {
+    let auth = &state.auth;
+    if let Some(error) = params.error {
+        return Err(provider_refusal(
+            &error,
+            params.error_description.as_deref(),
+        ));
+    }
+    let code = params.code.ok_or_else(|| GatewayError::SignIn {
+        code: "INVALID_REQUEST",
+        message: "the callback has no code".into(),
+    })?;
+    let verified = auth
+        .vneid
+        .complete(
+            &auth.config.web_client,
+            &auth.config.web_redirect_uri,
+            &code,
+            &request.pkce_verifier,
+            Some(&request.nonce),
+        )
+        .await?;
+    let access = citizen::sign_in(&state.pipeline, &auth.keys, &verified).await?;
+    let (session, ttl) = auth.sessions.start_web(&access.citizen_id).await?;
+    tracing::info!("web sign-in completed");
+    Ok((session, ttl))
+}
+
+/// An authorization error the provider sent back (RFC 6749 4.1.2.1,
+/// OpenID Connect Core 3.1.2.6): the citizen's choice, the provider's
+/// trouble, or a request the provider finds wrong (the gateway's settings).
+fn provider_refusal(error: &str, description: Option<&str>) -> GatewayError {
+    let description = description.unwrap_or_default();
+    match error {
+        "access_denied"
+        | "consent_required"
+        | "login_required"
+        | "interaction_required"
+        | "account_selection_required" => {
+            tracing::info!(error, "the citizen did not complete sign-in at VNeID");
+            GatewayError::SignIn {
+                code: "ACCESS_DENIED",
+                message: format!("the identity provider answered `{error}`"),
             }
-            set_cookie(&mut response, auth, SESSION_COOKIE, &session, "/", ttl);
-            set_cookie(
-                &mut response,
-                auth,
-                STATE_COOKIE,
-                "",
-                "/auth",
-                Duration::ZERO,
-            );
-            no_store(response)
         }
-        Err(error) => no_store(error_response(error)),
+        "server_error" | "temporarily_unavailable" => {
+            tracing::warn!(error, description, "VNeID could not serve a sign-in");
+            GatewayError::ProviderStepFailed("authorization endpoint")
+        }
+        _ => {
+            tracing::warn!(error, description, "VNeID refused the sign-in request");
+            GatewayError::SignInMisconfigured
+        }
     }
 }
 
@@ -423,9 +489,21 @@ struct LogoutRequest {
 }
 
 /// Ends the session of the bearer token, of the refresh token in the body,
-/// or of the session cookie.
-async fn logout(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) -> Response {
+/// or of the session cookie. With `?returnTo=/path` (a browser's logout
+/// form) the answer is a redirect: through the provider's
+/// `end_session_endpoint` when it publishes one (RP-initiated logout, so
+/// the citizen is signed out there too), straight to the path otherwise.
+async fn logout(
+    State(state): State<AuthState>,
+    headers: HeaderMap,
+    params: Result<Query<LoginParams>, QueryRejection>,
+    body: Bytes,
+) -> Response {
     let auth = &state.auth;
+    let return_to = params
+        .ok()
+        .and_then(|Query(p)| p.return_to)
+        .map(|path| safe_return_to(Some(path)));
     let result = async {
         let request: LogoutRequest = if body.is_empty() {
             LogoutRequest::default()
@@ -453,14 +531,47 @@ async fn logout(State(state): State<AuthState>, headers: HeaderMap, body: Bytes)
         auth.sessions.revoke(&session, "logout").await
     }
     .await;
-    match result {
-        Ok(()) => {
+    match (result, return_to) {
+        (Ok(()), None) => {
             let mut response = StatusCode::NO_CONTENT.into_response();
             set_cookie(&mut response, auth, SESSION_COOKIE, "", "/", Duration::ZERO);
             response
         }
-        Err(error) => error_response(error),
+        (Ok(()), Some(return_to)) => {
+            let location = auth
+                .vneid
+                .end_session_url(
+                    &auth.config.web_client,
+                    &auth.config.post_logout_redirect_uri,
+                    &return_to,
+                )
+                .await
+                .unwrap_or(return_to);
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            if let Ok(location) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            set_cookie(&mut response, auth, SESSION_COOKIE, "", "/", Duration::ZERO);
+            no_store(response)
+        }
+        (Err(error), _) => error_response(error),
     }
+}
+
+#[derive(Deserialize)]
+struct LoggedOutParams {
+    state: Option<String>,
+}
+
+/// Where the provider sends the browser after RP-initiated logout; `state`
+/// carries the path to go back to (a path on this site only).
+async fn logged_out(params: Result<Query<LoggedOutParams>, QueryRejection>) -> Response {
+    let path = safe_return_to(params.ok().and_then(|Query(p)| p.state));
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(location) = HeaderValue::from_str(&path) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    no_store(response)
 }
 
 async fn jwks(State(state): State<AuthState>) -> Response {
@@ -536,5 +647,18 @@ async fn revoke_api_key(
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => error_response(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_go_into_the_query_of_return_to() {
+        assert_eq!(with_error("/", "ACCESS_DENIED"), "/?error=ACCESS_DENIED");
+        assert_eq!(with_error("/a?b=1", "X"), "/a?b=1&error=X");
+        assert_eq!(with_error("/a#top", "X"), "/a?error=X#top");
+        assert_eq!(with_error("/a?b=1#top", "X"), "/a?b=1&error=X#top");
     }
 }

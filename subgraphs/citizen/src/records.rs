@@ -112,7 +112,7 @@ pub async fn sign_in(
             // (the unique hash refused this one): use its row.
             Err(error) => match find_by_hash(db, &hash).await? {
                 Some(row) => refresh(db, row, claims, now).await?,
-                None => return Err(subject_conflict(error)),
+                None => return Err(conflict_or_changed_key(db, cipher, claims, error).await),
             },
         },
     };
@@ -123,7 +123,49 @@ pub async fn sign_in(
 }
 
 /// A unique violation left after the hash matched nothing is the VNeID
-/// subject, linked to another number.
+/// subject, already linked to a record. Its number is another one — or the
+/// same, and it is `PERSONAL_DATA_KEY` that changed: then every lookup hash
+/// misses and the sealed copies no longer open, which locks every citizen
+/// out. That is said (and logged) for what it is, not blamed on the claims.
+async fn conflict_or_changed_key(
+    db: &DatabaseConnection,
+    cipher: &PersonalDataCipher,
+    claims: &SignInClaims,
+    error: DbErr,
+) -> Error {
+    if !matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        return Error::Database(error);
+    }
+    let linked = citizen_record::Entity::find()
+        .filter(citizen_record::Column::VneidSubject.eq(&claims.subject))
+        .one(db)
+        .await;
+    let Ok(Some(row)) = linked else {
+        return subject_conflict(error);
+    };
+    match cipher.open(&row.personal_id_sealed) {
+        Err(_) => {
+            tracing::error!(
+                citizen_id = %row.id,
+                "PERSONAL_DATA_KEY does not open this citizen record's sealed number: the key \
+                 has changed since the records were made, so no citizen is found by number and \
+                 sign-in fails; restore the original PERSONAL_DATA_KEY"
+            );
+            Error::PersonalDataKeyMismatch
+        }
+        Ok(number) if number == claims.personal_id.expose() => {
+            tracing::error!(
+                citizen_id = %row.id,
+                "this citizen record's lookup hash does not match its own number under \
+                 PERSONAL_DATA_KEY: the hash was made with another key; restore it"
+            );
+            Error::PersonalDataKeyMismatch
+        }
+        Ok(_) => subject_conflict(error),
+    }
+}
+
+/// The VNeID subject, linked to another number.
 fn subject_conflict(error: DbErr) -> Error {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => Error::BadUserInput(

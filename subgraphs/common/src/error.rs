@@ -18,6 +18,10 @@ pub enum Error {
     /// The database failed; the message is logged, never sent to the client.
     #[error("database error")]
     Database(#[from] sea_orm::DbErr),
+    /// `PERSONAL_DATA_KEY` is not the key stored personal data was sealed
+    /// and hashed with (it changed): logged where it is found.
+    #[error("this service's PERSONAL_DATA_KEY is not the key its citizen records were made with; its operators have to restore it")]
+    PersonalDataKeyMismatch,
 }
 
 /// Dataloaders share one error between the requests of a batch.
@@ -35,6 +39,7 @@ impl Error {
             Error::Unauthenticated => "UNAUTHENTICATED",
             Error::Forbidden => "FORBIDDEN",
             Error::Database(_) => "INTERNAL_SERVER_ERROR",
+            Error::PersonalDataKeyMismatch => "PERSONAL_DATA_KEY_MISMATCH",
         }
     }
 }

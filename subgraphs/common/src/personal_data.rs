@@ -66,7 +66,9 @@ fn to_hex(bytes: &[u8]) -> String {
 fn unopenable() -> Error {
     // Says nothing about the value: it is personal data.
     Error::Database(sea_orm::DbErr::Custom(
-        "a sealed personal value does not open with this key".into(),
+        "a sealed personal value does not open with this PERSONAL_DATA_KEY: the key changed \
+         since it was sealed (restore the original key), or the stored value is damaged"
+            .into(),
     ))
 }
 
