@@ -799,6 +799,8 @@ async fn return_to_never_leaves_the_site() {
         assert_eq!(done.status(), 303, "{asked:?}");
         assert_eq!(done.headers()["location"], expected, "{asked:?}");
     }
+    app.stop().await;
+}
 
 /// The web flow with a provider of the test's own (its callback goes to the
 /// public origin); returns the session cookie.
