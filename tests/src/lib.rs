@@ -246,3 +246,20 @@ pub fn subgraph_urls(system: &System) -> HashMap<String, String> {
         .map(|(name, addr)| (name.as_str().to_string(), format!("http://{addr}/graphql")))
         .collect()
 }
+
+/// Waits until `check` holds, checking every 50 ms for at most 30 s (a
+/// bound for a loaded machine, not a timing expectation).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}

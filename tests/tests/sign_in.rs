@@ -665,6 +665,58 @@ async fn an_admin_grants_a_staff_role_that_the_next_token_carries() {
         "{claims}"
     );
     assert_eq!(claims["agencies"], json!(["so-gtvt"]));
+
+    // A role change ends the access tokens issued before it, at once (as
+    // logout does): the client refreshes and gets the roles as they are.
+    let refused = |token: String| {
+        let app = &app;
+        async move {
+            let (status, _) = graphql_as(app, &[("authorization", &token)], "{ me { id } }").await;
+            status == 401
+        }
+    };
+    congdan_tests::eventually("An's pre-grant token to be refused", || {
+        refused(an_token.clone())
+    })
+    .await;
+    let refresh_url = format!("{gateway}/auth/refresh");
+    let refresh = |token: Value| {
+        let url = refresh_url.clone();
+        async move {
+            let (status, tokens) = post_json(&url, &[], &json!({ "refresh_token": token })).await;
+            assert_eq!(status, 200, "{tokens}");
+            tokens
+        }
+    };
+    let officer = refresh(refreshed["refresh_token"].clone()).await;
+    let officer_token = bearer(officer["access_token"].as_str().unwrap());
+    let queue = "{ searchReports(first: 1) { totalCount } }";
+    let (status, body) = graphql_as(&app, &[("authorization", &officer_token)], queue).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["data"]["searchReports"]["totalCount"].is_number(),
+        "{body}"
+    );
+
+    let revoke =
+        format!(r#"mutation {{ revokeRole(citizenId: "{an_id}", role: OFFICER) {{ roles }} }}"#);
+    let (_, body) = graphql_as(&app, &[("authorization", &admin_token)], &revoke).await;
+    assert_eq!(
+        body["data"]["revokeRole"]["roles"],
+        json!(["CITIZEN"]),
+        "{body}"
+    );
+    congdan_tests::eventually("the officer's token to be refused", || {
+        refused(officer_token.clone())
+    })
+    .await;
+    let citizen_again = refresh(officer["refresh_token"].clone()).await;
+    let token = bearer(citizen_again["access_token"].as_str().unwrap());
+    let (_, body) = graphql_as(&app, &[("authorization", &token)], queue).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
     app.stop().await;
 }
 

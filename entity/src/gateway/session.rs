@@ -18,6 +18,9 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     /// `logout`, `refresh_token_reuse`, ...
     pub revoked_reason: Option<String>,
+    /// Bumped when the citizen's roles change; access tokens carry the
+    /// version they were issued under.
+    pub roles_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

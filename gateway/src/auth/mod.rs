@@ -69,8 +69,9 @@ pub struct Auth {
     pub keys: Arc<KeyRing>,
     pub sessions: Sessions,
     pub api_keys: ApiKeys,
-    /// Web sessions' roles, read from the citizen subgraph, for a minute.
-    web_access: moka::future::Cache<String, Option<CitizenAccess>>,
+    /// Web sessions' roles, read from the citizen subgraph, for a minute,
+    /// by citizen and the session's roles version.
+    web_access: moka::future::Cache<(String, i32), Option<CitizenAccess>>,
 }
 
 impl Auth {
@@ -129,14 +130,15 @@ impl Auth {
                 agencies: Vec::new(),
             })
         } else if let Some(cookie) = cookie(headers, SESSION_COOKIE) {
-            let (_, citizen_id) = self.sessions.from_cookie(&cookie).await?.ok_or_else(|| {
+            let session = self.sessions.from_cookie(&cookie).await?.ok_or_else(|| {
                 GatewayError::Unauthenticated("the session has ended; sign in again".into())
             })?;
+            // Keyed by the roles version too: a role change is seen at once.
             let access = self
                 .web_access
                 .try_get_with(
-                    citizen_id.clone(),
-                    citizen::access(pipeline, &self.keys, &citizen_id),
+                    (session.citizen_id.clone(), session.roles_version),
+                    citizen::access(pipeline, &self.keys, &session.citizen_id),
                 )
                 .await
                 .map_err(|e| (*e).clone())?
@@ -158,17 +160,54 @@ impl Auth {
 
 /// The event the citizen subgraph publishes when an account is deleted.
 pub const ACCOUNT_DELETED: &str = "citizen.account.deleted";
+/// The event the citizen subgraph publishes when a citizen's roles change.
+pub const ROLES_CHANGED: &str = "citizen.roles.changed";
 
 impl Auth {
-    /// Revokes a deleted account's sessions when its event arrives, until
-    /// `shutdown`. Redelivered events revoke nothing twice.
+    /// Follows the citizen events that end or change sessions, until
+    /// `shutdown`: a deleted account's sessions are revoked, a citizen
+    /// whose roles changed has every access token issued before refused
+    /// (the client refreshes). Redelivered events change nothing twice.
     pub fn spawn_revocations(
         self: &Arc<Self>,
         bus: Arc<dyn EventBus>,
         shutdown: CancellationToken,
     ) -> JoinHandle<()> {
-        let revocations = Revocations { auth: self.clone() };
-        Consumer::new("session revocations", bus, ACCOUNT_DELETED, revocations).spawn(shutdown)
+        let deletions = Consumer::new(
+            "session revocations",
+            bus.clone(),
+            ACCOUNT_DELETED,
+            Revocations { auth: self.clone() },
+        )
+        .spawn(shutdown.clone());
+        let roles = Consumer::new(
+            "session roles",
+            bus,
+            ROLES_CHANGED,
+            RoleChanges { auth: self.clone() },
+        )
+        .spawn(shutdown);
+        tokio::spawn(async move {
+            let _ = tokio::join!(deletions, roles);
+        })
+    }
+}
+
+/// The handler of role changes: access tokens issued before end.
+struct RoleChanges {
+    auth: Arc<Auth>,
+}
+
+impl Handler for RoleChanges {
+    type Error = GatewayError;
+
+    async fn handle(&self, event: &Event) -> Result<(), GatewayError> {
+        let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str()) else {
+            return Ok(());
+        };
+        let count = self.auth.sessions.roles_changed(citizen_id).await?;
+        tracing::info!(count, "sessions told of a role change");
+        Ok(())
     }
 }
 
@@ -184,7 +223,6 @@ impl Handler for Revocations {
         let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str()) else {
             return Ok(());
         };
-        self.auth.web_access.invalidate(citizen_id).await;
         let count = self
             .auth
             .sessions

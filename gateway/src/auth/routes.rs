@@ -522,7 +522,7 @@ async fn logout(
             auth.sessions
                 .from_cookie(&cookie)
                 .await?
-                .map(|(sid, _)| sid)
+                .map(|session| session.id)
         } else {
             None
         };

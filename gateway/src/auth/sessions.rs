@@ -36,6 +36,10 @@ pub struct AccessClaims {
     pub sub: String,
     /// The session the token belongs to; revoking it ends the token.
     pub sid: String,
+    /// The session's roles version when the token was issued: a change of
+    /// the citizen's roles since then ends the token.
+    #[serde(default)]
+    pub rv: i32,
     #[serde(default)]
     pub roles: Vec<Role>,
     #[serde(default)]
@@ -72,9 +76,9 @@ pub struct Sessions {
     access_ttl: Duration,
     refresh_ttl: Duration,
     web_ttl: Duration,
-    /// Sessions known to be live, by id, for a few seconds: revocation
-    /// reaches every replica within that time.
-    live: moka::future::Cache<String, bool>,
+    /// Sessions' roles versions (None: ended), by id, for a few seconds:
+    /// revocation and role changes reach every replica within that time.
+    live: moka::future::Cache<String, Option<i32>>,
     /// Access tokens whose signature has been verified, with their claims:
     /// a signature stays valid, so a client's token is verified once, not
     /// on each request. Expiry and the session are still checked each time.
@@ -132,6 +136,7 @@ impl Sessions {
             expires_at: Set(after(self.web_ttl)),
             revoked_at: Set(None),
             revoked_reason: Set(None),
+            roles_version: Set(0),
         }
         .insert(&self.db)
         .await?;
@@ -156,12 +161,13 @@ impl Sessions {
             expires_at: Set(after(self.refresh_ttl)),
             revoked_at: Set(None),
             revoked_reason: Set(None),
+            roles_version: Set(0),
         }
         .insert(&txn)
         .await?;
         self.insert_refresh(&txn, &session_id, &refresh).await?;
         txn.commit().await?;
-        self.tokens(keys, access, &session_id, refresh)
+        self.tokens(keys, access, &session_id, 0, refresh)
     }
 
     async fn insert_refresh(
@@ -187,6 +193,7 @@ impl Sessions {
         keys: &KeyRing,
         access: &CitizenAccess,
         session_id: &str,
+        roles_version: i32,
         refresh: String,
     ) -> Result<IssuedTokens, GatewayError> {
         let now = Utc::now().timestamp();
@@ -200,6 +207,7 @@ impl Sessions {
             },
             sub: access.citizen_id.clone(),
             sid: session_id.to_string(),
+            rv: roles_version,
             roles: access.roles.clone(),
             agencies: access.agency_ids.clone(),
         })?;
@@ -261,7 +269,7 @@ impl Sessions {
         };
         let next = random_token();
         self.insert_refresh(&self.db, &session.id, &next).await?;
-        self.tokens(keys, &access, &session.id, next)
+        self.tokens(keys, &access, &session.id, session.roles_version, next)
     }
 
     /// The session if it exists, is not revoked and has not expired.
@@ -272,27 +280,49 @@ impl Sessions {
             .filter(|s| s.revoked_at.is_none() && s.expires_at > Utc::now()))
     }
 
-    /// Whether an access token's session is still live (cached briefly).
-    pub async fn is_live(&self, session_id: &str) -> Result<bool, GatewayError> {
+    /// The roles version of a live session, None when it has ended (cached
+    /// briefly).
+    async fn live_roles_version(&self, session_id: &str) -> Result<Option<i32>, GatewayError> {
         if let Some(live) = self.live.get(session_id).await {
             return Ok(live);
         }
-        let live = self.active(session_id).await?.is_some();
+        let live = self.active(session_id).await?.map(|s| s.roles_version);
         self.live.insert(session_id.to_string(), live).await;
         Ok(live)
     }
 
-    /// The web session a cookie names: (session id, citizen id).
-    pub async fn from_cookie(
-        &self,
-        cookie: &str,
-    ) -> Result<Option<(String, String)>, GatewayError> {
+    /// Marks the citizen's roles as changed in every live session: access
+    /// tokens issued before end at once, refreshed ones carry the new roles.
+    pub async fn roles_changed(&self, citizen_id: &str) -> Result<u64, GatewayError> {
+        let sessions: Vec<String> = session::Entity::find()
+            .filter(session::Column::CitizenId.eq(citizen_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        session::Entity::update_many()
+            .col_expr(
+                session::Column::RolesVersion,
+                sea_orm::sea_query::ExprTrait::add(Expr::col(session::Column::RolesVersion), 1),
+            )
+            .filter(session::Column::Id.is_in(sessions.clone()))
+            .exec(&self.db)
+            .await?;
+        for id in &sessions {
+            self.live.invalidate(id).await;
+        }
+        Ok(sessions.len() as u64)
+    }
+
+    /// The live web session a cookie names.
+    pub async fn from_cookie(&self, cookie: &str) -> Result<Option<session::Model>, GatewayError> {
         Ok(session::Entity::find()
             .filter(session::Column::CookieHash.eq(sha256_hex(cookie)))
             .one(&self.db)
             .await?
-            .filter(|s| s.revoked_at.is_none() && s.expires_at > Utc::now())
-            .map(|s| (s.id, s.citizen_id)))
+            .filter(|s| s.revoked_at.is_none() && s.expires_at > Utc::now()))
     }
 
     /// The session a refresh token belongs to, used or not.
@@ -363,12 +393,16 @@ impl Sessions {
                 Utc::now().timestamp(),
             )
             .map_err(refuse)?;
-        if !self.is_live(&claims.sid).await? {
-            return Err(GatewayError::Unauthenticated(
+        match self.live_roles_version(&claims.sid).await? {
+            None => Err(GatewayError::Unauthenticated(
                 "the session of this access token has ended; sign in again".into(),
-            ));
+            )),
+            Some(version) if version != claims.rv => Err(GatewayError::Unauthenticated(
+                "the account's roles have changed since this access token was issued; refresh it"
+                    .into(),
+            )),
+            Some(_) => Ok(claims),
         }
-        Ok(claims)
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Datelike, Utc};
+use congdan_common::events::{outbox, Event};
 use congdan_common::identity::Role;
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::personal_id::PersonalId;
@@ -16,6 +17,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
+
+use serde_json::json;
 
 use crate::domain::{SignInClaims, StaffRole};
 
@@ -282,8 +285,13 @@ async fn existing(
         .ok_or(Error::NotFound { what: "citizen" })
 }
 
+/// The topic the gateway consumes to end access tokens that carry a
+/// citizen's old roles: payload `{"citizenId": …}`.
+pub const ROLES_CHANGED: &str = "citizen.roles.changed";
+
 /// Grants a staff role (an officer once per agency); granting what is
-/// already granted changes nothing.
+/// already granted changes nothing. The change and its event are written
+/// in one transaction.
 pub async fn grant(
     db: &DatabaseConnection,
     citizen_id: &str,
@@ -299,30 +307,48 @@ pub async fn grant(
     } else {
         agencies
     };
-    role_grant::Entity::insert_many(
+    let txn = db.begin().await?;
+    let inserted = role_grant::Entity::insert_many(
         scopes
             .iter()
             .map(|agency| grant_row(&row.id, role.role(), agency, granted_by, now)),
     )
     .on_conflict_do_nothing()
-    .exec_without_returning(db)
+    .exec_without_returning(&txn)
     .await?;
+    if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        roles_changed(&txn, &row.id).await?;
+    }
+    txn.commit().await?;
     Ok(row)
 }
 
-/// Revokes a staff role (an officer's for every agency).
+/// Revokes a staff role (an officer's for every agency), with its event.
 pub async fn revoke(
     db: &DatabaseConnection,
     citizen_id: &str,
     role: StaffRole,
 ) -> Result<citizen_record::Model, Error> {
     let row = existing(db, citizen_id).await?;
-    role_grant::Entity::delete_many()
+    let txn = db.begin().await?;
+    let deleted = role_grant::Entity::delete_many()
         .filter(role_grant::Column::CitizenId.eq(row.id.as_str()))
         .filter(role_grant::Column::Role.eq(role.role().as_str()))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    if deleted.rows_affected > 0 {
+        roles_changed(&txn, &row.id).await?;
+    }
+    txn.commit().await?;
     Ok(row)
+}
+
+async fn roles_changed(db: &impl ConnectionTrait, citizen_id: &str) -> Result<(), DbErr> {
+    outbox::enqueue(
+        db,
+        &Event::new(ROLES_CHANGED, json!({ "citizenId": citizen_id })),
+    )
+    .await
 }
 
 /// The grants of many citizens in one query.

@@ -140,17 +140,4 @@ pub fn own_bus_deps(app: &TestApp) -> (Deps, Arc<InProcessBus>) {
     (deps, bus)
 }
 
-/// Waits (up to 5 s) until `check` holds.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+pub use congdan_tests::eventually;
