@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use congdan_gateway::config::PersistedQueryMode;
+use congdan_gateway::config::{MetricsAccess, PersistedQueryMode, Secret};
 use congdan_gateway::plan::limits::Limits;
 
 use crate::subgraphs::SubgraphName;
@@ -336,6 +336,10 @@ pub struct GatewayOptions {
     /// `first`/`last`/`limit`).
     #[arg(long, env = "MAX_QUERY_COST", default_value_t = 50_000)]
     pub max_query_cost: u64,
+    /// Bearer token that reads `/metrics`; without it `/metrics` is open in
+    /// development and closed (404) in production.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
     /// Longest planning of one operation, in milliseconds.
     #[arg(long, env = "MAX_PLAN_MS", default_value_t = 2_000)]
     pub max_plan_ms: u64,
@@ -364,6 +368,15 @@ impl GatewayOptions {
                 )?,
             },
         })
+    }
+
+    /// Who may read `/metrics`.
+    pub fn metrics_access(&self) -> MetricsAccess {
+        match (&self.metrics_token, self.environment) {
+            (Some(token), _) => MetricsAccess::Bearer(token.clone()),
+            (None, Environment::Development) => MetricsAccess::Public,
+            (None, Environment::Production) => MetricsAccess::Closed,
+        }
     }
 
     pub fn limits(&self) -> Limits {
@@ -596,5 +609,21 @@ mod tests {
                 .introspection()
         );
         assert!(!gateway_options(&["--introspection", "false"]).introspection());
+    }
+
+    #[test]
+    fn production_closes_metrics_unless_a_token_is_set() {
+        use congdan_gateway::config::MetricsAccess;
+        assert_eq!(
+            gateway_options(&["--environment", "development"]).metrics_access(),
+            MetricsAccess::Public
+        );
+        assert_eq!(
+            gateway_options(&["--environment", "production"]).metrics_access(),
+            MetricsAccess::Closed
+        );
+        let tokened = gateway_options(&["--environment", "production", "--metrics-token", "t"]);
+        assert!(matches!(tokened.metrics_access(), MetricsAccess::Bearer(t) if t.expose() == "t"));
+        assert!(!format!("{tokened:?}").contains("\"t\""), "{tokened:?}");
     }
 }

@@ -123,6 +123,7 @@ pub fn gateway_config(
         dedupe_subgraph_requests: options.dedupe_subgraph_requests,
         coalesce_queries: options.coalesce_queries,
         max_upload_bytes: options.max_upload_bytes,
+        metrics: options.metrics_access(),
     })
 }
 

@@ -34,6 +34,48 @@ pub struct GatewayConfig {
     pub coalesce_queries: bool,
     /// Largest multipart (file upload) request body, in bytes.
     pub max_upload_bytes: usize,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Anyone (development).
+    Public,
+    /// Whoever sends `Authorization: Bearer <token>`.
+    Bearer(Secret),
+    /// Nobody: `/metrics` answers 404 (production without a token).
+    Closed,
+}
+
+/// A secret setting: its value is never printed (`Debug` shows a
+/// placeholder), only read where it is used.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self(value.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 /// How persisted queries are handled.
@@ -66,6 +108,7 @@ impl Default for GatewayConfig {
             introspection: true,
             limits: Default::default(),
             supergraph_poll_interval: Some(Duration::from_secs(2)),
+            metrics: MetricsAccess::Public,
             persisted_queries: PersistedQueryMode::Automatic {
                 max_bytes: DEFAULT_PERSISTED_QUERIES_BYTES,
             },

@@ -175,6 +175,19 @@ async fn introspection_can_be_turned_off_and_the_sdl_is_served() {
         .await
         .unwrap();
     assert_eq!(body, json!({ "data": { "reports": { "totalCount": 4 } } }));
+    // The SDL follows the same permission as `__schema`.
+    let response = app
+        .http
+        .get(gateway.url.replace("/graphql", "/schema.graphql"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "INTROSPECTION_DISABLED"
+    );
     gateway.stop().await;
 
     let sdl = app

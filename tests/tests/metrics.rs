@@ -93,3 +93,51 @@ async fn a_repeated_query_is_planned_once_and_counted() {
     );
     app.stop().await;
 }
+
+/// `/metrics` is for whoever the configuration allows: a bearer of the
+/// metrics token, or nobody (production without a token).
+#[tokio::test]
+async fn metrics_answer_only_whom_the_configuration_allows() {
+    use congdan_gateway::config::{MetricsAccess, Secret};
+    use congdan_gateway::GatewayConfig;
+    let app = congdan_tests::TestApp::spawn().await;
+    let metrics_url =
+        |gateway: &congdan_tests::ExtraGateway| gateway.url.replace("/graphql", "/metrics");
+    let tokened = congdan_tests::ExtraGateway::start(
+        &app.system,
+        GatewayConfig {
+            metrics: MetricsAccess::Bearer(Secret::new("s3cret-metrics".into())),
+            ..GatewayConfig::default()
+        },
+    )
+    .await;
+    let url = metrics_url(&tokened);
+    for (authorization, status) in [
+        (None, 401),
+        (Some("Bearer wrong"), 401),
+        (Some("Bearer s3cret-metrics"), 200),
+    ] {
+        let mut request = app.http.get(&url);
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        assert_eq!(
+            request.send().await.unwrap().status(),
+            status,
+            "{authorization:?}"
+        );
+    }
+    tokened.stop().await;
+    let closed = congdan_tests::ExtraGateway::start(
+        &app.system,
+        GatewayConfig {
+            metrics: MetricsAccess::Closed,
+            ..GatewayConfig::default()
+        },
+    )
+    .await;
+    let response = app.http.get(metrics_url(&closed)).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    closed.stop().await;
+    app.stop().await;
+}

@@ -18,9 +18,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::auth::Auth;
-use crate::config::{GatewayConfig, PersistedQueryMode};
+use crate::config::{GatewayConfig, MetricsAccess, PersistedQueryMode};
 use crate::error::GatewayError;
 use crate::execute::response::{GraphQLError, GraphQLResponse};
 use crate::execute::subgraph::SubgraphClient;
@@ -40,6 +41,7 @@ pub struct Gateway {
     max_upload_bytes: usize,
     /// Sign-in and callers' credentials; None serves anonymous callers only.
     auth: Option<Arc<Auth>>,
+    metrics_access: MetricsAccess,
 }
 
 impl Gateway {
@@ -94,6 +96,7 @@ impl Gateway {
             max_body_bytes: config.max_body_bytes,
             max_upload_bytes: config.max_upload_bytes,
             auth: None,
+            metrics_access: config.metrics.clone(),
         })
     }
 
@@ -158,7 +161,29 @@ async fn graphiql() -> Html<String> {
     )
 }
 
-async fn metrics(State(gateway): State<Gateway>) -> Response {
+/// Prometheus text, as the configuration allows: to anyone (development),
+/// to a bearer of the metrics token, or to nobody (production without a
+/// token: 404).
+async fn metrics(State(gateway): State<Gateway>, headers: HeaderMap) -> Response {
+    match &gateway.metrics_access {
+        MetricsAccess::Public => {}
+        MetricsAccess::Closed => return StatusCode::NOT_FOUND.into_response(),
+        MetricsAccess::Bearer(token) => {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            // Digests compared, so the time taken says nothing of the token.
+            if Sha256::digest(given.as_bytes()) != Sha256::digest(token.expose().as_bytes()) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
+                )
+                    .into_response();
+            }
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -169,11 +194,31 @@ async fn metrics(State(gateway): State<Gateway>) -> Response {
         .into_response()
 }
 
-/// The API schema as SDL (what partners build clients from).
-async fn api_sdl(State(gateway): State<Gateway>) -> Response {
+/// The API schema as SDL (what partners build clients from), to whoever
+/// may introspect: the same permission as `__schema`.
+async fn api_sdl(State(gateway): State<Gateway>, headers: HeaderMap) -> Response {
+    let caller = match gateway.caller(&headers).await {
+        Ok(caller) => caller,
+        Err(error) => return plain_error(StatusCode::UNAUTHORIZED, &error),
+    };
+    if !gateway.pipeline.policy.introspection && !caller.may_introspect {
+        return plain_error(StatusCode::FORBIDDEN, &GatewayError::IntrospectionDisabled);
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         gateway.pipeline.current().supergraph.api_sdl.clone(),
+    )
+        .into_response()
+}
+
+/// An error with its code, for the routes that are not GraphQL.
+fn plain_error(status: StatusCode, error: &GatewayError) -> Response {
+    (
+        status,
+        Json(json!({ "errors": [{
+            "message": error.to_string(),
+            "extensions": { "code": error.code() }
+        }] })),
     )
         .into_response()
 }
