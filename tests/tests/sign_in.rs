@@ -1201,3 +1201,79 @@ async fn a_changed_personal_data_key_is_named() {
     assert_eq!(citizen_records(&app).await, 1, "no second record");
     app.stop().await;
 }
+
+/// A page of another site cannot open a WebSocket that signs in with the
+/// citizen's session cookie; this site's pages (and clients that send no
+/// `Origin`) can.
+#[tokio::test]
+async fn cookie_authenticated_websockets_take_only_this_sites_origin() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = TestApp::spawn().await;
+    let gateway = gateway_base(&app);
+    let cookie = format!(
+        "congdan_session={}",
+        web_sign_in(&gateway, citizen(AN)).await
+    );
+    let ws_url = format!("{}/graphql", gateway.replacen("http://", "ws://", 1));
+    let upgrade = |origin: Option<String>| {
+        let mut request = ws_url.clone().into_client_request().unwrap();
+        let headers = request.headers_mut();
+        headers.insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        headers.insert("cookie", cookie.parse().unwrap());
+        if let Some(origin) = origin {
+            headers.insert("origin", origin.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(request)
+    };
+    for foreign in [
+        "https://evil.example",
+        "http://127.0.0.1.evil.example",
+        "null",
+    ] {
+        match upgrade(Some(foreign.into())).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 403, "{foreign}")
+            }
+            other => panic!(
+                "{foreign}: the upgrade was not refused: {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+    for allowed in [Some(gateway.clone()), None] {
+        let (mut socket, _) = upgrade(allowed.clone()).await.expect("upgrade");
+        use futures::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        socket
+            .send(Message::Text(
+                json!({ "type": "connection_init" }).to_string().into(),
+            ))
+            .await
+            .unwrap();
+        socket
+            .send(Message::Text(
+                json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ me { fullName } }" } })
+                    .to_string()
+                    .into(),
+            ))
+            .await
+            .unwrap();
+        let mut answer = None;
+        while let Some(Ok(Message::Text(text))) = socket.next().await {
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if message["type"] == "next" {
+                answer = Some(message["payload"].clone());
+                break;
+            }
+        }
+        assert_eq!(
+            answer.expect("an answer")["data"]["me"]["fullName"],
+            citizen(AN).name,
+            "{allowed:?}"
+        );
+    }
+    app.stop().await;
+}

@@ -239,6 +239,18 @@ async fn graphql_get(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
+        let web_site = gateway
+            .auth
+            .as_ref()
+            .map(|auth| auth.config.web_redirect_uri.as_str());
+        if !websocket::cookie_origin_allowed(&headers, web_site) {
+            return plain_error(
+                StatusCode::FORBIDDEN,
+                &GatewayError::Forbidden(
+                    "a session cookie is accepted only from this site's pages".into(),
+                ),
+            );
+        }
         let request_id = request_id(&headers).map(str::to_string);
         return upgrade
             .protocols([websocket::TRANSPORT_WS, websocket::LEGACY_WS])

@@ -3,7 +3,10 @@
 //! `graphql-ws` of subscriptions-transport-ws. The access token comes in
 //! `connection_init` (`{"Authorization": "Bearer …"}`, `{"token": …}` or
 //! `{"headers": {…}}`) or, from browsers, as the session cookie on the
-//! upgrade request. An invalid one closes the socket with 4403.
+//! upgrade request. An invalid one closes the socket with 4403. A browser
+//! page of another site could open a socket that carries the session
+//! cookie, so a cookie is only honoured when the upgrade's `Origin` is this
+//! site's (see [`cookie_origin_allowed`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -181,6 +184,34 @@ pub async fn serve(
     drop(out);
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
     closed.cancel();
+}
+
+/// Whether an upgrade request may sign in with its session cookie: no
+/// cookie, no `Origin` (not a browser), or an `Origin` that is this
+/// gateway's own (its `Host`) or the site the web sign-in returns to.
+pub fn cookie_origin_allowed(headers: &HeaderMap, web_redirect_uri: Option<&str>) -> bool {
+    if crate::auth::cookie(headers, crate::auth::SESSION_COOKIE).is_none() {
+        return true;
+    }
+    let Some(origin) = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
+        return true;
+    };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let own = host
+        .iter()
+        .any(|host| origin == format!("http://{host}") || origin == format!("https://{host}"));
+    let web_site = web_redirect_uri
+        .and_then(|uri| openidconnect::url::Url::parse(uri).ok())
+        .map(|uri| uri.origin().ascii_serialization().to_ascii_lowercase())
+        .is_some_and(|site| site == origin);
+    own || web_site
 }
 
 /// The credentials of `connection_init`: the payload's `Authorization`,
