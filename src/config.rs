@@ -340,6 +340,14 @@ pub struct GatewayOptions {
     /// development and closed (404) in production.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
+    /// Consecutive failed calls (timeout, unreachable, 5xx) after which a
+    /// subgraph is not called for SUBGRAPH_BREAKER_COOLDOWN_MS; 0 turns
+    /// the circuit breaker off.
+    #[arg(long, env = "SUBGRAPH_BREAKER_FAILURES", default_value_t = 5)]
+    pub subgraph_breaker_failures: u32,
+    /// How long an open circuit refuses calls before one probe.
+    #[arg(long, env = "SUBGRAPH_BREAKER_COOLDOWN_MS", default_value_t = 5_000)]
+    pub subgraph_breaker_cooldown_ms: u64,
     /// Longest planning of one operation, in milliseconds.
     #[arg(long, env = "MAX_PLAN_MS", default_value_t = 2_000)]
     pub max_plan_ms: u64,

@@ -124,6 +124,10 @@ pub fn gateway_config(
         coalesce_queries: options.coalesce_queries,
         max_upload_bytes: options.max_upload_bytes,
         metrics: options.metrics_access(),
+        breaker: congdan_gateway::execute::breaker::BreakerSettings {
+            failures: options.subgraph_breaker_failures,
+            cool_down: Duration::from_millis(options.subgraph_breaker_cooldown_ms),
+        },
     })
 }
 

@@ -36,6 +36,8 @@ pub struct GatewayConfig {
     pub max_upload_bytes: usize,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// When a failing subgraph's circuit opens, and for how long.
+    pub breaker: crate::execute::breaker::BreakerSettings,
 }
 
 /// Who may read `/metrics`.
@@ -109,6 +111,7 @@ impl Default for GatewayConfig {
             limits: Default::default(),
             supergraph_poll_interval: Some(Duration::from_secs(2)),
             metrics: MetricsAccess::Public,
+            breaker: Default::default(),
             persisted_queries: PersistedQueryMode::Automatic {
                 max_bytes: DEFAULT_PERSISTED_QUERIES_BYTES,
             },

@@ -378,3 +378,75 @@ async fn per_subgraph_timeout_applies_to_that_subgraph_only() {
     );
     assert_eq!(sorted(body), without_stock());
 }
+
+/// Stock answering 500 until `healthy` is set, then as itself.
+async fn stock_failing_until(
+    healthy: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> TestSubgraph {
+    use std::sync::atomic::Ordering;
+    let schema = stock::schema(Duration::ZERO);
+    let sdl = federation_sdl(&schema);
+    let router = Router::new().route(
+        "/graphql",
+        post(move |request: axum::Json<async_graphql::Request>| {
+            let (healthy, schema) = (healthy.clone(), schema.clone());
+            async move {
+                if !healthy.load(Ordering::SeqCst) {
+                    return Err(StatusCode::INTERNAL_SERVER_ERROR);
+                }
+                Ok(axum::Json(schema.execute(request.0).await))
+            }
+        }),
+    );
+    spawn_router("stock", sdl, router).await
+}
+
+async fn federation_with_breaker(stock: TestSubgraph, cool_down: Duration) -> Federation {
+    let config = GatewayConfig {
+        subgraph_timeout: Duration::from_millis(300),
+        breaker: congdan_gateway::execute::breaker::BreakerSettings {
+            failures: 2,
+            cool_down,
+        },
+        ..Default::default()
+    };
+    Federation::start_with(
+        vec![spawn_subgraph("shop", shop::schema()).await, stock],
+        config,
+    )
+    .await
+}
+
+/// After a run of failures a subgraph is not called while its circuit is
+/// open: requests that need it answer SUBGRAPH_UNAVAILABLE without waiting
+/// for it (even if it has come back, until the cool-down ends).
+#[tokio::test]
+async fn an_open_circuit_fails_fast_without_calling_the_subgraph() {
+    let healthy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fed = federation_with_breaker(
+        stock_failing_until(healthy.clone()).await,
+        Duration::from_secs(3600),
+    )
+    .await;
+    assert_eq!(sorted(fed.query(QUERY, json!({})).await), without_stock());
+    assert_eq!(fed.requests("stock"), 2);
+    healthy.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(sorted(fed.query(QUERY, json!({})).await), without_stock());
+    assert_eq!(fed.requests("stock"), 2, "the open circuit called stock");
+}
+
+/// After the cool-down a probe call goes through; a healthy answer closes
+/// the circuit.
+#[tokio::test]
+async fn a_circuit_closes_when_the_probe_succeeds() {
+    let healthy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fed =
+        federation_with_breaker(stock_failing_until(healthy.clone()).await, Duration::ZERO).await;
+    assert_eq!(sorted(fed.query(QUERY, json!({})).await), without_stock());
+    healthy.store(true, std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..2 {
+        let body = fed.query(QUERY, json!({})).await;
+        assert_eq!(body["data"]["warehouse"], "Kho Thủ Đức", "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+}

@@ -2,6 +2,7 @@
 //! plan says so), their results are merged into one response tree, and
 //! `projection` shapes that tree into exactly what the client asked for.
 
+pub mod breaker;
 mod entities;
 mod merge;
 pub mod projection;

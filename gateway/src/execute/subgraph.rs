@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
+use super::breaker::{BreakerSettings, Breakers};
 use super::single_flight::SingleFlight;
 
 use serde::Deserialize;
@@ -27,6 +28,8 @@ pub enum SubgraphError {
     Status(u16),
     #[error("the subgraph's answer is not a GraphQL response: {0}")]
     InvalidResponse(String),
+    #[error("the subgraph failed repeatedly; calls are paused for a moment")]
+    CircuitOpen,
 }
 
 /// What a subgraph answered.
@@ -62,6 +65,7 @@ pub struct SubgraphClient {
     timeouts: Arc<HashMap<String, Duration>>,
     /// None when deduplication is off.
     inflight: Option<InFlight>,
+    breakers: Arc<Breakers>,
 }
 
 impl SubgraphClient {
@@ -70,6 +74,7 @@ impl SubgraphClient {
         timeout: Duration,
         timeouts: HashMap<String, Duration>,
         dedupe: bool,
+        breaker: BreakerSettings,
     ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
@@ -80,6 +85,7 @@ impl SubgraphClient {
             timeout,
             timeouts: Arc::new(timeouts),
             inflight: dedupe.then(Default::default),
+            breakers: Arc::new(Breakers::new(breaker)),
         })
     }
 
@@ -175,7 +181,31 @@ impl SubgraphClient {
         .await
     }
 
+    /// One HTTP call, through the subgraph's circuit breaker.
     async fn send(
+        &self,
+        name: &str,
+        url: &str,
+        body: Bytes,
+        content_type: &str,
+        request_id: Option<&str>,
+        identity_token: Option<&str>,
+    ) -> Result<SubgraphResponse, SubgraphError> {
+        if !self.breakers.admit(name) {
+            return Err(SubgraphError::CircuitOpen);
+        }
+        let result = self
+            .send_now(name, url, body, content_type, request_id, identity_token)
+            .await;
+        let failed = matches!(
+            &result,
+            Err(SubgraphError::Timeout(_) | SubgraphError::Unreachable(_))
+        ) || matches!(&result, Err(SubgraphError::Status(status)) if *status >= 500);
+        self.breakers.record(name, !failed);
+        result
+    }
+
+    async fn send_now(
         &self,
         name: &str,
         url: &str,

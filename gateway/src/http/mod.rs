@@ -78,6 +78,7 @@ impl Gateway {
             config.subgraph_timeout,
             config.subgraph_timeouts.clone(),
             config.dedupe_subgraph_requests,
+            config.breaker,
         )
         .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
