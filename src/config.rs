@@ -348,6 +348,14 @@ pub struct GatewayOptions {
     /// How long an open circuit refuses calls before one probe.
     #[arg(long, env = "SUBGRAPH_BREAKER_COOLDOWN_MS", default_value_t = 5_000)]
     pub subgraph_breaker_cooldown_ms: u64,
+    /// Mutations an anonymous client address may send per minute; 0 turns
+    /// the limit off.
+    #[arg(long, env = "ANONYMOUS_MUTATIONS_PER_MINUTE", default_value_t = 20)]
+    pub anonymous_mutations_per_minute: u32,
+    /// Behind a proxy that appends the client to `X-Forwarded-For`: take
+    /// the client's address from its last entry (`true`/`false`).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
     /// Longest planning of one operation, in milliseconds.
     #[arg(long, env = "MAX_PLAN_MS", default_value_t = 2_000)]
     pub max_plan_ms: u64,

@@ -74,10 +74,13 @@ pub fn spawn_server(
     shutdown: CancellationToken,
 ) -> JoinHandle<Result<(), ServeError>> {
     tokio::spawn(async move {
-        axum::serve(listener, with_request_tracing(router))
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await
-            .map_err(ServeError::Server)
+        axum::serve(
+            listener,
+            with_request_tracing(router).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+        .map_err(ServeError::Server)
     })
 }
 
@@ -128,6 +131,8 @@ pub fn gateway_config(
             failures: options.subgraph_breaker_failures,
             cool_down: Duration::from_millis(options.subgraph_breaker_cooldown_ms),
         },
+        anonymous_mutations_per_minute: options.anonymous_mutations_per_minute,
+        trust_forwarded_for: options.trust_forwarded_for,
     })
 }
 

@@ -38,6 +38,11 @@ pub struct GatewayConfig {
     pub metrics: MetricsAccess,
     /// When a failing subgraph's circuit opens, and for how long.
     pub breaker: crate::execute::breaker::BreakerSettings,
+    /// Mutations an anonymous client address may send per minute (0: no
+    /// limit).
+    pub anonymous_mutations_per_minute: u32,
+    /// Whether the client's address is the last `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
 }
 
 /// Who may read `/metrics`.
@@ -112,6 +117,8 @@ impl Default for GatewayConfig {
             supergraph_poll_interval: Some(Duration::from_secs(2)),
             metrics: MetricsAccess::Public,
             breaker: Default::default(),
+            anonymous_mutations_per_minute: 20,
+            trust_forwarded_for: false,
             persisted_queries: PersistedQueryMode::Automatic {
                 max_bytes: DEFAULT_PERSISTED_QUERIES_BYTES,
             },

@@ -64,6 +64,10 @@ pub enum GatewayError {
         "this API key has used its {limit} requests per minute; retry in {retry_after_secs} s"
     )]
     RateLimited { limit: u32, retry_after_secs: u64 },
+    #[error(
+        "this address has sent {limit} anonymous changes in a minute; retry in {retry_after_secs} s, or sign in"
+    )]
+    AnonymousRateLimited { limit: u32, retry_after_secs: u64 },
     /// A sign-in step refused (wrong state, a code the provider refuses, an
     /// ID token that fails a check, ...).
     #[error("{message}")]
@@ -132,7 +136,7 @@ impl GatewayError {
             }
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
-            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::RateLimited { .. } | Self::AnonymousRateLimited { .. } => "RATE_LIMITED",
             Self::SignIn { code, .. } => code,
             Self::InvalidRefreshToken(_) => "INVALID_REFRESH_TOKEN",
             Self::ProviderUnavailable | Self::ProviderStepFailed(_) => "PROVIDER_UNAVAILABLE",
@@ -169,7 +173,9 @@ impl GatewayError {
             }
             Self::Unauthenticated(_) | Self::InvalidRefreshToken(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::AnonymousRateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::SignIn { .. } => StatusCode::BAD_REQUEST,
             Self::ProviderUnavailable | Self::ProviderStepFailed(_) => StatusCode::BAD_GATEWAY,
             Self::SignInMisconfigured | Self::PersonalDataKeyMismatch => {

@@ -15,6 +15,7 @@ pub mod http;
 pub mod metrics;
 pub mod pipeline;
 pub mod plan;
+pub mod rate_limit;
 pub mod supergraph;
 pub mod uploads;
 

@@ -255,3 +255,51 @@ async fn hostile_text_and_cursors_are_refused_on_postgres() {
         hostile_text_and_cursors(TestApp::spawn_on(database).await).await;
     }
 }
+
+/// Anonymous mutations are limited per client address; the refusal says
+/// when to retry, and nothing is stored for it.
+#[tokio::test]
+async fn anonymous_mutations_are_rate_limited_per_client() {
+    let app = TestApp::spawn().await;
+    let gateway = congdan_tests::ExtraGateway::start(
+        &app.system,
+        congdan_gateway::GatewayConfig {
+            anonymous_mutations_per_minute: 3,
+            ..Default::default()
+        },
+    )
+    .await;
+    let submit = |key: String| {
+        let (http, url) = (app.http.clone(), gateway.url.clone());
+        async move {
+            let response = http
+                .post(url)
+                .header("accept", "application/graphql-response+json")
+                .json(&json!({
+                    "query": "mutation($input: SubmitReportInput!) { submitReport(input: $input) { report { id } userErrors { code message } } }",
+                    "variables": { "input": input(&key) },
+                }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    for n in 0..3 {
+        let (status, body) = submit(format!("burst-key-{n}")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body["data"]["submitReport"]["report"]["id"].is_string(),
+            "{body}"
+        );
+    }
+    let (status, body) = submit("burst-key-3".into()).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    // Queries are not limited.
+    let (_, body) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    assert_eq!(body["data"]["reports"]["totalCount"], 7, "{body}");
+    gateway.stop().await;
+    app.stop().await;
+}

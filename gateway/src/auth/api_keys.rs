@@ -3,12 +3,11 @@
 //! optional grant to introspect the schema.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::Duration;
 
+use crate::rate_limit::KeyedLimiter;
 use chrono::{DateTime, Utc};
 use entity::gateway::api_key;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -56,7 +55,7 @@ pub struct ApiKeys {
     /// Keys by hash for a short while (None: not a valid key); revoking on
     /// this replica clears it at once, other replicas within the TTL.
     known: moka::future::Cache<String, Option<Partner>>,
-    limiters: moka::sync::Cache<String, Arc<DefaultDirectRateLimiter>>,
+    limiters: KeyedLimiter<String>,
 }
 
 impl From<api_key::Model> for ApiKeyInfo {
@@ -81,9 +80,7 @@ impl ApiKeys {
                 .time_to_live(Duration::from_secs(30))
                 .max_capacity(10_000)
                 .build(),
-            limiters: moka::sync::Cache::builder()
-                .time_to_idle(Duration::from_secs(3600))
-                .build(),
+            limiters: KeyedLimiter::new(100_000, Duration::from_secs(3600)),
         }
     }
 
@@ -173,13 +170,7 @@ impl ApiKeys {
         }
         .ok_or_else(invalid)?;
         let rpm = NonZeroU32::new(partner.requests_per_minute).unwrap_or(NonZeroU32::MIN);
-        let limiter = self.limiters.get_with(partner.id.clone(), || {
-            Arc::new(RateLimiter::direct(Quota::per_minute(rpm)))
-        });
-        if let Err(not_until) = limiter.check() {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
+        if let Err(wait) = self.limiters.check(partner.id.clone(), rpm) {
             return Err(GatewayError::RateLimited {
                 limit: rpm.get(),
                 retry_after_secs: wait.as_secs().max(1),

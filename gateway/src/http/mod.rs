@@ -2,6 +2,7 @@
 //! negotiation, subscriptions over WebSocket and SSE on the same path,
 //! GraphiQL at `/`, `/health`.
 
+mod client_address;
 mod passthrough;
 mod sse;
 mod streaming;
@@ -42,6 +43,9 @@ pub struct Gateway {
     /// Sign-in and callers' credentials; None serves anonymous callers only.
     auth: Option<Arc<Auth>>,
     metrics_access: MetricsAccess,
+    /// Whether the client's address is the last `X-Forwarded-For` entry
+    /// (behind a proxy that appends it) rather than the peer's.
+    trust_forwarded_for: bool,
 }
 
 impl Gateway {
@@ -89,6 +93,7 @@ impl Gateway {
                 Arc::new(Policy {
                     introspection: config.introspection,
                     limits: config.limits.clone(),
+                    anonymous_mutations_per_minute: config.anonymous_mutations_per_minute,
                 }),
                 metrics,
                 persisted,
@@ -98,6 +103,7 @@ impl Gateway {
             max_upload_bytes: config.max_upload_bytes,
             auth: None,
             metrics_access: config.metrics.clone(),
+            trust_forwarded_for: config.trust_forwarded_for,
         })
     }
 
@@ -122,10 +128,12 @@ impl Gateway {
 
     /// Who sent a request with these headers.
     pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
-        match &self.auth {
-            Some(auth) => auth.caller(headers, &self.pipeline).await,
-            None => Ok(Caller::default()),
-        }
+        let mut caller = match &self.auth {
+            Some(auth) => auth.caller(headers, &self.pipeline).await?,
+            None => Caller::default(),
+        };
+        caller.client = client_address::of(headers);
+        Ok(caller)
     }
 }
 
@@ -133,6 +141,7 @@ pub fn router(gateway: Gateway) -> Router {
     // Uploads may be larger; JSON bodies are held to their own limit in
     // `graphql_post`.
     let limit = gateway.max_body_bytes.max(gateway.max_upload_bytes);
+    let trust_forwarded_for = gateway.trust_forwarded_for;
     let auth_routes = match &gateway.auth {
         Some(auth) => crate::auth::routes::router(crate::auth::routes::AuthState {
             auth: auth.clone(),
@@ -150,6 +159,9 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(passthrough::router(gateway))
         .merge(auth_routes)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            client_address::stamp(trust_forwarded_for, request, next)
+        }))
         .layer(congdan_common::server::catch_panics())
 }
 

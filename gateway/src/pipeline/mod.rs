@@ -3,7 +3,10 @@
 
 pub mod persisted;
 
+use std::net::{IpAddr, Ipv4Addr};
+use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use futures::stream::{BoxStream, StreamExt};
 use hive_router_query_planner::planner::plan_nodes::{FetchNode, PlanNode, QueryPlan};
@@ -22,6 +25,7 @@ use crate::execute::{upstream, Executed, Execution};
 use crate::metrics::Metrics;
 use crate::plan::authorization::Denied;
 use crate::plan::{variables, IntrospectionPart, PlanCache, Policy, PreparedOperation};
+use crate::rate_limit::KeyedLimiter;
 use crate::supergraph::{introspection, Supergraph};
 
 /// A GraphQL request as clients send it.
@@ -54,6 +58,8 @@ pub struct Caller {
     /// Signs fresh identity tokens for long-lived operations (a
     /// subscription outlives the 60 s token made when it started).
     pub signer: Option<Arc<crate::auth::keys::KeyRing>>,
+    /// The client's address (for anonymous callers' limits).
+    pub client: Option<IpAddr>,
 }
 
 /// How the request arrived; GET may only run queries.
@@ -82,6 +88,8 @@ pub struct Pipeline {
     pub persisted: PersistedQueries,
     /// Cancelled when the gateway shuts down: plannings in progress stop.
     shutdown: tokio_util::sync::CancellationToken,
+    /// Anonymous mutations by client address.
+    anonymous_mutations: KeyedLimiter<IpAddr>,
 }
 
 impl Pipeline {
@@ -106,7 +114,24 @@ impl Pipeline {
             metrics,
             persisted,
             shutdown: tokio_util::sync::CancellationToken::new(),
+            anonymous_mutations: KeyedLimiter::new(100_000, Duration::from_secs(600)),
         }
+    }
+
+    /// Counts an anonymous mutation against its client address's allowance
+    /// (a phone reporting a pothole needs a few a minute; a script sending
+    /// hundreds is refused).
+    fn admit_anonymous_mutation(&self, caller: &Caller) -> Result<(), GatewayError> {
+        let Some(per_minute) = NonZeroU32::new(self.policy.anonymous_mutations_per_minute) else {
+            return Ok(());
+        };
+        let address = caller.client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        self.anonymous_mutations
+            .check(address, per_minute)
+            .map_err(|wait| GatewayError::AnonymousRateLimited {
+                limit: per_minute.get(),
+                retry_after_secs: wait.as_secs().max(1),
+            })
     }
 
     /// Stops every planning in progress and any that starts from now on:
@@ -173,6 +198,9 @@ impl Pipeline {
         // persisted text worth remembering.
         if let Some(registration) = registration {
             self.persisted.register(registration, &query);
+        }
+        if prepared.kind == OperationKind::Mutation && caller.identity.is_none() {
+            self.admit_anonymous_mutation(caller)?;
         }
         if method == Method::Get && prepared.kind != OperationKind::Query {
             return Err(GatewayError::MutationOverGet);

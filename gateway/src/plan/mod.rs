@@ -57,6 +57,9 @@ pub struct Policy {
     /// differ between callers of the same operation.
     pub introspection: bool,
     pub limits: limits::Limits,
+    /// Mutations an anonymous client address may send per minute (0: no
+    /// limit).
+    pub anonymous_mutations_per_minute: u32,
 }
 
 /// Root `__schema`/`__type` fields, answered from the API schema.

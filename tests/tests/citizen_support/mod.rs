@@ -140,4 +140,5 @@ pub fn own_bus_deps(app: &TestApp) -> (Deps, Arc<InProcessBus>) {
     (deps, bus)
 }
 
+#[allow(unused_imports)]
 pub use congdan_tests::eventually;
