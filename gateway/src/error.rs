@@ -28,14 +28,20 @@ pub enum GatewayError {
     PersistedQuery(String),
     #[error("syntax error in the query: {0}")]
     Parse(String),
-    #[error("{0}")]
-    Validation(String),
+    /// One entry per problem, each with its place in the document.
+    #[error("{}", crate::plan::Problem::summary(.0))]
+    Validation(Vec<crate::plan::Problem>),
     #[error("{0}")]
     UnknownOperation(String),
     #[error("mutations are only accepted with POST")]
     MutationOverGet,
-    #[error("subscriptions are not served over this transport yet")]
+    #[error("a subscription needs a stream: send it with `Accept: text/event-stream` or over a WebSocket")]
     SubscriptionNotSupported,
+    /// A JSON array body with more operations than the gateway runs at once.
+    #[error("a batch may hold at most {limit} operations; this one has {actual}")]
+    BatchTooLarge { actual: usize, limit: usize },
+    #[error("the batch is empty; send at least one operation")]
+    EmptyBatch,
     #[error(transparent)]
     Limit(#[from] crate::plan::limits::LimitExceeded),
     #[error("the request body is larger than {0} bytes")]
@@ -130,7 +136,8 @@ impl GatewayError {
             Self::Limit(_) | Self::BodyTooLarge(_) | Self::PlanningStopped => "LIMIT_EXCEEDED",
             Self::ShuttingDown => "SHUTTING_DOWN",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
-            Self::SubscriptionNotSupported => "BAD_REQUEST",
+            Self::SubscriptionNotSupported | Self::EmptyBatch => "BAD_REQUEST",
+            Self::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
             Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) | Self::Database => {
                 "INTERNAL_SERVER_ERROR"
             }
@@ -183,7 +190,10 @@ impl GatewayError {
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::SubgraphUnavailable(_) => StatusCode::BAD_GATEWAY,
-            Self::BadUserInput(_) | Self::Upload(_) => StatusCode::BAD_REQUEST,
+            Self::BadUserInput(_)
+            | Self::Upload(_)
+            | Self::BatchTooLarge { .. }
+            | Self::EmptyBatch => StatusCode::BAD_REQUEST,
             Self::Parse(_)
             | Self::Validation(_)
             | Self::UnknownOperation(_)

@@ -69,26 +69,34 @@ impl WsClient {
 
     /// The next JSON message or the close, skipping keepalives.
     pub async fn next(&mut self) -> Seen {
+        self.next_within(Duration::from_secs(10))
+            .await
+            .expect("a message within 10 s")
+    }
+
+    /// [`WsClient::next`], or None when nothing came within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Seen> {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+            let message = tokio::time::timeout_at(deadline, self.socket.next())
                 .await
-                .expect("a message within 10 s");
+                .ok()?;
             match message {
                 Some(Ok(Message::Text(text))) => {
                     let value: Value = serde_json::from_str(&text).expect("JSON");
                     if matches!(value["type"].as_str(), Some("ka") | Some("ping")) {
                         continue;
                     }
-                    return Seen::Json(value);
+                    return Some(Seen::Json(value));
                 }
                 Some(Ok(Message::Close(frame))) => {
-                    return Seen::Closed(
+                    return Some(Seen::Closed(
                         frame.as_ref().map(|f| u16::from(f.code)),
                         frame.map(|f| f.reason.to_string()).unwrap_or_default(),
-                    )
+                    ))
                 }
                 Some(Ok(_)) => continue,
-                None | Some(Err(_)) => return Seen::Closed(None, String::new()),
+                None | Some(Err(_)) => return Some(Seen::Closed(None, String::new())),
             }
         }
     }
@@ -146,30 +154,38 @@ pub async fn graphql_ws_npm(
     token: Option<&str>,
     max_results: Option<usize>,
 ) -> Option<Vec<Value>> {
+    let url = http_url.replacen("http://", "ws://", 1);
+    let max = max_results.map(|m| m.to_string()).unwrap_or_default();
+    npm_client(
+        "graphql-ws",
+        "subscribe.mjs",
+        &[&url, query, token.unwrap_or(""), &max],
+    )
+    .await
+}
+
+/// Runs `node tests/audit/<script> <args>` (a script that drives the npm
+/// package `package`); returns the JSON lines it printed. None (test
+/// skipped) when the npm packages are not installed; a panic under
+/// `CI=true`, or when the script fails.
+pub async fn npm_client(package: &str, script: &str, args: &[&str]) -> Option<Vec<Value>> {
     let audit = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audit");
-    if !audit.join("node_modules/graphql-ws").exists() {
+    if !audit.join("node_modules").join(package).exists() {
         crate::require_service_in_ci(
-            "the graphql-ws npm package",
+            &format!("the {package} npm package"),
             "run `npm ci --prefix tests/audit` (as .ci/run does)",
         );
         return None;
     }
-    let url = http_url.replacen("http://", "ws://", 1);
     let mut command = tokio::process::Command::new("node");
-    command
-        .arg("subscribe.mjs")
-        .arg(url)
-        .arg(query)
-        .arg(token.unwrap_or(""))
-        .arg(max_results.map(|m| m.to_string()).unwrap_or_default())
-        .current_dir(&audit);
+    command.arg(script).args(args).current_dir(&audit);
     let output = tokio::time::timeout(Duration::from_secs(30), command.output())
         .await
         .expect("the npm client finishes within 30 s")
         .expect("node runs");
     assert!(
         output.status.success(),
-        "the npm client failed: {}",
+        "{script} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     Some(

@@ -446,7 +446,7 @@ async fn inaccessible_field_in_an_operation_fails_validation() {
         (status, body),
         (
             400,
-            json!({ "errors": [{ "message": "Cannot query field \"personalId\" on type \"Citizen\".", "extensions": { "code": "GRAPHQL_VALIDATION_FAILED" } }] })
+            json!({ "errors": [{ "message": "Cannot query field \"personalId\" on type \"Citizen\".", "locations": [{ "line": 1, "column": 18 }], "extensions": { "code": "GRAPHQL_VALIDATION_FAILED" } }] })
         )
     );
     assert_eq!(fed.requests("registry"), 0);

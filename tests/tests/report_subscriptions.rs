@@ -4,6 +4,9 @@
 //! geo to each event. Access tokens ride in `connection_init`; a bad one
 //! closes the socket with 4403 and an expiring one ends the subscription.
 
+use std::time::Duration;
+
+use congdan_common::events::Event;
 use congdan_tests::sign_in::{citizen, mobile_sign_in, post_json};
 use congdan_tests::subscriptions::{graphql_ws_npm, Seen, WsClient};
 use congdan_tests::{serve_args, TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
@@ -204,6 +207,65 @@ async fn officers_dashboards_get_their_agencys_changes_and_the_npm_client_works(
             "{lines:?}"
         );
     }
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn each_update_carries_the_state_of_its_own_change() {
+    let w = world(TestApp::spawn().await).await;
+    let id = w.report("live-0004").await;
+    let mut an = w.watch(&w.an, &id).await;
+    // The subscription is live once an event for the report reaches it: a
+    // bare event (no state) for it, sent until one arrives.
+    let mut live = false;
+    for _ in 0..40 {
+        let ping = Event::new("feedback.report.updated", json!({ "id": id }));
+        w.app.system.bus.publish(&ping).await.unwrap();
+        if let Some(seen) = an.next_within(Duration::from_millis(250)).await {
+            assert_eq!(payload(seen)["data"]["reportUpdated"]["status"], "RECEIVED");
+            live = true;
+            break;
+        }
+    }
+    assert!(live, "the subscription reached the bus within 10 s");
+
+    // Three steps in a row, delivered after all of them committed (the
+    // outbox relay sends what is pending at once): each update still shows
+    // the status its own step set.
+    w.assign(&id).await;
+    for (step, input) in [
+        ("startReportProgress", json!({ "reportId": id })),
+        (
+            "resolveReport",
+            json!({ "reportId": id, "answer": "Đã vá ổ gà." }),
+        ),
+    ] {
+        let input_type = if step == "resolveReport" {
+            "ResolveReportInput"
+        } else {
+            "ReportStepInput"
+        };
+        let body = w
+            .graphql(
+                &w.admin,
+                &format!("mutation($input: {input_type}!) {{ {step}(input: $input) {{ userErrors {{ code }} }} }}"),
+                json!({ "input": input }),
+            )
+            .await;
+        assert_eq!(body["data"][step]["userErrors"], json!([]), "{body}");
+    }
+    let mut statuses = Vec::new();
+    while statuses.len() < 3 {
+        let event = payload(an.next().await);
+        let update = &event["data"]["reportUpdated"];
+        // A late copy of the bare event above shows the report as it is now.
+        if statuses.is_empty() && update["status"] == "RECEIVED" {
+            continue;
+        }
+        assert_eq!(update["ward"]["fullName"], "Phường Bến Thành", "{event}");
+        statuses.push(update["status"].as_str().unwrap_or_default().to_string());
+    }
+    assert_eq!(statuses, ["ASSIGNED", "IN_PROGRESS", "RESOLVED"]);
     w.app.stop().await;
 }
 

@@ -223,7 +223,8 @@ async fn server_sent_events_carry_a_subscription() {
         .collect();
     assert_eq!(events, expected);
 
-    // GET works too, and a request error is an ordinary error response.
+    // GET works too, and an error before execution is a `next` event (the
+    // graphql-sse protocol: a client reading a stream keeps its code).
     let url = format!("{}?query={}", federation.url, urlencode(THREE_TICKS));
     let response = reqwest::Client::new()
         .get(&url)
@@ -239,11 +240,16 @@ async fn server_sent_events_carry_a_subscription() {
         .send()
         .await
         .unwrap();
-    let body: Value = response.json().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let events = sse_events(response).await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0].0, "next");
+    let body: Value = serde_json::from_str(&events[0].1).unwrap();
     assert_eq!(
         body["errors"][0]["extensions"]["code"],
         "GRAPHQL_VALIDATION_FAILED"
     );
+    assert_eq!(events[1].0, "complete");
 }
 
 fn urlencode(text: &str) -> String {

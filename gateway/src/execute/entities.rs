@@ -238,6 +238,7 @@ pub fn subgraph_error(error: SubgraphErrorEntry, path: Option<Vec<Value>>) -> Gr
     });
     GraphQLError {
         message: error.message,
+        locations: Vec::new(),
         path: path.or(error.path),
         extensions: extensions.filter(|e| !e.is_empty()),
     }

@@ -7,6 +7,9 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GraphQLError {
     pub message: String,
+    /// Where in the client's document (validation errors).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<Vec<Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19,15 +22,28 @@ impl GraphQLError {
         extensions.insert("code".into(), Value::String(code.into()));
         Self {
             message: message.into(),
+            locations: Vec::new(),
             path: None,
             extensions: Some(extensions),
         }
+    }
+
+    pub fn with_locations(mut self, locations: Vec<Location>) -> Self {
+        self.locations = locations;
+        self
     }
 
     pub fn at(mut self, path: Vec<Value>) -> Self {
         self.path = Some(path);
         self
     }
+}
+
+/// A place in a GraphQL document, 1-based.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
 }
 
 /// `data` is absent when the request failed before execution, and present

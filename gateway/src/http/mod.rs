@@ -1,7 +1,9 @@
 //! axum routes: GraphQL over HTTP (`POST`/`GET /graphql`) with content
-//! negotiation, subscriptions over WebSocket and SSE on the same path,
-//! GraphiQL at `/`, `/health`.
+//! negotiation, batches, subscriptions over WebSocket and SSE on the same
+//! path, GraphiQL at `/`, `/health`.
 
+mod accept;
+mod batch;
 mod client_address;
 mod passthrough;
 mod sse;
@@ -28,11 +30,11 @@ use crate::execute::response::{GraphQLError, GraphQLResponse};
 use crate::execute::subgraph::SubgraphClient;
 use crate::metrics::{Metrics, Outcome};
 use crate::pipeline::persisted::PersistedQueries;
-use crate::pipeline::{Caller, GraphQLRequest, Method, Pipeline};
+use crate::pipeline::{Answer, Caller, GraphQLRequest, Method, Pipeline};
 use crate::plan::Policy;
 use crate::supergraph::Supergraph;
 
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+use self::accept::{Negotiated, Stream};
 
 /// A running gateway's shared state.
 #[derive(Clone)]
@@ -270,7 +272,8 @@ async fn graphql_get(
             .on_upgrade(move |socket| websocket::serve(gateway, socket, headers, request_id))
             .into_response();
     }
-    let wants_gql = accepts_graphql_response_json(&headers);
+    let accept = Negotiated::from_headers(&headers);
+    let wants_gql = accept.graphql_response_json();
     let Ok(Query(params)) = params else {
         let error = GatewayError::MalformedJson("the query string is malformed".into());
         return respond(&gateway, Err(error), wants_gql);
@@ -302,18 +305,7 @@ async fn graphql_get(
         Ok(caller) => caller,
         Err(error) => return respond(&gateway, Err(error), wants_gql),
     };
-    if sse::wanted(&headers) {
-        let request_id = request_id(&headers).map(str::to_string);
-        return match sse::respond(&gateway, request, caller, request_id).await {
-            Ok(response) => response,
-            Err(error) => respond(&gateway, Err(error), wants_gql),
-        };
-    }
-    let result = gateway
-        .pipeline
-        .run(request, Method::Get, request_id(&headers), &caller)
-        .await;
-    respond(&gateway, result, wants_gql)
+    answer(&gateway, &headers, request, Method::Get, caller, accept).await
 }
 
 async fn graphql_post(
@@ -321,7 +313,8 @@ async fn graphql_post(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let wants_gql = accepts_graphql_response_json(&headers);
+    let accept = Negotiated::from_headers(&headers);
+    let wants_gql = accept.graphql_response_json();
     let multipart = crate::uploads::is_multipart(&headers);
     if !is_json_body(&headers) && !multipart {
         return respond(&gateway, Err(GatewayError::UnsupportedMediaType), wants_gql);
@@ -351,6 +344,9 @@ async fn graphql_post(
             wants_gql,
         );
     }
+    if !multipart && batch::is_batch(&body) {
+        return batch::respond(&gateway, &headers, &body, accept).await;
+    }
     let mut uploads = None;
     let parsed = if multipart {
         crate::uploads::parse(&headers, body)
@@ -370,30 +366,53 @@ async fn graphql_post(
         Ok(caller) => Caller { uploads, ..caller },
         Err(error) => return respond(&gateway, Err(error), wants_gql),
     };
-    if sse::wanted(&headers) {
-        let request_id = request_id(&headers).map(str::to_string);
-        return match sse::respond(&gateway, request, caller, request_id).await {
-            Ok(response) => response,
-            Err(error) => respond(&gateway, Err(error), wants_gql),
-        };
+    answer(&gateway, &headers, request, Method::Post, caller, accept).await
+}
+
+/// Runs one operation and answers in the form `Accept` prefers: JSON, or
+/// an event stream when the client prefers one or the operation is a
+/// subscription and the client accepts one.
+async fn answer(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    request: GraphQLRequest,
+    method: Method,
+    caller: Caller,
+    accept: Negotiated,
+) -> Response {
+    let request_id = request_id(headers).map(str::to_string);
+    let expires_at = caller.expires_at;
+    let pipeline = &gateway.pipeline;
+    match accept.stream {
+        Stream::Preferred => {
+            let result = pipeline
+                .subscribe(request, method, request_id, caller)
+                .await;
+            sse::respond(gateway, result, expires_at)
+        }
+        Stream::Acceptable => {
+            match pipeline
+                .run_or_subscribe(request, method, request_id, caller)
+                .await
+            {
+                Ok(Answer::Stream(stream)) => sse::respond(gateway, Ok(stream), expires_at),
+                Ok(Answer::Once(response)) => {
+                    respond(gateway, Ok(response), accept.graphql_response_json())
+                }
+                Err(error) => respond(gateway, Err(error), accept.graphql_response_json()),
+            }
+        }
+        Stream::Refused => {
+            let result = pipeline
+                .run(request, method, request_id.as_deref(), &caller)
+                .await;
+            respond(gateway, result, accept.graphql_response_json())
+        }
     }
-    let result = gateway
-        .pipeline
-        .run(request, Method::Post, request_id(&headers), &caller)
-        .await;
-    respond(&gateway, result, wants_gql)
 }
 
 fn request_id(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-request-id").and_then(|v| v.to_str().ok())
-}
-
-fn accepts_graphql_response_json(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains(GRAPHQL_RESPONSE_JSON))
 }
 
 /// POST bodies must say they are JSON (`application/json`, or the older
@@ -436,10 +455,25 @@ fn respond(
     }
 }
 
+/// The answer to a request that failed before execution: one error per
+/// problem (validation finds several), each with its code.
+pub(crate) fn error_response(error: &GatewayError) -> GraphQLResponse {
+    let errors = match error {
+        GatewayError::Validation(problems) => problems
+            .iter()
+            .map(|problem| {
+                GraphQLError::new(problem.message.clone(), error.code())
+                    .with_locations(problem.locations.clone())
+            })
+            .collect(),
+        _ => vec![GraphQLError::new(error.to_string(), error.code())],
+    };
+    GraphQLResponse { data: None, errors }
+}
+
 fn request_error(error: GatewayError, wants_gql: bool) -> Response {
     let status = error.status(wants_gql);
-    let body = GraphQLResponse::request_error(GraphQLError::new(error.to_string(), error.code()));
-    let mut response = json_response(status, &body, wants_gql);
+    let mut response = json_response(status, &error_response(&error), wants_gql);
     let headers = response.headers_mut();
     match error {
         GatewayError::MutationOverGet => {
@@ -464,6 +498,11 @@ fn request_error(error: GatewayError, wants_gql: bool) -> Response {
 }
 
 fn json_response(status: StatusCode, body: &GraphQLResponse, wants_gql: bool) -> Response {
+    json_text(status, body.to_json(), wants_gql)
+}
+
+/// A JSON body with the content type the client negotiated.
+fn json_text(status: StatusCode, body: String, wants_gql: bool) -> Response {
     let content_type = if wants_gql {
         "application/graphql-response+json; charset=utf-8"
     } else {
@@ -472,7 +511,7 @@ fn json_response(status: StatusCode, body: &GraphQLResponse, wants_gql: bool) ->
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        body.to_json(),
+        body,
     )
         .into_response()
 }

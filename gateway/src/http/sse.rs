@@ -1,31 +1,38 @@
 //! GraphQL over Server-Sent Events, "distinct connections" mode: one
-//! operation per HTTP request (`POST` or `GET /graphql` with
-//! `Accept: text/event-stream`), `next` events then `complete`.
+//! operation per HTTP request (`POST` or `GET /graphql` whose `Accept`
+//! prefers `text/event-stream`, or a subscription whose `Accept` allows
+//! it), `next` events then `complete`. Errors found before execution
+//! (syntax, validation, variables, persisted query) are a `next` event
+//! too, as the graphql-sse protocol asks: an error status would make
+//! `EventSource` and the graphql-sse client drop the body and its codes.
 
 use std::convert::Infallible;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::stream::StreamExt;
+use futures::stream::{BoxStream, StreamExt};
 
 use super::streaming::{self, Outgoing, CLIENT_QUEUE, KEEPALIVE};
 use super::Gateway;
 use crate::error::GatewayError;
-use crate::pipeline::{Caller, GraphQLRequest};
+use crate::execute::response::GraphQLResponse;
+use crate::metrics::Outcome;
 
-/// The event stream of one operation, or the request error.
-pub async fn respond(
+/// The event stream of one operation, or of its request error.
+pub fn respond(
     gateway: &Gateway,
-    request: GraphQLRequest,
-    caller: Caller,
-    request_id: Option<String>,
-) -> Result<Response, GatewayError> {
-    let expires_at = caller.expires_at;
-    let stream = gateway
-        .pipeline()
-        .subscribe(request, request_id, caller)
-        .await?;
-    let events = streaming::bounded(streaming::until_expiry(stream, expires_at), CLIENT_QUEUE)
+    result: Result<BoxStream<'static, GraphQLResponse>, GatewayError>,
+    expires_at: Option<i64>,
+) -> Response {
+    let stream = match result {
+        Ok(stream) => streaming::until_expiry(stream, expires_at),
+        Err(error) => {
+            gateway.pipeline.metrics.request(Outcome::Rejected);
+            let response = super::error_response(&error);
+            futures::stream::once(async move { response }).boxed()
+        }
+    };
+    let events = streaming::bounded(stream, CLIENT_QUEUE)
         .map(|item| match item {
             Outgoing::Next(response) => Ok(Event::default().event("next").data(response.to_json())),
             Outgoing::Overflowed => Event::default().event("next").json_data(serde_json::json!({
@@ -39,16 +46,7 @@ pub async fn respond(
         .chain(futures::stream::once(async {
             Ok(Event::default().event("complete").data(""))
         }));
-    Ok(Sse::new(events)
+    Sse::new(events)
         .keep_alive(KeepAlive::new().interval(KEEPALIVE))
-        .into_response())
-}
-
-/// Whether the client asks for an event stream.
-pub fn wanted(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get_all(axum::http::header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("text/event-stream"))
+        .into_response()
 }

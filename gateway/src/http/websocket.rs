@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use super::streaming::{self, Outgoing, CLIENT_QUEUE, KEEPALIVE};
 use super::Gateway;
 use crate::execute::response::GraphQLResponse;
-use crate::pipeline::{Caller, GraphQLRequest};
+use crate::pipeline::{Caller, GraphQLRequest, Method};
 
 pub const TRANSPORT_WS: &str = "graphql-transport-ws";
 pub const LEGACY_WS: &str = "graphql-ws";
@@ -267,15 +267,20 @@ async fn run_operation(
     let expires_at = caller.expires_at;
     let stream = match gateway
         .pipeline()
-        .subscribe(request, request_id, caller)
+        .subscribe(request, Method::Post, request_id, caller)
         .await
     {
         Ok(stream) => stream,
         Err(error) => {
-            let errors =
-                json!([{ "message": error.to_string(), "extensions": { "code": error.code() } }]);
+            let errors = super::error_response(&error).errors;
+            // graphql-transport-ws carries the list; the legacy protocol
+            // has room for one error object, so it gets the first.
+            let payload = match protocol {
+                Protocol::Transport => json!(errors),
+                Protocol::Legacy => json!(errors.first()),
+            };
             let _ = out.try_send(Frame::Json(
-                json!({ "type": "error", "id": id, "payload": errors }),
+                json!({ "type": "error", "id": id, "payload": payload }),
             ));
             if protocol == Protocol::Legacy {
                 let _ = out.try_send(Frame::Json(json!({ "type": "complete", "id": id })));

@@ -62,11 +62,17 @@ pub struct Caller {
     pub client: Option<IpAddr>,
 }
 
-/// How the request arrived; GET may only run queries.
+/// How the request arrived; GET may not run mutations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
     Post,
+}
+
+/// An operation's answer: once, or a stream of them (a subscription).
+pub enum Answer {
+    Once(GraphQLResponse),
+    Stream(BoxStream<'static, GraphQLResponse>),
 }
 
 /// A supergraph with the plans made for it; replaced whole on reload, so a
@@ -199,11 +205,13 @@ impl Pipeline {
         if let Some(registration) = registration {
             self.persisted.register(registration, &query);
         }
+        // GET changes nothing: queries, and subscriptions (SSE's
+        // `EventSource` can only GET).
+        if method == Method::Get && prepared.kind == OperationKind::Mutation {
+            return Err(GatewayError::MutationOverGet);
+        }
         if prepared.kind == OperationKind::Mutation && caller.identity.is_none() {
             self.admit_anonymous_mutation(caller)?;
-        }
-        if method == Method::Get && prepared.kind != OperationKind::Query {
-            return Err(GatewayError::MutationOverGet);
         }
         if prepared.introspection.is_some() && !self.policy.introspection && !caller.may_introspect
         {
@@ -252,13 +260,45 @@ impl Pipeline {
         if ready.prepared.kind == OperationKind::Subscription {
             return Err(GatewayError::SubscriptionNotSupported);
         }
+        Ok(self.run_once(ready, request_id, caller).await)
+    }
+
+    /// A query or mutation answered once, a subscription as a stream: for
+    /// a client that reads either (HTTP with both JSON and
+    /// `text/event-stream` in `Accept`).
+    pub async fn run_or_subscribe(
+        self: &Arc<Self>,
+        request: GraphQLRequest,
+        method: Method,
+        request_id: Option<String>,
+        caller: Caller,
+    ) -> Result<Answer, GatewayError> {
+        let ready = self.prepare(request, method, &caller).await?;
+        if ready.prepared.kind == OperationKind::Subscription {
+            return Ok(Answer::Stream(
+                self.stream_ready(ready, request_id, caller).await?,
+            ));
+        }
+        Ok(Answer::Once(
+            self.run_once(ready, request_id.as_deref(), &caller).await,
+        ))
+    }
+
+    /// Runs a prepared query or mutation; identical queries in flight
+    /// share one execution.
+    async fn run_once(
+        self: &Arc<Self>,
+        ready: Ready,
+        request_id: Option<&str>,
+        caller: &Caller,
+    ) -> GraphQLResponse {
         let flight = self
             .coalesce
             .as_ref()
             .filter(|_| ready.prepared.kind == OperationKind::Query && caller.uploads.is_none())
             .and_then(|flights| Some((flights, ready.flight_key(caller)?)));
         let Some((flights, key)) = flight else {
-            return Ok(self.run_ready(ready, request_id, caller).await);
+            return self.run_ready(ready, request_id, caller).await;
         };
         let work = {
             let (pipeline, caller) = (self.clone(), caller.clone());
@@ -277,7 +317,7 @@ impl Pipeline {
                 .coalesced
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        Ok(Arc::try_unwrap(response).unwrap_or_else(|r| (*r).clone()))
+        Arc::try_unwrap(response).unwrap_or_else(|r| (*r).clone())
     }
 
     /// A subscription: the owning subgraph's events, each completed with the
@@ -286,14 +326,25 @@ impl Pipeline {
     pub async fn subscribe(
         self: &Arc<Self>,
         request: GraphQLRequest,
+        method: Method,
         request_id: Option<String>,
         caller: Caller,
     ) -> Result<BoxStream<'static, GraphQLResponse>, GatewayError> {
-        let ready = self.prepare(request, Method::Post, &caller).await?;
+        let ready = self.prepare(request, method, &caller).await?;
         if ready.prepared.kind != OperationKind::Subscription {
             let response = self.run_ready(ready, request_id.as_deref(), &caller).await;
             return Ok(futures::stream::once(async move { response }).boxed());
         }
+        self.stream_ready(ready, request_id, caller).await
+    }
+
+    /// The event stream of a prepared subscription.
+    async fn stream_ready(
+        self: &Arc<Self>,
+        ready: Ready,
+        request_id: Option<String>,
+        caller: Caller,
+    ) -> Result<BoxStream<'static, GraphQLResponse>, GatewayError> {
         let Some(plan) = ready.plan.clone() else {
             // Every root field was refused: say so once and end.
             return Ok(

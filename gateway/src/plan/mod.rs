@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use self::authorization::{Denied, Guard};
 use crate::error::GatewayError;
 use crate::execute::projection::Shape;
+use crate::execute::response::Location;
 use crate::metrics::Metrics;
 use crate::supergraph::Supergraph;
 
@@ -47,6 +48,28 @@ pub struct PreparedOperation {
     /// Fields of `planned` under `@authenticated`/`@requiresScopes`,
     /// checked against each request's caller.
     pub guards: Vec<Guard>,
+}
+
+/// Validation problems reported for one document; a hostile document can
+/// have thousands, and the first ones say what is wrong.
+const MAX_PROBLEMS: usize = 100;
+
+/// One problem validation found, with where it is in the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub message: String,
+    pub locations: Vec<Location>,
+}
+
+impl Problem {
+    /// One line for logs; clients get one error per problem.
+    pub fn summary(problems: &[Problem]) -> String {
+        match problems {
+            [] => "the document is not valid".to_string(),
+            [one] => one.message.clone(),
+            [first, rest @ ..] => format!("{} (and {} more problems)", first.message, rest.len()),
+        }
+    }
 }
 
 /// What a gateway allows, fixed for its lifetime.
@@ -270,12 +293,22 @@ fn prepare_until(
         &default_rules_validation_plan(),
     );
     if !errors.is_empty() {
-        let message = errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(GatewayError::Validation(message));
+        let problems = errors
+            .into_iter()
+            .take(MAX_PROBLEMS)
+            .map(|e| Problem {
+                message: e.message,
+                locations: e
+                    .locations
+                    .iter()
+                    .map(|p| Location {
+                        line: p.line,
+                        column: p.column,
+                    })
+                    .collect(),
+            })
+            .collect();
+        return Err(GatewayError::Validation(problems));
     }
     let mut document = document;
     let (kind, introspection) = split_introspection(&mut document, operation_name)?;

@@ -16,6 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::domain::{transition, Action, Actor, ActorRole, ReportStatus, TransitionError};
@@ -610,6 +611,10 @@ async fn write_step(
     .await?;
     insert_photos(txn, &row.id, Some(&entry.id), &step.photos, stored, now).await?;
     let followers = follower_ids(txn, &row.id).await?;
+    let report = report::Entity::find_by_id(row.id.clone())
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(row.id.clone()))?;
     outbox::enqueue(
         txn,
         &Event::new(
@@ -625,15 +630,65 @@ async fn write_step(
                 "note": note,
                 "eventAt": now,
                 "followerIds": followers,
+                "state": ReportState::of(&report),
             }),
         ),
     )
     .await?;
-    let report = report::Entity::find_by_id(row.id.clone())
-        .one(txn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(row.id.clone()))?;
     Ok(Some(Stepped { report, entry }))
+}
+
+/// The fields of a report a workflow step changes, as that step left them.
+/// Its `feedback.report.updated` event carries them, so a live update shows
+/// its own change even when it is delivered after the next one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportState {
+    /// The stored form (`in_progress`).
+    pub status: String,
+    pub agency_id: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub status_changed_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub official_answer: Option<String>,
+    pub rating_stars: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<DateTime<Utc>>,
+    pub follower_count: i32,
+}
+
+impl ReportState {
+    pub fn of(row: &report::Model) -> Self {
+        Self {
+            status: row.status.clone(),
+            agency_id: row.agency_id.clone(),
+            updated_at: row.updated_at,
+            status_changed_at: row.status_changed_at,
+            resolved_at: row.resolved_at,
+            closed_at: row.closed_at,
+            official_answer: row.official_answer.clone(),
+            rating_stars: row.rating_stars,
+            rating_comment: row.rating_comment.clone(),
+            rated_at: row.rated_at,
+            follower_count: row.follower_count,
+        }
+    }
+
+    /// `row` (read later) with this state's fields put back.
+    pub fn apply(self, row: &mut report::Model) {
+        row.status = self.status;
+        row.agency_id = self.agency_id;
+        row.updated_at = self.updated_at;
+        row.status_changed_at = self.status_changed_at;
+        row.resolved_at = self.resolved_at;
+        row.closed_at = self.closed_at;
+        row.official_answer = self.official_answer;
+        row.rating_stars = self.rating_stars;
+        row.rating_comment = self.rating_comment;
+        row.rated_at = self.rated_at;
+        row.follower_count = self.follower_count;
+    }
 }
 
 /// Whether a follow changed anything.

@@ -1,8 +1,11 @@
 //! Live updates from the event bus, filtered by who may see them: a report's
 //! transitions for its reporter, its followers and the staff handling it;
 //! every change to an agency's reports for that agency's officers (and
-//! admins). Each event yields the report as it is now, so the gateway can
-//! add fields other subgraphs own.
+//! admins). Each event yields the report as its own change left it: the
+//! status and the fields the step set come from the event (two steps in a
+//! row are two different updates, however late they are delivered), the
+//! fields no step changes from the database; the gateway adds the fields
+//! other subgraphs own.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,8 +92,9 @@ impl Subscription {
     }
 }
 
-/// Reports of the bus's report events that `wanted` keeps, each read again
-/// from the database; redelivered events are skipped.
+/// Reports of the bus's report events that `wanted` keeps, each read from
+/// the database with the event's state put back; redelivered events are
+/// skipped.
 async fn events(
     ctx: &Context<'_>,
     db: DatabaseConnection,
@@ -110,7 +114,17 @@ async fn events(
             let db = db.clone();
             async move {
                 let id = event.payload.get("id")?.as_str()?.to_string();
-                let row = report::Entity::find_by_id(id).one(&db).await.ok()??;
+                let mut row = report::Entity::find_by_id(id).one(&db).await.ok()??;
+                // Events written before they carried a state show the
+                // report as it is now.
+                if let Some(state) = event.payload.get("state") {
+                    match serde_json::from_value::<service::ReportState>(state.clone()) {
+                        Ok(state) => state.apply(&mut row),
+                        Err(error) => {
+                            tracing::warn!(event = %event.id, %error, "a report event's state is unreadable");
+                        }
+                    }
+                }
                 Report::try_from(row).ok()
             }
         }))
