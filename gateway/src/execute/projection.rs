@@ -2,7 +2,9 @@
 //! the requested fields in request order, aliases applied, `__typename`
 //! filled in, and GraphQL null propagation (a null in a non-null position
 //! nulls the nearest nullable parent, with an error at that path). Fields
-//! denied to the caller (`plan::authorization`) are null with their error.
+//! denied to the caller (`plan::authorization`) are null with their error,
+//! and so is a value the API schema does not have (an `@inaccessible` enum
+//! value or object type a subgraph answered).
 //!
 //! The operation is compiled once, when it is prepared ([`Shape`]): response
 //! keys written out as JSON, field types looked up. Each request then writes
@@ -20,6 +22,8 @@ use serde_json::{Map, Value};
 
 use super::response::GraphQLError;
 use crate::plan::authorization::{Denial, Denied};
+use crate::supergraph::api_types::ApiTypes;
+use crate::supergraph::Supergraph;
 
 /// An operation's selections, compiled for writing responses.
 #[derive(Debug)]
@@ -269,7 +273,7 @@ fn visit_fields<'a>(
 /// fields the caller may not see; errors found while shaping are added to
 /// `errors`.
 pub fn project(
-    schema: &SupergraphState,
+    supergraph: &Supergraph,
     shape: &Shape,
     data: &Value,
     variables: &Map<String, Value>,
@@ -280,7 +284,8 @@ pub fn project(
     let empty = Map::new();
     let object = data.as_object().unwrap_or(&empty);
     let mut writer = Writer {
-        schema,
+        schema: &supergraph.planner.supergraph,
+        api: &supergraph.api_types,
         variables,
         errors,
         missing,
@@ -311,6 +316,7 @@ type Selections<'a> = [(&'a SelectionShape, Option<&'a Denied>)];
 
 struct Writer<'a, 'e> {
     schema: &'a SupergraphState,
+    api: &'a ApiTypes,
     variables: &'a Map<String, Value>,
     errors: &'e mut Vec<GraphQLError>,
     missing: &'a [Vec<Value>],
@@ -504,30 +510,66 @@ impl<'a> Writer<'a, '_> {
                     Ok(true)
                 }
             },
-            TypeNode::Named(name) => match value {
-                Value::Null => {
-                    self.out.extend_from_slice(b"null");
-                    Ok(true)
-                }
-                Value::Object(object) if selections.iter().any(|(s, _)| !s.items.is_empty()) => {
-                    let concrete = object
-                        .get("__typename")
-                        .and_then(Value::as_str)
-                        .unwrap_or(name);
-                    match self.object(selections, object, concrete) {
-                        Ok(()) => Ok(false),
-                        Err(PropagateNull) => {
-                            self.out.extend_from_slice(b"null");
-                            Ok(true)
+            TypeNode::Named(name) => {
+                match value {
+                    Value::Null => {
+                        self.out.extend_from_slice(b"null");
+                        Ok(true)
+                    }
+                    Value::Object(object)
+                        if selections.iter().any(|(s, _)| !s.items.is_empty()) =>
+                    {
+                        let concrete = object
+                            .get("__typename")
+                            .and_then(Value::as_str)
+                            .unwrap_or(name);
+                        if concrete != name
+                            && !(self.api.has_composite(concrete)
+                                && type_applies(self.schema, name, concrete))
+                        {
+                            return Ok(self.invalid(
+                            name,
+                            format!("a service answered an object of a type that is not part of {name}"),
+                        ));
+                        }
+                        match self.object(selections, object, concrete) {
+                            Ok(()) => Ok(false),
+                            Err(PropagateNull) => {
+                                self.out.extend_from_slice(b"null");
+                                Ok(true)
+                            }
                         }
                     }
+                    other => {
+                        if let Some(values) = self.api.enum_values(name) {
+                            if !other.as_str().is_some_and(|v| values.contains(v)) {
+                                return Ok(self.invalid(
+                                name,
+                                format!("a service answered a value that is not one of {name}'s values"),
+                            ));
+                            }
+                        }
+                        write_json(&mut self.out, other);
+                        Ok(false)
+                    }
                 }
-                other => {
-                    write_json(&mut self.out, other);
-                    Ok(false)
-                }
-            },
+            }
         }
+    }
+
+    /// A subgraph's value the API schema does not have: null, with an error
+    /// here that names only what the client's schema has. Returns true: it
+    /// wrote null.
+    fn invalid(&mut self, type_name: &str, message: String) -> bool {
+        tracing::warn!(
+            r#type = type_name,
+            "a subgraph answered a value the API schema does not have"
+        );
+        let path = self.path_json();
+        self.errors
+            .push(GraphQLError::new(message, "SUBGRAPH_INVALID_VALUE").at(path));
+        self.out.extend_from_slice(b"null");
+        true
     }
 
     fn path_json(&self) -> Vec<Value> {
