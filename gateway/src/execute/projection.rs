@@ -510,51 +510,58 @@ impl<'a> Writer<'a, '_> {
                     Ok(true)
                 }
             },
-            TypeNode::Named(name) => {
-                match value {
-                    Value::Null => {
-                        self.out.extend_from_slice(b"null");
-                        Ok(true)
+            TypeNode::Named(name) => match value {
+                Value::Null => {
+                    self.out.extend_from_slice(b"null");
+                    Ok(true)
+                }
+                Value::Object(object) if selections.iter().any(|(s, _)| !s.items.is_empty()) => {
+                    let concrete = object
+                        .get("__typename")
+                        .and_then(Value::as_str)
+                        .unwrap_or(name);
+                    if !self.api_member(name, concrete) {
+                        let message = format!(
+                            "a service answered an object of a type that is not part of {name}"
+                        );
+                        return Ok(self.invalid(name, message));
                     }
-                    Value::Object(object)
-                        if selections.iter().any(|(s, _)| !s.items.is_empty()) =>
-                    {
-                        let concrete = object
-                            .get("__typename")
-                            .and_then(Value::as_str)
-                            .unwrap_or(name);
-                        if concrete != name
-                            && !(self.api.has_composite(concrete)
-                                && type_applies(self.schema, name, concrete))
-                        {
-                            return Ok(self.invalid(
-                            name,
-                            format!("a service answered an object of a type that is not part of {name}"),
-                        ));
+                    match self.object(selections, object, concrete) {
+                        Ok(()) => Ok(false),
+                        Err(PropagateNull) => {
+                            self.out.extend_from_slice(b"null");
+                            Ok(true)
                         }
-                        match self.object(selections, object, concrete) {
-                            Ok(()) => Ok(false),
-                            Err(PropagateNull) => {
-                                self.out.extend_from_slice(b"null");
-                                Ok(true)
-                            }
-                        }
-                    }
-                    other => {
-                        if let Some(values) = self.api.enum_values(name) {
-                            if !other.as_str().is_some_and(|v| values.contains(v)) {
-                                return Ok(self.invalid(
-                                name,
-                                format!("a service answered a value that is not one of {name}'s values"),
-                            ));
-                            }
-                        }
-                        write_json(&mut self.out, other);
-                        Ok(false)
                     }
                 }
-            }
+                other => {
+                    if !self.api_value(name, other) {
+                        let message = format!(
+                            "a service answered a value that is not one of {name}'s values"
+                        );
+                        return Ok(self.invalid(name, message));
+                    }
+                    write_json(&mut self.out, other);
+                    Ok(false)
+                }
+            },
         }
+    }
+
+    /// Whether an object of type `concrete` may stand where the schema says
+    /// `name`: the API schema has its type (not `@inaccessible`) and it
+    /// is, or is a member of, `name`.
+    fn api_member(&self, name: &str, concrete: &str) -> bool {
+        concrete == name
+            || (self.api.has_composite(concrete) && type_applies(self.schema, name, concrete))
+    }
+
+    /// Whether a leaf `value` of type `name` is one the API schema has: for
+    /// an enum, one of its values there (not `@inaccessible`).
+    fn api_value(&self, name: &str, value: &Value) -> bool {
+        self.api
+            .enum_values(name)
+            .is_none_or(|values| value.as_str().is_some_and(|v| values.contains(v)))
     }
 
     /// A subgraph's value the API schema does not have: null, with an error
