@@ -323,6 +323,10 @@ pub struct GatewayOptions {
     /// Deepest selection nesting.
     #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
+    /// Most levels of `ofType` in an introspection query (not counted as
+    /// depth).
+    #[arg(long, env = "MAX_TYPE_REF_DEPTH", default_value_t = 10)]
+    pub max_type_ref_depth: usize,
     /// Most aliases in one query.
     #[arg(long, env = "MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,
@@ -399,6 +403,7 @@ impl GatewayOptions {
         Limits {
             max_tokens: self.max_query_tokens,
             max_depth: self.max_query_depth,
+            max_type_ref_depth: self.max_type_ref_depth,
             max_aliases: self.max_aliases,
             max_root_fields: self.max_root_fields,
             max_directives: self.max_directives,

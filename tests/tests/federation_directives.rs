@@ -456,3 +456,172 @@ async fn inaccessible_field_in_an_operation_fails_validation() {
         json!({ "data": { "citizen": { "name": "Phạm Thị Dung" } } })
     );
 }
+
+/// Values the API schema does not have, answered by a subgraph: the
+/// `@inaccessible` enum value `ANONYMOUS` and the `@inaccessible` type
+/// `Hideout`, a member of the `Place` union.
+mod hidden_values {
+    use super::*;
+    use async_graphql::{Enum, Union};
+
+    #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+    pub enum ReportType {
+        Pothole,
+        Flooding,
+        #[graphql(inaccessible)]
+        Anonymous,
+    }
+
+    #[derive(SimpleObject, Clone)]
+    pub struct Ward {
+        pub name: String,
+    }
+
+    #[derive(SimpleObject, Clone)]
+    #[graphql(inaccessible)]
+    pub struct Hideout {
+        pub name: String,
+    }
+
+    #[derive(Union, Clone)]
+    pub enum Place {
+        Ward(Ward),
+        Hideout(Hideout),
+    }
+
+    #[derive(SimpleObject)]
+    pub struct Report {
+        pub id: String,
+        #[graphql(name = "type")]
+        pub report_type: Option<ReportType>,
+        pub required_type: ReportType,
+        pub types: Option<Vec<ReportType>>,
+        pub place: Option<Place>,
+        pub required_place: Place,
+    }
+
+    pub struct Query;
+
+    #[Object]
+    impl Query {
+        /// r1 holds only values clients may see; r2 only hidden ones.
+        async fn reports(&self) -> Vec<Option<Report>> {
+            let ward = Place::Ward(Ward {
+                name: "Bến Thành".into(),
+            });
+            let hideout = Place::Hideout(Hideout {
+                name: "secret".into(),
+            });
+            vec![
+                Some(Report {
+                    id: "r1".into(),
+                    report_type: Some(ReportType::Pothole),
+                    required_type: ReportType::Pothole,
+                    types: Some(vec![ReportType::Pothole, ReportType::Flooding]),
+                    place: Some(ward.clone()),
+                    required_place: ward,
+                }),
+                Some(Report {
+                    id: "r2".into(),
+                    report_type: Some(ReportType::Anonymous),
+                    required_type: ReportType::Anonymous,
+                    types: Some(vec![ReportType::Flooding, ReportType::Anonymous]),
+                    place: Some(hideout.clone()),
+                    required_place: hideout,
+                }),
+            ]
+        }
+    }
+}
+
+async fn hidden_values_federation() -> Federation {
+    Federation::start(vec![
+        spawn_subgraph(
+            "feedback",
+            Schema::new(hidden_values::Query, EmptyMutation, EmptySubscription),
+        )
+        .await,
+    ])
+    .await
+}
+
+fn invalid_value(message: &str, path: serde_json::Value) -> serde_json::Value {
+    json!({
+        "message": message,
+        "path": path,
+        "extensions": { "code": "SUBGRAPH_INVALID_VALUE" }
+    })
+}
+
+#[tokio::test]
+async fn an_inaccessible_enum_value_never_reaches_the_client() {
+    let fed = hidden_values_federation().await;
+    let not_a_type = "a service answered a value that is not one of ReportType's values";
+    for query in [
+        "{ reports { id type } }",
+        "{ reports { id ... on Report { type } } }",
+        "{ reports { ...T } } fragment T on Report { id type }",
+    ] {
+        let body = fed.query(query, json!({})).await;
+        assert_eq!(
+            body,
+            json!({
+                "data": { "reports": [{ "id": "r1", "type": "POTHOLE" }, { "id": "r2", "type": null }] },
+                "errors": [invalid_value(not_a_type, json!(["reports", 1, "type"]))]
+            }),
+            "{query}"
+        );
+    }
+    // A non-null field nulls its report; a non-null list item, its list.
+    let body = fed
+        .query("{ reports { id requiredType } }", json!({}))
+        .await;
+    assert_eq!(
+        body,
+        json!({
+            "data": { "reports": [{ "id": "r1", "requiredType": "POTHOLE" }, null] },
+            "errors": [invalid_value(not_a_type, json!(["reports", 1, "requiredType"]))]
+        })
+    );
+    let body = fed.query("{ reports { types } }", json!({})).await;
+    assert_eq!(
+        body,
+        json!({
+            "data": { "reports": [{ "types": ["POTHOLE", "FLOODING"] }, { "types": null }] },
+            "errors": [invalid_value(not_a_type, json!(["reports", 1, "types", 1]))]
+        })
+    );
+}
+
+#[tokio::test]
+async fn an_object_of_an_inaccessible_type_never_reaches_the_client() {
+    let fed = hidden_values_federation().await;
+    let not_a_place = "a service answered an object of a type that is not part of Place";
+    for query in [
+        "{ reports { place { __typename } } }",
+        "{ reports { place { __typename ... on Ward { name } } } }",
+        "{ reports { place { ...W } } } fragment W on Ward { __typename name }",
+    ] {
+        let body = fed.query(query, json!({})).await;
+        let r1 = &body["data"]["reports"][0]["place"];
+        assert_eq!(r1["__typename"], "Ward", "{query}: {body}");
+        assert_eq!(
+            (&body["data"]["reports"][1], &body["errors"]),
+            (
+                &json!({ "place": null }),
+                &json!([invalid_value(not_a_place, json!(["reports", 1, "place"]))])
+            ),
+            "{query}"
+        );
+    }
+    let body = fed
+        .query("{ reports { id requiredPlace { __typename } } }", json!({}))
+        .await;
+    assert_eq!(
+        body,
+        json!({
+            "data": { "reports": [{ "id": "r1", "requiredPlace": { "__typename": "Ward" } }, null] },
+            "errors": [invalid_value(not_a_place, json!(["reports", 1, "requiredPlace"]))]
+        })
+    );
+}

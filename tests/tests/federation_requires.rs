@@ -498,3 +498,271 @@ async fn required_field_from_a_down_subgraph_is_not_guessed() {
     );
     assert_eq!(fed.requests("shipping"), 0);
 }
+
+/// The tax federation: `taxUsd` requires `price(currency: "USD")`.
+async fn with_argument_federation() -> Federation {
+    use with_argument::*;
+    let mut tax = spawn_subgraph(
+        "tax",
+        Schema::new(tax::Query, EmptyMutation, EmptySubscription),
+    )
+    .await;
+    tax.sdl = tax.sdl.replace(
+        r#""price(currency: "USD")""#,
+        r#""price(currency: \"USD\")""#,
+    );
+    Federation::start(vec![
+        spawn_subgraph(
+            "catalog",
+            Schema::new(catalog::Query, EmptyMutation, EmptySubscription),
+        )
+        .await,
+        tax,
+    ])
+    .await
+}
+
+/// The client selects the required field with other arguments: the
+/// planner fetches the requirement under an alias of its own, and the
+/// representation must carry the aliased value under the field's name.
+#[tokio::test]
+async fn a_requirement_aliased_beside_the_same_field_with_other_arguments() {
+    let fed = with_argument_federation().await;
+    let expected = json!({ "data": { "product": { "price": 100_000, "taxUsd": 2 } } });
+    let queries = [
+        (
+            r#"{ product { price(currency: "EUR") taxUsd } }"#,
+            json!({}),
+        ),
+        (
+            r#"{ product { taxUsd price(currency: "EUR") } }"#,
+            json!({}),
+        ),
+        (
+            r#"query($c: String! = "EUR") { product { price(currency: $c) taxUsd } }"#,
+            json!({}),
+        ),
+        (
+            r#"query($c: String! = "USD") { product { price(currency: $c) taxUsd } }"#,
+            json!({ "c": "VND" }),
+        ),
+        (
+            r#"{ product { ...Price ... on Product { taxUsd } } }
+               fragment Price on Product { price(currency: "EUR") }"#,
+            json!({}),
+        ),
+    ];
+    for (query, variables) in queries {
+        let body = fed.query(query, variables).await;
+        assert_eq!(body, expected, "{query}");
+    }
+}
+
+/// `summary @requires(fields: "comments(limit: 3) { id }")` beside a
+/// client's `comments(limit: 1)`: a list of objects under the alias.
+mod aliased_list {
+    use super::*;
+
+    pub mod blog {
+        use super::*;
+
+        #[derive(SimpleObject, Clone)]
+        #[graphql(shareable)]
+        pub struct Comment {
+            pub id: String,
+        }
+
+        pub struct Post;
+
+        #[Object]
+        impl Post {
+            async fn id(&self) -> &str {
+                "post-1"
+            }
+
+            async fn comments(&self, limit: i32) -> Vec<Comment> {
+                (1..=limit.clamp(0, 10))
+                    .map(|n| Comment {
+                        id: format!("c{n}"),
+                    })
+                    .collect()
+            }
+        }
+
+        pub struct Query;
+
+        #[Object]
+        impl Query {
+            async fn posts(&self) -> Vec<Post> {
+                vec![Post]
+            }
+
+            #[graphql(entity)]
+            async fn post_by_id(&self, id: String) -> Post {
+                let _ = id;
+                Post
+            }
+        }
+    }
+
+    pub mod digest {
+        use super::*;
+
+        #[derive(SimpleObject, Clone)]
+        #[graphql(shareable)]
+        pub struct Comment {
+            pub id: String,
+        }
+
+        #[derive(InputObject)]
+        #[graphql(name = "CommentInput")]
+        pub struct CommentInput {
+            pub id: String,
+        }
+
+        pub struct Post {
+            pub id: String,
+            pub comments: Option<Vec<String>>,
+        }
+
+        #[Object]
+        impl Post {
+            async fn id(&self) -> &str {
+                &self.id
+            }
+
+            #[graphql(external)]
+            async fn comments(&self, limit: i32) -> Option<Vec<Comment>> {
+                let _ = limit;
+                None
+            }
+
+            /// The ids of the comments it was given, or null without them.
+            #[graphql(requires = "comments(limit: 3) { id }")]
+            async fn summary(&self) -> Option<String> {
+                self.comments.as_ref().map(|ids| ids.join(","))
+            }
+        }
+
+        pub struct Query;
+
+        #[Object]
+        impl Query {
+            #[graphql(entity)]
+            async fn post_by_id(
+                &self,
+                #[graphql(key)] id: String,
+                comments: Option<Vec<CommentInput>>,
+            ) -> Post {
+                Post {
+                    id,
+                    comments: comments.map(|c| c.into_iter().map(|c| c.id).collect()),
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_aliased_list_requirement_reaches_the_subgraph_under_its_name() {
+    use aliased_list::*;
+    let fed = Federation::start(vec![
+        spawn_subgraph(
+            "blog",
+            Schema::new(blog::Query, EmptyMutation, EmptySubscription),
+        )
+        .await,
+        spawn_subgraph(
+            "digest",
+            Schema::new(digest::Query, EmptyMutation, EmptySubscription),
+        )
+        .await,
+    ])
+    .await;
+    let expected = json!({ "data": { "posts": [
+        { "comments": [{ "id": "c1" }], "summary": "c1,c2,c3" }
+    ] } });
+    for (query, variables) in [
+        ("{ posts { comments(limit: 1) { id } summary } }", json!({})),
+        (
+            "query($n: Int! = 1) { posts { summary comments(limit: $n) { id } } }",
+            json!({}),
+        ),
+        (
+            "{ posts { ...C summary } } fragment C on Post { comments(limit: 1) { id } }",
+            json!({}),
+        ),
+    ] {
+        let body = fed.query(query, variables).await;
+        assert_eq!(body, expected, "{query}");
+    }
+}
+
+/// warehouse that knows no product: its entities are null, without error.
+mod unknown_to_warehouse {
+    use super::*;
+
+    #[derive(SimpleObject)]
+    pub struct Product {
+        pub id: String,
+        pub weight: i32,
+    }
+
+    pub struct Query;
+
+    #[Object]
+    impl Query {
+        #[graphql(entity)]
+        async fn product_by_id(&self, id: String) -> Option<Product> {
+            let _ = id;
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_incomplete_representation_is_an_error_at_its_path() {
+    let fed = Federation::start(vec![
+        spawn_subgraph(
+            "catalog",
+            Schema::new(
+                two_sources::catalog::Query,
+                EmptyMutation,
+                EmptySubscription,
+            ),
+        )
+        .await,
+        spawn_subgraph(
+            "warehouse",
+            Schema::new(
+                unknown_to_warehouse::Query,
+                EmptyMutation,
+                EmptySubscription,
+            ),
+        )
+        .await,
+        spawn_subgraph(
+            "shipping",
+            Schema::build(shipping_only::Query, EmptyMutation, EmptySubscription).finish(),
+        )
+        .await,
+    ])
+    .await;
+    let body = fed
+        .query("{ product { id price shippingEstimate } }", json!({}))
+        .await;
+    // No weight, so no representation: shipping is not asked, and the
+    // client learns why its estimate is null.
+    assert_eq!(
+        body,
+        json!({
+            "data": { "product": { "id": "p2", "price": 30, "shippingEstimate": null } },
+            "errors": [{
+                "message": "the shipping service was not asked for this Product: a field it requires is missing",
+                "path": ["product"],
+                "extensions": { "code": "REQUIREMENT_MISSING" }
+            }]
+        })
+    );
+    assert_eq!(fed.requests("shipping"), 0);
+}

@@ -1,8 +1,11 @@
 //! Introspection through the gateway shows the API schema only, answers in
 //! request order beside subgraph fields, and can be turned off.
 
+use std::path::PathBuf;
+use std::process::Command;
+
 use congdan_gateway::GatewayConfig;
-use congdan_tests::{ExtraGateway, TestApp};
+use congdan_tests::{require_service_in_ci, ExtraGateway, TestApp};
 use serde_json::{json, Value};
 
 /// The query GraphiQL and most client generators send.
@@ -204,5 +207,53 @@ async fn introspection_can_be_turned_off_and_the_sdl_is_served() {
         !sdl.contains("join__") && !sdl.contains("__Schema"),
         "{sdl}"
     );
+    app.stop().await;
+}
+
+/// The `graphql` package's own `getIntrospectionQuery()` (nine levels of
+/// `ofType`) is answered, and the schema built from the answer is the one
+/// `/schema.graphql` serves (`tests/audit/introspection.mjs` sorts and
+/// prints both with the same printer).
+#[tokio::test]
+async fn the_standard_introspection_query_builds_the_served_schema() {
+    let audit_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("audit");
+    if !audit_dir.join("node_modules/graphql").exists() {
+        require_service_in_ci(
+            "the graphql npm package",
+            "run `npm ci --prefix tests/audit` (as .ci/run does)",
+        );
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let graphql_url = app.gateway_url();
+    let sdl_url = format!("http://{}/schema.graphql", app.system.gateway_addr);
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg("introspection.mjs")
+            .arg(graphql_url)
+            .arg(sdl_url)
+            .current_dir(&audit_dir)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    assert!(
+        output.status.success(),
+        "the introspection script failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(
+        (&result["status"], &result["errors"]),
+        (&json!(200), &Value::Null),
+        "{result}"
+    );
+    let introspected = result["introspected"].as_str().expect("a schema");
+    assert!(introspected.contains("type Report"), "{introspected}");
+    // One line at a time, so that a difference shows where it is.
+    let introspected: Vec<&str> = introspected.lines().collect();
+    let served: Vec<&str> = result["served"].as_str().unwrap().lines().collect();
+    assert_eq!(introspected, served);
     app.stop().await;
 }

@@ -32,6 +32,8 @@ pub struct EntityBatch {
     index: HashMap<String, usize>,
     /// (path of the target object, index of its representation)
     targets: Vec<(Vec<PathElem>, usize)>,
+    /// Targets that lack a field their representation needs: (path, type).
+    incomplete: Vec<(Vec<PathElem>, String)>,
 }
 
 impl EntityBatch {
@@ -61,8 +63,16 @@ impl EntityBatch {
             let Some(object) = get_at(data, &target).and_then(Value::as_object) else {
                 continue;
             };
-            let Some(mut representation) = project_requires(schema, requires, object) else {
-                continue;
+            let mut representation = match project_requires(schema, requires, object) {
+                Ok(Some(representation)) => representation,
+                Ok(None) => continue,
+                Err(Incomplete) => {
+                    // `__typename` is itself required: it can be what is missing.
+                    let typename = object.get("__typename").and_then(Value::as_str);
+                    self.incomplete
+                        .push((target, typename.unwrap_or("entity").to_string()));
+                    continue;
+                }
             };
             if let Some(rewrites) = input_rewrites {
                 apply_rewrites(schema, &mut representation, rewrites);
@@ -92,6 +102,14 @@ impl EntityBatch {
             .iter()
             .map(|(path, _)| path_to_json(path))
             .collect()
+    }
+
+    /// The targets left out because a field their representation needs is
+    /// missing, as (response path, type name).
+    pub fn incomplete(&self) -> impl Iterator<Item = (Vec<Value>, &str)> {
+        self.incomplete
+            .iter()
+            .map(|(path, typename)| (path_to_json(path), typename.as_str()))
     }
 
     pub fn first_path(&self) -> Option<Vec<Value>> {
@@ -313,11 +331,16 @@ fn get_at_mut<'v>(value: &'v mut Value, path: &[PathElem]) -> Option<&'v mut Val
     })
 }
 
+/// A field a representation needs is absent from the response tree.
+#[derive(Debug)]
+struct Incomplete;
+
 /// The representation of `object` for an entity fetch: the `requires`
 /// selection (key fields, `@requires` fields and `__typename`) copied out of
-/// the response tree. None when no part of the selection applies, or when a
-/// field it needs is absent from the tree (the fetch that provides it failed
-/// or returned no entity): a subgraph must not get half a representation.
+/// the response tree. None when no part of the selection applies (the
+/// object is not of the fetch's type). Incomplete when a field it needs is
+/// absent from the tree (the fetch that provides it failed or returned no
+/// entity): a subgraph must not get half a representation.
 ///
 /// A fragment applies when the object's type is its type condition or one
 /// of that abstract type's members: for an `@interfaceObject` the planner
@@ -326,18 +349,25 @@ fn project_requires(
     schema: &SupergraphState,
     requires: &SelectionSet,
     object: &Map<String, Value>,
-) -> Option<Value> {
+) -> Result<Option<Value>, Incomplete> {
     let mut out = Map::new();
-    let complete = project_into(schema, requires, object, &mut out);
-    if out.is_empty() || !complete {
-        None
+    if !project_into(schema, requires, object, &mut out) {
+        Err(Incomplete)
+    } else if out.is_empty() {
+        Ok(None)
     } else {
-        Some(Value::Object(out))
+        Ok(Some(Value::Object(out)))
     }
 }
 
 /// Copies `selection` out of `object` into `out`; false when a field that
 /// applies is missing.
+///
+/// When the client selects a required field with other arguments, the
+/// planner fetches the requirement under an alias of its own and writes it
+/// `price: _internal_qp_alias_0`: the value sits in the tree under the
+/// field's name (`_internal_qp_alias_0`) and the subgraph expects it under
+/// the alias (`price`).
 fn project_into(
     schema: &SupergraphState,
     selection: &SelectionSet,
@@ -349,8 +379,7 @@ fn project_into(
     for item in &selection.items {
         match item {
             SelectionItem::Field(field) => {
-                let key = field.alias.as_deref().unwrap_or(&field.name);
-                let Some(value) = object.get(key) else {
+                let Some(value) = object.get(&field.name) else {
                     complete = false;
                     continue;
                 };
@@ -362,10 +391,11 @@ fn project_into(
                     complete &= inner_complete;
                     projected
                 };
-                match out.get_mut(&field.name) {
+                let key = field.alias.as_deref().unwrap_or(&field.name);
+                match out.get_mut(key) {
                     Some(existing) => deep_merge(existing, projected),
                     None => {
-                        out.insert(field.name.clone(), projected);
+                        out.insert(key.to_string(), projected);
                     }
                 }
             }

@@ -259,6 +259,42 @@ impl<'a> Execution<'a> {
         self.push_error(e);
     }
 
+    /// An entity left out of a fetch because a field its representation
+    /// needs is missing gets an error at its path, so its fields are not a
+    /// silent null; unless that is already explained, by a failed fetch
+    /// (its data is missing) or an error at or above the path.
+    fn requirements_missing(&self, service: &str, batch: &EntityBatch) {
+        let mut incomplete = batch.incomplete().peekable();
+        if incomplete.peek().is_none() {
+            return;
+        }
+        let missing = self.missing.lock().unwrap_or_else(|e| e.into_inner());
+        let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
+        for (path, typename) in incomplete {
+            let explained = missing.iter().any(|m| path.starts_with(m))
+                || errors
+                    .iter()
+                    .any(|e| e.path.as_ref().is_some_and(|p| path.starts_with(p)));
+            if explained {
+                continue;
+            }
+            tracing::warn!(
+                subgraph = service,
+                r#type = typename,
+                "an entity lacks a field its representation requires"
+            );
+            errors.push(
+                GraphQLError::new(
+                    format!(
+                        "the {service} service was not asked for this {typename}: a field it requires is missing"
+                    ),
+                    "REQUIREMENT_MISSING",
+                )
+                .at(path),
+            );
+        }
+    }
+
     /// A fetch at the root (`path` is None) or into the entities at `path`.
     async fn fetch(&self, fetch: &FetchNode, path: Option<&FlattenNodePath>) {
         let mut variables = self.used_variables(fetch.variable_usages.as_ref());
@@ -276,6 +312,7 @@ impl<'a> Execution<'a> {
                 fetch.input_rewrites.as_deref(),
             )
         };
+        self.requirements_missing(&fetch.service_name, &batch);
         if batch.is_empty() {
             return;
         }
@@ -407,6 +444,9 @@ impl<'a> Execution<'a> {
                 })
                 .collect()
         };
+        for (_, batch) in &batches {
+            self.requirements_missing(&node.service_name, batch);
+        }
         if batches.iter().all(|(_, b)| b.is_empty()) {
             return;
         }

@@ -2,7 +2,9 @@
 //! the requested fields in request order, aliases applied, `__typename`
 //! filled in, and GraphQL null propagation (a null in a non-null position
 //! nulls the nearest nullable parent, with an error at that path). Fields
-//! denied to the caller (`plan::authorization`) are null with their error.
+//! denied to the caller (`plan::authorization`) are null with their error,
+//! and so is a value the API schema does not have (an `@inaccessible` enum
+//! value or object type a subgraph answered).
 //!
 //! The operation is compiled once, when it is prepared ([`Shape`]): response
 //! keys written out as JSON, field types looked up. Each request then writes
@@ -20,6 +22,8 @@ use serde_json::{Map, Value};
 
 use super::response::GraphQLError;
 use crate::plan::authorization::{Denial, Denied};
+use crate::supergraph::api_types::ApiTypes;
+use crate::supergraph::Supergraph;
 
 /// An operation's selections, compiled for writing responses.
 #[derive(Debug)]
@@ -269,7 +273,7 @@ fn visit_fields<'a>(
 /// fields the caller may not see; errors found while shaping are added to
 /// `errors`.
 pub fn project(
-    schema: &SupergraphState,
+    supergraph: &Supergraph,
     shape: &Shape,
     data: &Value,
     variables: &Map<String, Value>,
@@ -280,7 +284,8 @@ pub fn project(
     let empty = Map::new();
     let object = data.as_object().unwrap_or(&empty);
     let mut writer = Writer {
-        schema,
+        schema: &supergraph.planner.supergraph,
+        api: &supergraph.api_types,
         variables,
         errors,
         missing,
@@ -311,6 +316,7 @@ type Selections<'a> = [(&'a SelectionShape, Option<&'a Denied>)];
 
 struct Writer<'a, 'e> {
     schema: &'a SupergraphState,
+    api: &'a ApiTypes,
     variables: &'a Map<String, Value>,
     errors: &'e mut Vec<GraphQLError>,
     missing: &'a [Vec<Value>],
@@ -514,6 +520,12 @@ impl<'a> Writer<'a, '_> {
                         .get("__typename")
                         .and_then(Value::as_str)
                         .unwrap_or(name);
+                    if !self.api_member(name, concrete) {
+                        let message = format!(
+                            "a service answered an object of a type that is not part of {name}"
+                        );
+                        return Ok(self.invalid(name, message));
+                    }
                     match self.object(selections, object, concrete) {
                         Ok(()) => Ok(false),
                         Err(PropagateNull) => {
@@ -523,11 +535,48 @@ impl<'a> Writer<'a, '_> {
                     }
                 }
                 other => {
+                    if !self.api_value(name, other) {
+                        let message = format!(
+                            "a service answered a value that is not one of {name}'s values"
+                        );
+                        return Ok(self.invalid(name, message));
+                    }
                     write_json(&mut self.out, other);
                     Ok(false)
                 }
             },
         }
+    }
+
+    /// Whether an object of type `concrete` may stand where the schema says
+    /// `name`: the API schema has its type (not `@inaccessible`) and it
+    /// is, or is a member of, `name`.
+    fn api_member(&self, name: &str, concrete: &str) -> bool {
+        concrete == name
+            || (self.api.has_composite(concrete) && type_applies(self.schema, name, concrete))
+    }
+
+    /// Whether a leaf `value` of type `name` is one the API schema has: for
+    /// an enum, one of its values there (not `@inaccessible`).
+    fn api_value(&self, name: &str, value: &Value) -> bool {
+        self.api
+            .enum_values(name)
+            .is_none_or(|values| value.as_str().is_some_and(|v| values.contains(v)))
+    }
+
+    /// A subgraph's value the API schema does not have: null, with an error
+    /// here that names only what the client's schema has. Returns true: it
+    /// wrote null.
+    fn invalid(&mut self, type_name: &str, message: String) -> bool {
+        tracing::warn!(
+            r#type = type_name,
+            "a subgraph answered a value the API schema does not have"
+        );
+        let path = self.path_json();
+        self.errors
+            .push(GraphQLError::new(message, "SUBGRAPH_INVALID_VALUE").at(path));
+        self.out.extend_from_slice(b"null");
+        true
     }
 
     fn path_json(&self) -> Vec<Value> {

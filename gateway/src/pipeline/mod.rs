@@ -473,7 +473,7 @@ impl Ready {
         let mut errors = executed.errors;
         let mut data = match &self.prepared.shape {
             Some(shape) => project(
-                &self.supergraph.planner.supergraph,
+                &self.supergraph,
                 shape,
                 executed.data.get(),
                 &self.variables,

@@ -2,6 +2,12 @@
 //! subgraph: document size in tokens, depth, aliases, root fields,
 //! directives, and an operation cost where list fields are weighted by their
 //! `first`/`last`/`limit` arguments.
+//!
+//! Introspection's type references (`ofType { ofType { ... } }` under
+//! `__schema` or `__type`) are bounded on their own and not counted as
+//! depth: the standard introspection query that GraphiQL and code
+//! generators send nests nine of them, and its depth would otherwise be
+//! over any depth limit a city would run with.
 
 use std::collections::HashMap;
 
@@ -17,6 +23,8 @@ const BRACE_SLACK: usize = 8;
 pub struct Limits {
     pub max_tokens: usize,
     pub max_depth: usize,
+    /// Most levels of `ofType` in an introspection query.
+    pub max_type_ref_depth: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
     pub max_directives: usize,
@@ -32,6 +40,7 @@ impl Default for Limits {
         Self {
             max_tokens: 10_000,
             max_depth: 12,
+            max_type_ref_depth: 10,
             max_aliases: 30,
             max_root_fields: 20,
             max_directives: 50,
@@ -44,8 +53,9 @@ impl Default for Limits {
 /// Which limit a request is over, and by how much.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitExceeded {
-    /// Machine-readable name of the limit: `tokens`, `depth`, `aliases`,
-    /// `root_fields`, `directives`, `cost`, `plan_time`.
+    /// Machine-readable name of the limit: `tokens`, `depth`,
+    /// `type_ref_depth`, `aliases`, `root_fields`, `directives`, `cost`,
+    /// `plan_time`.
     pub name: &'static str,
     pub actual: u64,
     pub limit: u64,
@@ -60,6 +70,10 @@ impl std::fmt::Display for LimitExceeded {
                 "the query has more than {limit} tokens; the limit is {limit}"
             ),
             "depth" => write!(f, "the query is {actual} levels deep; the limit is {limit}"),
+            "type_ref_depth" => write!(
+                f,
+                "the query nests {actual} levels of ofType; the limit is {limit}"
+            ),
             "aliases" => write!(f, "the query has {actual} aliases; the limit is {limit}"),
             "root_fields" => write!(
                 f,
@@ -90,11 +104,12 @@ impl Limits {
     pub fn check_text(&self, query: &str) -> Result<(), LimitExceeded> {
         let scan = scan(query, self.max_tokens + 1);
         over(scan.tokens as u64, self.max_tokens as u64, "tokens")?;
-        // Braces also open input-object literals, hence the slack; the
-        // exact depth is checked on the parsed document.
+        // Braces also open input-object literals and introspection's type
+        // references, hence the slack; the exact depth is checked on the
+        // parsed document.
         over(
             scan.max_braces as u64,
-            (self.max_depth + BRACE_SLACK) as u64,
+            (self.max_depth + self.max_type_ref_depth + BRACE_SLACK) as u64,
             "depth",
         )
     }
@@ -122,7 +137,7 @@ impl Limits {
             measured: HashMap::new(),
             visiting: Vec::new(),
         };
-        let root = walk.measure(selection)?;
+        let root = walk.measure(selection, false)?;
         over(root.depth as u64, self.max_depth as u64, "depth")?;
         over(root.aliases, self.max_aliases as u64, "aliases")?;
         over(root.fields, self.max_root_fields as u64, "root_fields")?;
@@ -146,8 +161,10 @@ fn over(actual: u64, limit: u64, name: &'static str) -> Result<(), LimitExceeded
 /// What a selection set adds up to with its fragments expanded.
 #[derive(Debug, Clone, Copy, Default)]
 struct Measure {
-    /// Levels of fields, this one included.
+    /// Levels of fields, this one included (type references excepted).
     depth: usize,
+    /// Levels of introspection's `ofType`, this one included.
+    type_refs: usize,
     aliases: u64,
     directives: u64,
     /// Fields at this level, through inline fragments and spreads: for a
@@ -162,6 +179,7 @@ impl Measure {
     /// This measure and `other`'s, at the same level.
     fn add(&mut self, other: Measure) {
         self.depth = self.depth.max(other.depth);
+        self.type_refs = self.type_refs.max(other.type_refs);
         self.aliases = self.aliases.saturating_add(other.aliases);
         self.directives = self.directives.saturating_add(other.directives);
         self.fields = self.fields.saturating_add(other.fields);
@@ -172,27 +190,37 @@ impl Measure {
 struct Walk<'d, 'l> {
     limits: &'l Limits,
     fragments: HashMap<&'d str, &'d FragmentDefinition>,
-    /// Fragments already measured, by name.
-    measured: HashMap<&'d str, Measure>,
+    /// Fragments already measured, by name and whether they are spread
+    /// inside introspection (where `ofType` is a type reference).
+    measured: HashMap<(&'d str, bool), Measure>,
     /// Fragments being measured: a spread of one of these is a cycle, which
     /// validation refuses; here it counts nothing.
     visiting: Vec<&'d str>,
 }
 
 impl<'d> Walk<'d, '_> {
-    fn measure(&mut self, selection: &'d SelectionSet) -> Result<Measure, LimitExceeded> {
+    /// `introspection`: the selection is under `__schema` or `__type`.
+    fn measure(
+        &mut self,
+        selection: &'d SelectionSet,
+        introspection: bool,
+    ) -> Result<Measure, LimitExceeded> {
         let mut total = Measure::default();
         for item in &selection.items {
             match item {
                 Selection::Field(field) => {
                     let multiplier = page_size(&field.arguments).unwrap_or(1);
+                    let inside =
+                        introspection || matches!(field.name.as_str(), "__schema" | "__type");
                     let children = if field.selection_set.items.is_empty() {
                         Measure::default()
                     } else {
-                        self.measure(&field.selection_set)?
+                        self.measure(&field.selection_set, inside)?
                     };
+                    let type_ref = introspection && field.name == "ofType";
                     total.add(Measure {
-                        depth: children.depth + 1,
+                        depth: children.depth + usize::from(!type_ref),
+                        type_refs: children.type_refs + usize::from(type_ref),
                         aliases: children.aliases + u64::from(field.alias.is_some()),
                         directives: children
                             .directives
@@ -202,14 +230,14 @@ impl<'d> Walk<'d, '_> {
                     });
                 }
                 Selection::InlineFragment(fragment) => {
-                    let mut inner = self.measure(&fragment.selection_set)?;
+                    let mut inner = self.measure(&fragment.selection_set, introspection)?;
                     inner.directives = inner
                         .directives
                         .saturating_add(fragment.directives.len() as u64);
                     total.add(inner);
                 }
                 Selection::FragmentSpread(spread) => {
-                    let mut inner = self.fragment(spread.fragment_name.as_str())?;
+                    let mut inner = self.fragment(spread.fragment_name.as_str(), introspection)?;
                     inner.directives = inner
                         .directives
                         .saturating_add(spread.directives.len() as u64);
@@ -221,21 +249,21 @@ impl<'d> Walk<'d, '_> {
         Ok(total)
     }
 
-    fn fragment(&mut self, name: &str) -> Result<Measure, LimitExceeded> {
+    fn fragment(&mut self, name: &str, introspection: bool) -> Result<Measure, LimitExceeded> {
         let Some((&name, &fragment)) = self.fragments.get_key_value(name) else {
             return Ok(Measure::default());
         };
-        if let Some(measure) = self.measured.get(name) {
+        if let Some(measure) = self.measured.get(&(name, introspection)) {
             return Ok(*measure);
         }
         if self.visiting.contains(&name) {
             return Ok(Measure::default());
         }
         self.visiting.push(name);
-        let measure = self.measure(&fragment.selection_set);
+        let measure = self.measure(&fragment.selection_set, introspection);
         self.visiting.pop();
         let measure = measure?;
-        self.measured.insert(name, measure);
+        self.measured.insert((name, introspection), measure);
         Ok(measure)
     }
 
@@ -243,6 +271,11 @@ impl<'d> Walk<'d, '_> {
     fn check(&self, part: &Measure) -> Result<(), LimitExceeded> {
         let limits = self.limits;
         over(part.depth as u64, limits.max_depth as u64, "depth")?;
+        over(
+            part.type_refs as u64,
+            limits.max_type_ref_depth as u64,
+            "type_ref_depth",
+        )?;
         over(part.aliases, limits.max_aliases as u64, "aliases")?;
         over(part.directives, limits.max_directives as u64, "directives")?;
         over(part.cost, limits.max_cost, "cost")
@@ -480,5 +513,78 @@ mod tests {
         };
         // Expanding every spread again would not end in this test's life.
         assert_eq!(check(&limits, &query).unwrap_err().name, "cost");
+    }
+
+    /// `ofType` nested `levels` times, as the `graphql` package writes its
+    /// `TypeRef` fragment.
+    fn type_ref(levels: usize) -> String {
+        format!(
+            "kind name {}{}",
+            "ofType { kind name ".repeat(levels),
+            "} ".repeat(levels)
+        )
+    }
+
+    #[test]
+    fn introspection_type_references_are_bounded_apart_from_depth() {
+        let limits = Limits {
+            max_depth: 6,
+            ..Limits::default()
+        };
+        // Six levels of fields and nine of type references, as the standard
+        // introspection query has.
+        let standard = format!(
+            "{{ __schema {{ types {{ ...T }} }} }} \
+             fragment T on __Type {{ fields {{ args {{ ...I }} type {{ ...R }} }} }} \
+             fragment I on __InputValue {{ type {{ ...R }} }} \
+             fragment R on __Type {{ {} }}",
+            type_ref(9)
+        );
+        assert!(check(&limits, &standard).is_ok());
+        let error = check(
+            &limits,
+            &format!("{{ __type(name: \"Q\") {{ {} }} }}", type_ref(11)),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (error.name, error.to_string().as_str()),
+            (
+                "type_ref_depth",
+                "the query nests 11 levels of ofType; the limit is 10"
+            )
+        );
+        // Fields under type references still count as depth.
+        let error = check(
+            &limits,
+            "{ __schema { types { fields { type { ofType { fields { type { name } } } } } } } }",
+        )
+        .unwrap_err();
+        assert_eq!((error.name, error.actual), ("depth", 7));
+    }
+
+    #[test]
+    fn of_type_outside_introspection_is_an_ordinary_field() {
+        let limits = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        assert_eq!(
+            check(&limits, "{ a { ofType { ofType { b } } } }")
+                .unwrap_err()
+                .name,
+            "depth"
+        );
+        // The same fragment measured inside introspection, then outside.
+        let error = check(
+            &limits,
+            "{ __type(name: \"Q\") { ...R } a { ...R } } fragment R on T { ofType { ofType { b } } }",
+        )
+        .unwrap_err();
+        assert_eq!((error.name, error.actual), ("depth", 4));
+        assert!(check(
+            &limits,
+            "{ __type(name: \"Q\") { ...R } } fragment R on __Type { ofType { ofType { name } } }"
+        )
+        .is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! to validate operations and answer introspection, and where each subgraph
 //! is reached.
 
+pub mod api_types;
 pub mod introspection;
 pub mod reload;
 
@@ -21,6 +22,9 @@ pub struct Supergraph {
     pub planner: Planner,
     /// The API schema (no `join__`/`link__` internals), used for validation.
     pub api_schema: Arc<SchemaDocument>,
+    /// The API schema's enum values and composite types, that answers are
+    /// checked against.
+    pub api_types: api_types::ApiTypes,
     /// Subgraph name → URL, after configuration overrides.
     pub endpoints: HashMap<String, String>,
     pub introspection: introspection::Introspection,
@@ -50,11 +54,13 @@ impl Supergraph {
             }
         }
         let api_schema = planner.consumer_schema.document.clone();
+        let api_types = api_types::ApiTypes::new(&api_schema);
         let introspection = introspection::Introspection::new(api_schema.clone());
         let api_sdl = api_sdl(&api_schema);
         Ok(Self {
             planner,
             api_schema,
+            api_types,
             endpoints,
             introspection,
             api_sdl,
