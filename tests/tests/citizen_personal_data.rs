@@ -5,7 +5,9 @@
 
 mod citizen_support;
 
-use citizen_support::{codes, data, gql, own_bus_deps, sign_in, AN, BINH, DUNG_ADMIN};
+use citizen_support::{
+    after_role_change, codes, data, gql, own_bus_deps, sign_in, AN, BINH, DUNG_ADMIN,
+};
 use congdan_common::events::Event;
 use congdan_tests::{TestApp, TestDatabase};
 use entity::citizen::{
@@ -180,6 +182,7 @@ async fn consents_log_export_delete(app: TestApp) {
     )
     .await;
     assert_eq!(read["grantRole"]["fullName"], "Nguyễn Văn An");
+    let an = after_role_change(&app, &an, AN).await;
     let log = data(&app, &an.token, ACCESS_LOG, json!({})).await;
     let log = &log["me"]["accessLog"];
     assert_eq!(log["totalCount"], 1, "{log}");
@@ -202,6 +205,7 @@ async fn consents_log_export_delete(app: TestApp) {
         Value::Null,
         "{body}"
     );
+    let an = after_role_change(&app, &an, AN).await;
 
     // Data to export and erase: a profile, a pin, a device, a notification.
     data(

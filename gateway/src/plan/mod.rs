@@ -511,3 +511,63 @@ fn response_keys(selection: &SelectionSet) -> Vec<String> {
     }
     keys
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Planning work as the planner does it: until its token says stop.
+    fn work_until_stopped(
+        token: Arc<CancellationToken>,
+    ) -> tokio::task::JoinHandle<Result<(), GatewayError>> {
+        tokio::task::spawn_blocking(move || loop {
+            if token.bail_if_cancelled().is_err() {
+                return Err(GatewayError::PlanningStopped);
+            }
+            std::thread::yield_now();
+        })
+    }
+
+    fn limits(max_plan_millis: u64) -> limits::Limits {
+        limits::Limits {
+            max_plan_millis,
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn planning_past_its_deadline_is_the_plan_time_limit() {
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let planning = Planning::new(&limits(0), &shutdown);
+        let work = work_until_stopped(planning.token.clone());
+        match planning.run(work).await {
+            Err(GatewayError::Limit(limit)) => assert_eq!(limit.name, "plan_time"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn shutdown_stops_planning() {
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let planning = Planning::new(&limits(3_600_000), &shutdown);
+        let token = planning.token.clone();
+        let work = work_until_stopped(token.clone());
+        shutdown.cancel();
+        assert!(matches!(
+            planning.run(work).await,
+            Err(GatewayError::ShuttingDown)
+        ));
+        assert!(token.bail_if_cancelled().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_leaves_stops_planning() {
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let planning = Planning::new(&limits(3_600_000), &shutdown);
+        let token = planning.token.clone();
+        let work = work_until_stopped(token.clone());
+        // The request's future (holding the planning) is dropped.
+        drop(planning);
+        assert!(matches!(work.await, Ok(Err(GatewayError::PlanningStopped))));
+    }
+}

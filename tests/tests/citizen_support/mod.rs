@@ -49,6 +49,20 @@ pub async fn sign_in(app: &TestApp, personal_id: &str) -> Session {
     Session { token, citizen_id }
 }
 
+/// A role change ends the access tokens issued before it: waits until
+/// `session`'s is refused, then signs `personal_id` in again.
+pub async fn after_role_change(app: &TestApp, session: &Session, personal_id: &str) -> Session {
+    congdan_tests::eventually(
+        "the token from before the role change to be refused",
+        || async {
+            let body = gql(app, Some(&session.token), "{ me { id } }", json!({})).await;
+            body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        },
+    )
+    .await;
+    sign_in(app, personal_id).await
+}
+
 /// POSTs a GraphQL request to the gateway, as `token` when given; the JSON
 /// body (any status).
 pub async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {

@@ -101,8 +101,8 @@ pub async fn sign_in(app: &TestApp, personal_id: &str) -> Person {
     person(&mobile_sign_in(&gateway, &provider, citizen(personal_id)).await)
 }
 
-/// Grants OFFICER for `agencies` and refreshes `who`'s tokens, which then
-/// carry the role and the agencies.
+/// Grants OFFICER for `agencies` and refreshes `who`'s tokens once the
+/// change has ended the old ones; the new ones carry the role and agencies.
 pub async fn make_officer(
     app: &TestApp,
     admin: &Person,
@@ -117,6 +117,12 @@ pub async fn make_officer(
             )
             .await;
     assert!(body.get("errors").is_none(), "{body}");
+    // The role change ends the tokens issued before it; refresh after.
+    congdan_tests::eventually("the pre-grant token to be refused", || async {
+        let body = gql(app, Some(who), "{ me { id } }", json!({})).await;
+        body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    })
+    .await;
     let (status, tokens) = post_json(
         &format!("http://{}/auth/refresh", app.system.gateway_addr),
         &[],
