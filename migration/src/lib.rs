@@ -21,6 +21,8 @@ mod m20261129_000016_citizen_notifications;
 mod m20261129_000017_citizen_devices;
 mod m20261129_000018_citizen_personal_data;
 mod m20261129_000020_feedback_workflow;
+mod m20261129_000021_feedback_agencies;
+mod m20261129_000022_feedback_timeline_messages;
 
 pub struct Migrator;
 
@@ -47,6 +49,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000017_citizen_devices::Migration),
             Box::new(m20261129_000018_citizen_personal_data::Migration),
             Box::new(m20261129_000020_feedback_workflow::Migration),
+            Box::new(m20261129_000021_feedback_agencies::Migration),
+            Box::new(m20261129_000022_feedback_timeline_messages::Migration),
         ]
     }
 }
