@@ -310,9 +310,10 @@ pub fn stop_planning_on(gateway: &congdan_gateway::Gateway, shutdown: Cancellati
 }
 
 /// What runs beside the subgraphs in `names`: the citizen inbox's
-/// consumer of the event bus, feedback's maintenance job (closing reports
-/// after their rating period) and feedback's anonymisation of deleted
-/// accounts.
+/// consumer of the event bus, directories' announcements of its agency
+/// list, feedback's maintenance job (closing reports after their rating
+/// period), its anonymisation of deleted accounts and its read model of
+/// the agencies (ADR 6).
 pub fn background_tasks(
     deps: &Deps,
     names: &[SubgraphName],

@@ -251,7 +251,11 @@ async fn an_officer_s_internal_note_never_reaches_the_citizen() {
         json!({ "input": { "reportId": id, "agencyId": AGENCY, "note": internal, "message": told } }),
     )
     .await;
-    assert_eq!(body["data"]["assignReport"]["userErrors"], json!([]), "{body}");
+    assert_eq!(
+        body["data"]["assignReport"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
     // A start with a note only: the citizen is told the status.
     let body = gql(
         &w.app,
@@ -260,7 +264,11 @@ async fn an_officer_s_internal_note_never_reaches_the_citizen() {
         json!({ "input": { "reportId": id, "note": internal } }),
     )
     .await;
-    assert_eq!(body["data"]["startReportProgress"]["userErrors"], json!([]), "{body}");
+    assert_eq!(
+        body["data"]["startReportProgress"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
 
     let timeline = |who| {
         let w = &w;
@@ -360,9 +368,10 @@ async fn published_outbox_rows_are_deleted_after_their_retention() {
         .unwrap();
     assert!(published().await.is_some());
     // Past it: the published rows go, the pending one stays.
-    let deleted = outbox::delete_published(db, published_at + keep + chrono::Duration::minutes(1), keep)
-        .await
-        .unwrap();
+    let deleted =
+        outbox::delete_published(db, published_at + keep + chrono::Duration::minutes(1), keep)
+            .await
+            .unwrap();
     assert!(deleted >= 1);
     assert!(published().await.is_none());
     let pending = outbox_event::Entity::find()

@@ -27,7 +27,10 @@ pub async fn exists(db: &impl ConnectionTrait, id: &str) -> Result<bool, DbErr> 
 /// The agency a report goes to: of its category's kind, the one serving
 /// its ward, else a city-wide one (the first by id, so routing is stable).
 /// None when the directory has neither.
-pub async fn route(db: &impl ConnectionTrait, row: &report::Model) -> Result<Option<String>, DbErr> {
+pub async fn route(
+    db: &impl ConnectionTrait,
+    row: &report::Model,
+) -> Result<Option<String>, DbErr> {
     let Some(category) = category::Entity::find_by_id(row.category.clone())
         .one(db)
         .await?

@@ -127,7 +127,9 @@ pub fn spawn_retention(
         loop {
             match delete_published(&db, Utc::now(), keep).await {
                 Ok(0) => {}
-                Ok(deleted) => tracing::info!(deleted, "outbox: deleted published events past retention"),
+                Ok(deleted) => {
+                    tracing::info!(deleted, "outbox: deleted published events past retention")
+                }
                 Err(error) => tracing::warn!(%error, "outbox retention: will retry"),
             }
             tokio::select! {

@@ -603,9 +603,13 @@ async fn take(
             "SAME_AGENCY",
             ServiceError::SameAgency.to_string(),
         )])),
-        Err(error @ ServiceError::UnknownAgency(_)) => Ok(ReportStepPayload::refused(vec![
-            UserError::new(&["input", "agencyId"], "UNKNOWN_AGENCY", error.to_string()),
-        ])),
+        Err(error @ ServiceError::UnknownAgency(_)) => {
+            Ok(ReportStepPayload::refused(vec![UserError::new(
+                &["input", "agencyId"],
+                "UNKNOWN_AGENCY",
+                error.to_string(),
+            )]))
+        }
         Err(ServiceError::NoRoute) => Ok(ReportStepPayload::refused(vec![UserError::new(
             &["input", "agencyId"],
             "NO_ROUTE",

@@ -50,8 +50,12 @@ impl Query {
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<Option<AdministrativeUnit>> {
-        congdan_common::loader::load_entity::<admin_unit::Entity, _>(ctx, id.0, "administrative unit")
-            .await
+        congdan_common::loader::load_entity::<admin_unit::Entity, _>(
+            ctx,
+            id.0,
+            "administrative unit",
+        )
+        .await
     }
 }
 
