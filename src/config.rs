@@ -91,6 +91,8 @@ pub struct ServeArgs {
     #[arg(long, env = "EVENT_BUS_URL")]
     pub event_bus_url: Option<String>,
     #[command(flatten)]
+    pub outbox: OutboxArgs,
+    #[command(flatten)]
     pub auth: AuthArgs,
     #[command(flatten)]
     pub dev_vneid: DevVneidArgs,
@@ -431,6 +433,8 @@ pub struct SubgraphArgs {
     /// in-process (events reach only this process).
     #[arg(long, env = "EVENT_BUS_URL")]
     pub event_bus_url: Option<String>,
+    #[command(flatten)]
+    pub outbox: OutboxArgs,
     /// The gateway's public signing keys, to verify who is asking.
     #[arg(
         long,
@@ -443,6 +447,22 @@ pub struct SubgraphArgs {
     pub environment: Environment,
     #[command(flatten)]
     pub personal_data: PersonalDataArgs,
+}
+
+/// How long published events stay in the outbox.
+#[derive(Debug, Clone, Args)]
+pub struct OutboxArgs {
+    /// Hours a published outbox event is kept before the retention job
+    /// deletes it (its payload holds citizen ids and messages, kept no
+    /// longer than needed). The default matches the NATS stream's 7 days.
+    #[arg(long, env = "OUTBOX_RETENTION_HOURS", default_value_t = 168)]
+    pub outbox_retention_hours: u32,
+}
+
+impl OutboxArgs {
+    pub fn retention(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.outbox_retention_hours))
+    }
 }
 
 /// Secrets of personal data, shared by every subgraph process.

@@ -193,7 +193,13 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
                 .map_err(|e| anyhow!(e))?,
         ),
     };
-    let background = serve::background_tasks(&deps, &[args.name], &relay_shutdown);
+    let mut background = serve::background_tasks(&deps, &[args.name], &relay_shutdown);
+    background.push(congdan_common::events::outbox::spawn_retention(
+        deps.db.clone(),
+        args.outbox.retention(),
+        serve::RETENTION_INTERVAL,
+        relay_shutdown.child_token(),
+    ));
     let result = run_until_signal(listener, args.name.router(&deps), args.name.as_str()).await;
     relay_shutdown.cancel();
     let _ = relay.await;

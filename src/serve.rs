@@ -8,7 +8,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use axum::Router;
-use congdan_common::events::outbox::Relay;
+use congdan_common::events::outbox::{self, Relay};
 use congdan_common::events::{EventBus, InProcessBus, NatsBus};
 use congdan_common::identity::IdentityVerifier;
 use congdan_common::server::Deps;
@@ -288,7 +288,13 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
     );
     let relay_task =
         Relay::new(db, bus.clone()).spawn(RELAY_INTERVAL, subgraphs_shutdown.child_token());
-    let background = background_tasks(&deps, &SubgraphName::ALL, &subgraphs_shutdown);
+    let mut background = background_tasks(&deps, &SubgraphName::ALL, &subgraphs_shutdown);
+    background.push(outbox::spawn_retention(
+        deps.db.clone(),
+        args.outbox.retention(),
+        RETENTION_INTERVAL,
+        subgraphs_shutdown.child_token(),
+    ));
     Ok(System {
         bus,
         gateway_addr,
@@ -314,9 +320,10 @@ pub fn stop_planning_on(gateway: &congdan_gateway::Gateway, shutdown: Cancellati
 }
 
 /// What runs beside the subgraphs in `names`: the citizen inbox's
-/// consumer of the event bus, feedback's maintenance job (closing reports
-/// after their rating period) and feedback's anonymisation of deleted
-/// accounts.
+/// consumer of the event bus, directories' announcements of its agency
+/// list, feedback's maintenance job (closing reports after their rating
+/// period), its anonymisation of deleted accounts and its read model of
+/// the agencies (ADR 6).
 pub fn background_tasks(
     deps: &Deps,
     names: &[SubgraphName],
@@ -329,14 +336,23 @@ pub fn background_tasks(
                 deps,
                 shutdown.child_token(),
             )],
+            SubgraphName::Directories => vec![congdan_directories::spawn_announcements(
+                deps,
+                shutdown.child_token(),
+            )],
             SubgraphName::Feedback => vec![
                 congdan_feedback::spawn_maintenance(deps, shutdown.child_token()),
                 congdan_feedback::spawn_account_deletions(deps, shutdown.child_token()),
+                congdan_feedback::spawn_agency_lists(deps, shutdown.child_token()),
             ],
             _ => Vec::new(),
         })
         .collect()
 }
+
+/// How often the outbox retention job deletes published events past
+/// `OUTBOX_RETENTION_HOURS`.
+pub const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// How often the outbox relay looks for events to publish.
 pub const RELAY_INTERVAL: Duration = Duration::from_millis(200);

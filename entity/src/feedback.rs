@@ -1,3 +1,4 @@
+pub mod agency;
 pub mod category;
 pub mod follower;
 pub mod open311_key;

@@ -21,7 +21,9 @@ mod m20261129_000016_citizen_notifications;
 mod m20261129_000017_citizen_devices;
 mod m20261129_000018_citizen_personal_data;
 mod m20261129_000020_feedback_workflow;
-mod m20261205_000021_gateway_session_roles;
+mod m20261129_000021_feedback_agencies;
+mod m20261129_000022_feedback_timeline_messages;
+mod m20261205_000023_gateway_session_roles;
 
 pub struct Migrator;
 
@@ -48,7 +50,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000017_citizen_devices::Migration),
             Box::new(m20261129_000018_citizen_personal_data::Migration),
             Box::new(m20261129_000020_feedback_workflow::Migration),
-            Box::new(m20261205_000021_gateway_session_roles::Migration),
+            Box::new(m20261129_000021_feedback_agencies::Migration),
+            Box::new(m20261129_000022_feedback_timeline_messages::Migration),
+            Box::new(m20261205_000023_gateway_session_roles::Migration),
         ]
     }
 }

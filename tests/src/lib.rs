@@ -162,6 +162,7 @@ pub fn serve_args() -> ServeArgs {
         subgraphs_base_port: 0,
         no_seed: false,
         event_bus_url: None,
+        outbox: defaults.outbox,
         auth: AuthArgs {
             vneid_issuer: None,
             ..defaults.auth

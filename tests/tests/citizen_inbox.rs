@@ -125,7 +125,7 @@ async fn inbox_scenario(app: TestApp) {
         Event::new(
             "feedback.report.updated",
             json!({ "id": report_id, "reporterId": an.citizen_id, "status": "IN_PROGRESS",
-                    "note": "Đội duy tu đã đến hiện trường." }),
+                    "message": "Đội duy tu đã đến hiện trường." }),
         ),
         Event::new(
             "feedback.report.updated",

@@ -31,13 +31,14 @@ async fn reports_come_with_their_ward_names_from_geo() {
                     "edges": [
                         { "node": {
                             "id": "5f0c1a8e-0001-4000-8000-000000000001",
-                            "title": "Ổ gà lớn trên đường Lê Lợi",
+                            // Not public before an agency handles it.
+                            "title": null,
                             "status": "RECEIVED",
                             "ward": { "id": "26740", "name": "Sài Gòn", "fullName": "Phường Sài Gòn", "kind": "WARD" }
                         } },
                         { "node": {
                             "id": "5f0c1a8e-0001-4000-8000-000000000002",
-                            "title": "Đèn đường không sáng",
+                            "title": null,
                             "status": "ASSIGNED",
                             "ward": { "id": "26743", "name": "Bến Thành", "fullName": "Phường Bến Thành", "kind": "WARD" }
                         } }
@@ -85,14 +86,14 @@ async fn fields_come_back_in_request_order_across_subgraphs() {
     let response = app
         .http
         .post(app.gateway_url())
-        .json(&json!({ "query": "{ z: reports(first: 1) { edges { node { ward { name id } title id } } } a: agencies(first: 1) { totalCount } }" }))
+        .json(&json!({ "query": "{ z: reports(first: 1) { edges { node { ward { name id } status id } } } a: agencies(first: 1) { totalCount } }" }))
         .send()
         .await
         .unwrap();
     // Compared as text: JSON object equality would ignore the order.
     assert_eq!(
         response.text().await.unwrap(),
-        r#"{"data":{"z":{"edges":[{"node":{"ward":{"name":"Sài Gòn","id":"26740"},"title":"Ổ gà lớn trên đường Lê Lợi","id":"5f0c1a8e-0001-4000-8000-000000000001"}}]},"a":{"totalCount":7}}}"#
+        r#"{"data":{"z":{"edges":[{"node":{"ward":{"name":"Sài Gòn","id":"26740"},"status":"RECEIVED","id":"5f0c1a8e-0001-4000-8000-000000000001"}}]},"a":{"totalCount":13}}}"#
     );
     app.stop().await;
 }
@@ -112,12 +113,12 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
 
     let body: serde_json::Value = post_query(
         &gateway.url,
-        "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000002\") { title ward { name } } }",
+        "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000002\") { status ward { name } } }",
     )
     .await;
     assert_eq!(
         body["data"],
-        json!({ "report": { "title": "Đèn đường không sáng", "ward": null } })
+        json!({ "report": { "status": "ASSIGNED", "ward": null } })
     );
     let errors = body["errors"]
         .as_array()
@@ -135,15 +136,15 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
     // (no error per item for the non-null fields that are missing).
     let body: serde_json::Value = post_query(
         &gateway.url,
-        "{ reports(first: 3) { edges { node { title ward { fullName } } } } }",
+        "{ reports(first: 3) { edges { node { status ward { fullName } } } } }",
     )
     .await;
     assert_eq!(
         body["data"],
         json!({ "reports": { "edges": [
-            { "node": { "title": "Ổ gà lớn trên đường Lê Lợi", "ward": null } },
-            { "node": { "title": "Đèn đường không sáng", "ward": null } },
-            { "node": { "title": "Ngập nước sau mưa", "ward": null } }
+            { "node": { "status": "RECEIVED", "ward": null } },
+            { "node": { "status": "ASSIGNED", "ward": null } },
+            { "node": { "status": "IN_PROGRESS", "ward": null } }
         ] } })
     );
     assert_eq!(body["errors"].as_array().unwrap().len(), 1, "{body}");
@@ -212,20 +213,20 @@ async fn a_ward_that_geo_does_not_know_is_null() {
     .unwrap();
     let (_, body) = app
         .graphql(
-            r#"{ report(id: "00000000-0000-4000-8000-00000000abcd") { title ward { id name } } }"#,
+            r#"{ report(id: "00000000-0000-4000-8000-00000000abcd") { status ward { id name } } }"#,
             json!({}),
         )
         .await;
-    // Geo answers null for the unknown unit; `name` is non-null, so the
-    // nullable `ward` becomes null, with the error a monolith would give.
+    // Geo cannot resolve the unknown unit: the nullable `ward` is null,
+    // with geo's NOT_FOUND at its path (never an internal error).
     assert_eq!(
         body,
         json!({
-            "data": { "report": { "title": "Cây đổ", "ward": null } },
+            "data": { "report": { "status": "RECEIVED", "ward": null } },
             "errors": [{
-                "message": "cannot return null for a non-nullable field",
-                "path": ["report", "ward", "name"],
-                "extensions": { "code": "INTERNAL_SERVER_ERROR" }
+                "message": "administrative unit not found",
+                "path": ["report", "ward"],
+                "extensions": { "code": "NOT_FOUND" }
             }]
         })
     );

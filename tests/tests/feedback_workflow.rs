@@ -162,7 +162,9 @@ async fn from_submission_to_rating(w: World) {
     assert_eq!(event["agencyId"], AGENCY);
     assert_eq!(event["status"], "ASSIGNED");
     assert_eq!(event["previousStatus"], "RECEIVED");
-    assert_eq!(event["note"], "Chuyển phường xử lý");
+    // The officers' note is internal: it never travels to the citizen.
+    assert!(event.get("note").is_none(), "{event}");
+    assert_eq!(event["message"], Value::Null);
     assert_eq!(event["followerIds"], json!([w.other.id]));
     assert!(event["eventAt"].as_str().is_some());
 
@@ -194,7 +196,7 @@ async fn from_submission_to_rating(w: World) {
     )
     .await;
     assert_eq!(seen[3].1["status"], "RESOLVED");
-    assert_eq!(seen[3].1["note"], "Đã thay bóng đèn, đèn sáng lại.");
+    assert_eq!(seen[3].1["message"], "Đã thay bóng đèn, đèn sáng lại.");
 
     // The follower sees the status, the timeline and the answer; the
     // reporter sees the officer's role but not who the officer is.

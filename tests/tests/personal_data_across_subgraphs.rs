@@ -330,13 +330,13 @@ async fn export_and_delete(app: TestApp) {
         .all(|e| e.actor_id.as_deref() != Some(an.id.as_str())));
     let rated = timeline.iter().find(|e| e.action == "rated").unwrap();
     assert_eq!(
-        (rated.actor_id.as_deref(), rated.note.as_deref()),
+        (rated.actor_id.as_deref(), rated.message.as_deref()),
         (None, None)
     );
     assert_eq!(rated.actor_role, "reporter");
     let resolved = timeline.iter().find(|e| e.action == "resolved").unwrap();
     assert_eq!(resolved.actor_id.as_deref(), Some(admin.id.as_str()));
-    assert!(resolved.note.is_some());
+    assert!(resolved.message.is_some());
     // An's idempotency record is gone; Bình's stays.
     let keys: Vec<String> = submission::Entity::find()
         .all(&db)

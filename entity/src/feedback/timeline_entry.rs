@@ -1,4 +1,5 @@
-//! One step of a report's handling: who did what, when, with a note.
+//! One step of a report's handling: who did what, when, with an internal note and
+//! a message for the citizen.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -20,7 +21,12 @@ pub struct Model {
     pub actor_role: String,
     /// The agency the report is with after this step.
     pub agency_id: Option<String>,
+    /// The officers' internal working note: shown to staff only, never
+    /// sent to the citizen.
     pub note: Option<String>,
+    /// What the citizen is told: the answer, the reason, a message from the
+    /// agency, the rating comment.
+    pub message: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

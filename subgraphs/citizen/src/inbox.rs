@@ -127,7 +127,9 @@ pub fn from_feedback_event(event: &Event) -> Vec<NewNotification> {
     };
     let reporter = text("reporterId");
     let status = text("status").unwrap_or_default().to_ascii_lowercase();
-    let note = text("note");
+    // The text feedback meant for the citizen; its officers' internal
+    // notes never travel in events.
+    let message = text("message");
     let notification = |citizen_id: &str, title_vi, title_en, body_vi, body_en| NewNotification {
         citizen_id: citizen_id.to_string(),
         event_id: event.id.clone(),
@@ -156,8 +158,8 @@ pub fn from_feedback_event(event: &Event) -> Vec<NewNotification> {
             .collect(),
         "feedback.report.updated" => {
             let (vi, en) = status_text(&status);
-            let (body_vi, body_en) = match note {
-                Some(note) => (note.to_string(), note.to_string()),
+            let (body_vi, body_en) = match message {
+                Some(message) => (message.to_string(), message.to_string()),
                 None => (
                     format!("Trạng thái mới: {vi}."),
                     format!("New status: {en}."),

@@ -79,3 +79,25 @@ where
     let row = loader.load_one(key).await.map_err(crate::Error::from)?;
     Ok(row.map(T::try_from).transpose()?)
 }
+
+/// The entity for one `_entities` representation. An unknown key is null
+/// with a `NOT_FOUND` error at this entity (async-graphql alone answers a
+/// silent null, and an error returned from here would null the whole
+/// batch), so the gateway reports it at the client's path.
+pub async fn load_entity<E, T>(
+    ctx: &async_graphql::Context<'_>,
+    key: String,
+    what: &'static str,
+) -> async_graphql::Result<Option<T>>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync,
+    T: TryFrom<E::Model, Error = crate::Error>,
+{
+    let found = load_one::<E, T>(ctx, key).await?;
+    if found.is_none() {
+        let error = async_graphql::Error::from(crate::Error::NotFound { what });
+        ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+    }
+    Ok(found)
+}

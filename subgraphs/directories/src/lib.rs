@@ -1,6 +1,7 @@
 //! Directories subgraph: government agencies and their hotlines (later:
 //! schools, clinics, housing projects).
 
+pub mod announce;
 pub mod graphql;
 pub mod seed;
 
@@ -29,6 +30,15 @@ pub fn schema(db: DatabaseConnection) -> DirectoriesSchema {
 
 pub fn router(deps: &congdan_common::server::Deps) -> axum::Router {
     congdan_common::server::router(schema(deps.db.clone()), deps)
+}
+
+/// Starts publishing the agency list (see [`announce`]) until `shutdown`.
+/// Run it beside the subgraph's server, once per process.
+pub fn spawn_announcements(
+    deps: &congdan_common::server::Deps,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    announce::spawn(deps, shutdown)
 }
 
 /// The subgraph's federation SDL, as `_service { sdl }` returns it.

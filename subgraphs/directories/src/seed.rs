@@ -28,6 +28,16 @@ const fn hotline(
     }
 }
 
+const fn agency(id: &'static str, name: &'static str, kind: &'static str) -> DemoAgency {
+    DemoAgency {
+        id,
+        name,
+        kind,
+        hotline: None,
+        ward: None,
+    }
+}
+
 const fn committee(id: &'static str, name: &'static str, ward: &'static str) -> DemoAgency {
     DemoAgency {
         id,
@@ -53,6 +63,39 @@ pub const AGENCIES: &[DemoAgency] = &[
         "114",
     ),
     hotline("ambulance-115", "Trung tâm cấp cứu 115", "health", "115"),
+    // The city's units each report category is routed to by its kind
+    // (see feedback's categories).
+    agency(
+        "so-xay-dung",
+        "Sở Xây dựng TP.HCM (hạ tầng kỹ thuật đô thị)",
+        "urban_infrastructure",
+    ),
+    agency(
+        "sawaco",
+        "Tổng công ty Cấp nước Sài Gòn (SAWACO)",
+        "water_company",
+    ),
+    hotline(
+        "evnhcmc",
+        "Tổng công ty Điện lực TP.HCM (EVNHCMC)",
+        "electricity_company",
+        "19001006",
+    ),
+    agency(
+        "thanh-tra-xay-dung",
+        "Thanh tra Sở Xây dựng TP.HCM",
+        "construction_inspectorate",
+    ),
+    agency(
+        "csgt-tphcm",
+        "Phòng Cảnh sát giao thông, Công an TP.HCM",
+        "traffic_police",
+    ),
+    agency(
+        "van-phong-ubnd-tp",
+        "Văn phòng Ủy ban nhân dân TP.HCM",
+        "city_office",
+    ),
     committee("ubnd-sai-gon", "Ủy ban nhân dân phường Sài Gòn", "26740"),
     committee(
         "ubnd-ben-thanh",

@@ -62,6 +62,22 @@ impl ReportStatus {
     pub fn is_open(self) -> bool {
         Self::OPEN.contains(&self)
     }
+
+    /// The one visibility rule of every public path (lists, the map,
+    /// search, Open311, subscriptions): a report's words (title,
+    /// description, address) are public once an agency is handling it —
+    /// in progress, resolved, or closed after a resolution (`resolved`).
+    /// Until then the hotline has not checked them, and they may hold what
+    /// the reporter should not have published; a rejected report stays
+    /// private. Its reporter, followers and the staff handling it see them
+    /// always; who reported it is never public.
+    pub fn is_public(self, resolved: bool) -> bool {
+        match self {
+            Self::InProgress | Self::Resolved => true,
+            Self::Closed => resolved,
+            Self::Received | Self::Assigned | Self::Rejected => false,
+        }
+    }
 }
 
 impl fmt::Display for ReportStatus {

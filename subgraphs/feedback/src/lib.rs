@@ -2,6 +2,7 @@
 //! ideas, their handling workflow, tracking, ratings, the public map and
 //! statistics, photos, and an Open311 GeoReport v2 facade.
 
+pub mod agencies;
 pub mod config;
 pub mod domain;
 pub mod graphql;
@@ -163,6 +164,13 @@ pub fn spawn_maintenance(deps: &Deps, shutdown: CancellationToken) -> JoinHandle
 /// server, once per process.
 pub fn spawn_account_deletions(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
     personal_data::spawn(deps, shutdown)
+}
+
+/// Starts following the directory's agency lists (the read model that
+/// checks agency ids and routes reports; see [`agencies`]) until
+/// `shutdown`. Run it beside the subgraph's server, once per process.
+pub fn spawn_agency_lists(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
+    agencies::spawn(deps, shutdown)
 }
 
 /// The subgraph's federation SDL, as `_service { sdl }` returns it.

@@ -211,20 +211,28 @@ fn open311_status(status: &str) -> &'static str {
     }
 }
 
+/// A request as Open311 shows it: its words (description, address, the
+/// answer) only once public by [`ReportStatus::is_public`]; never who
+/// reported it.
 fn request_json(r: &report::Model, names: &HashMap<String, String>) -> Value {
+    let public = r
+        .status
+        .parse::<ReportStatus>()
+        .is_ok_and(|s| s.is_public(r.resolved_at.is_some()));
+    let words = |text: &Option<String>| text.as_ref().filter(|_| public).cloned();
     json!({
         "service_request_id": r.id,
         "status": open311_status(&r.status),
-        "status_notes": r.official_answer,
+        "status_notes": words(&r.official_answer),
         "service_name": names.get(&r.category),
         "service_code": r.category,
-        "description": r.description,
+        "description": words(&Some(r.description.clone())),
         "agency_responsible": r.agency_id,
         "service_notice": Value::Null,
         "requested_datetime": r.created_at.to_rfc3339(),
         "updated_datetime": r.updated_at.unwrap_or(r.created_at).to_rfc3339(),
         "expected_datetime": r.due_at.map(|d| d.to_rfc3339()),
-        "address": r.address,
+        "address": words(&r.address),
         "address_id": Value::Null,
         "zipcode": Value::Null,
         "lat": r.latitude,

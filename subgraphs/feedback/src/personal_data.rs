@@ -77,7 +77,8 @@ fn step_json(e: &timeline_entry::Model, citizen_id: &str, photos: &[photo::Model
         "actorRole": e.actor_role,
         "byYou": e.actor_id.as_deref() == Some(citizen_id),
         "agencyId": e.agency_id,
-        "note": e.note,
+        // What the citizen was told; officers' internal notes are not theirs.
+        "message": e.message,
         "createdAt": time(e.created_at),
         "photos": photos
             .iter()
@@ -282,13 +283,13 @@ async fn anonymise_rows(db: &impl ConnectionTrait, citizen_id: &str) -> Result<A
         .exec(db)
         .await?
         .rows_affected;
-    // The rating comment is also the note of the `rated` step: what they
-    // wrote as the reporter goes; notes written as staff stay.
+    // The rating comment is also the message of the `rated` step: what they
+    // wrote as the reporter goes; what staff wrote stays.
     timeline_entry::Entity::update_many()
-        .col_expr(timeline_entry::Column::Note, no_text())
+        .col_expr(timeline_entry::Column::Message, no_text())
         .filter(timeline_entry::Column::ActorId.eq(citizen_id))
         .filter(timeline_entry::Column::ActorRole.eq(ActorRole::Reporter.as_str()))
-        .filter(timeline_entry::Column::Note.is_not_null())
+        .filter(timeline_entry::Column::Message.is_not_null())
         .exec(db)
         .await?;
     let timeline_entries = timeline_entry::Entity::update_many()

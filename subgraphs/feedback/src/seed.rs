@@ -127,6 +127,11 @@ pub async fn seed(db: &impl ConnectionTrait, installed_at: DateTime<Utc>) -> Res
                 .to_string()),
                 agency_id: Set(agency),
                 note: Set(None),
+                message: Set(if action == Action::Resolve {
+                    answer.clone()
+                } else {
+                    None
+                }),
                 created_at: Set(at),
             });
         };

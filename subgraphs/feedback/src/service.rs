@@ -19,6 +19,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::agencies;
 use crate::domain::{transition, Action, Actor, ActorRole, ReportStatus, TransitionError};
 use crate::photos::{CheckedPhoto, PhotoStore};
 
@@ -37,6 +38,10 @@ pub enum ServiceError {
     NotFound,
     #[error("the report is already with this agency")]
     SameAgency,
+    #[error("the directory has no agency `{0}`")]
+    UnknownAgency(String),
+    #[error("no agency in the directory handles this category here; choose one")]
+    NoRoute,
     #[error("the photo could not be stored")]
     Store(#[source] std::io::Error),
     #[error("database error")]
@@ -363,6 +368,7 @@ async fn insert_report(
         actor_role: Set(new.actor_role.as_str().to_string()),
         agency_id: Set(None),
         note: Set(None),
+        message: Set(None),
         created_at: Set(now),
     }
     .insert(txn)
@@ -433,8 +439,13 @@ pub async fn similar(
 /// One workflow step asked for.
 pub struct Step {
     pub action: Action,
+    /// The officers' internal note: never shown or sent to citizens.
     pub note: Option<String>,
-    /// The agency to assign or transfer to.
+    /// What the citizen is told with an assignment, transfer or start
+    /// (their notification says the new status when there is none).
+    pub message: Option<String>,
+    /// The agency to assign or transfer to; None: the one the report's
+    /// category routes to ([`agencies::route`]).
     pub agency_id: Option<String>,
     /// The official answer (resolve) or the reason (reject).
     pub answer: Option<String>,
@@ -448,6 +459,7 @@ impl Step {
         Self {
             action,
             note: None,
+            message: None,
             agency_id: None,
             answer: None,
             rating: None,
@@ -500,8 +512,18 @@ pub async fn take_step(
         ),
     };
     let (to, role) = transition(from, step.action, actor)?;
-    let agency_id = match step.action {
-        Action::Assign | Action::Transfer => step.agency_id.clone(),
+    let agency_id = match (step.action, &step.agency_id) {
+        (Action::Assign | Action::Transfer, Some(id)) => {
+            if !agencies::exists(db, id).await? {
+                return Err(ServiceError::UnknownAgency(id.clone()));
+            }
+            Some(id.clone())
+        }
+        (Action::Assign | Action::Transfer, None) => Some(
+            agencies::route(db, &row)
+                .await?
+                .ok_or(ServiceError::NoRoute)?,
+        ),
         _ => row.agency_id.clone(),
     };
     if step.action == Action::Transfer && agency_id == row.agency_id {
@@ -587,13 +609,13 @@ async fn write_step(
     if updated.rows_affected != 1 {
         return Ok(None);
     }
-    let note = match step.action {
-        Action::Resolve | Action::Reject => step.answer.clone().or_else(|| step.note.clone()),
+    let message = match step.action {
+        Action::Resolve | Action::Reject => step.answer.clone(),
         Action::Rate => step
             .rating
             .as_ref()
             .and_then(|(_, comment)| comment.clone()),
-        _ => step.note.clone(),
+        _ => step.message.clone(),
     };
     let entry = timeline_entry::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
@@ -604,7 +626,8 @@ async fn write_step(
         actor_id: Set(actor_id),
         actor_role: Set(role.as_str().to_string()),
         agency_id: Set(agency_id.clone()),
-        note: Set(note.clone()),
+        note: Set(step.note.clone()),
+        message: Set(message.clone()),
         created_at: Set(now),
     }
     .insert(txn)
@@ -627,7 +650,8 @@ async fn write_step(
                 "status": to.graphql_name(),
                 "previousStatus": from.graphql_name(),
                 "action": step.action.as_str(),
-                "note": note,
+                // What the citizen is told; the internal note stays out.
+                "message": message,
                 "eventAt": now,
                 "followerIds": followers,
                 "state": ReportState::of(&report),
@@ -806,7 +830,7 @@ pub async fn close_expired(
     let mut closed = 0;
     for row in due {
         let mut step = Step::new(Action::Close);
-        step.note = Some(format!(
+        step.message = Some(format!(
             "closed automatically {after_days} days after the answer"
         ));
         match take_step(db, store, "", &row.id, StepBy::System, step).await {

@@ -3,7 +3,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, ID};
 use congdan_common::directives::authenticated;
 use congdan_common::identity::{self, Role};
-use congdan_common::loader::load_one;
+use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::Error;
 use entity::citizen::{citizen_record, service};
@@ -86,7 +86,7 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_citizen_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Citizen>> {
-        load_one::<citizen_record::Entity, _>(ctx, id.0).await
+        load_entity::<citizen_record::Entity, _>(ctx, id.0, "citizen").await
     }
 
     /// The export of `citizenId`, for the subgraphs that add their part;
@@ -98,6 +98,6 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_service_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Service>> {
-        load_one::<service::Entity, _>(ctx, id.0).await
+        load_entity::<service::Entity, _>(ctx, id.0, "service").await
     }
 }

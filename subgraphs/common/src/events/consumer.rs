@@ -79,8 +79,20 @@ impl<H: Handler> Consumer<H> {
     /// Runs the consumer until `shutdown`, subscribing first (retrying
     /// until the bus answers).
     pub fn spawn(self, shutdown: CancellationToken) -> JoinHandle<()> {
+        self.spawn_then(shutdown, async {})
+    }
+
+    /// Like [`Consumer::spawn`], and runs `subscribed` once the subscription
+    /// stands: what it publishes (a request for a snapshot, say) cannot be
+    /// answered before the consumer listens.
+    pub fn spawn_then(
+        self,
+        shutdown: CancellationToken,
+        subscribed: impl Future<Output = ()> + Send + 'static,
+    ) -> JoinHandle<()> {
         tokio::spawn(async move {
             if let Some(events) = self.subscribe_until_done(&shutdown).await {
+                subscribed.await;
                 Subscribed {
                     consumer: self,
                     events,

@@ -7,6 +7,7 @@
 //! ([`SeenEvents`]); [`Consumer`] is the loop that follows a topic so.
 
 mod consumer;
+pub mod directory;
 mod in_process;
 mod nats;
 pub mod outbox;

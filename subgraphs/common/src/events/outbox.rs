@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::outbox_event;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -96,4 +96,46 @@ impl Relay {
             }
         })
     }
+}
+
+/// Deletes the rows published more than `keep` before `now`: their payloads
+/// (citizen ids, messages) are kept no longer than the bus and a restarted
+/// relay need them. Unpublished rows are never deleted. Returns how many
+/// went. `now` is a parameter so tests need not wait.
+pub async fn delete_published(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    keep: chrono::Duration,
+) -> Result<u64, sea_orm::DbErr> {
+    let deleted = outbox_event::Entity::delete_many()
+        .filter(outbox_event::Column::PublishedAt.is_not_null())
+        .filter(outbox_event::Column::PublishedAt.lt(now - keep))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+/// Runs [`delete_published`] every `interval` until `shutdown` (the first
+/// run at once).
+pub fn spawn_retention(
+    db: DatabaseConnection,
+    keep: chrono::Duration,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match delete_published(&db, Utc::now(), keep).await {
+                Ok(0) => {}
+                Ok(deleted) => {
+                    tracing::info!(deleted, "outbox: deleted published events past retention")
+                }
+                Err(error) => tracing::warn!(%error, "outbox retention: will retry"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    })
 }

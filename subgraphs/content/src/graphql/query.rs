@@ -1,6 +1,6 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result, ID};
-use congdan_common::loader::load_one;
+use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use entity::content::article;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -38,6 +38,6 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_article_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Article>> {
-        load_one::<article::Entity, _>(ctx, id.0).await
+        load_entity::<article::Entity, _>(ctx, id.0, "article").await
     }
 }

@@ -1,6 +1,6 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result, ID};
-use congdan_common::loader::load_one;
+use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::text::fold;
 use entity::directories::agency;
@@ -43,6 +43,6 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_agency_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Agency>> {
-        load_one::<agency::Entity, _>(ctx, id.0).await
+        load_entity::<agency::Entity, _>(ctx, id.0, "agency").await
     }
 }

@@ -1,6 +1,6 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result, ID};
-use congdan_common::loader::load_one;
+use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::text::fold;
 use entity::dossiers::procedure;
@@ -37,6 +37,6 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_procedure_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Procedure>> {
-        load_one::<procedure::Entity, _>(ctx, id.0).await
+        load_entity::<procedure::Entity, _>(ctx, id.0, "procedure").await
     }
 }

@@ -57,9 +57,17 @@ pub struct SubmitReportPayload {
 #[derive(InputObject)]
 pub struct AssignReportInput {
     pub report_id: ID,
-    /// The agency's id in the directories subgraph.
-    pub agency_id: ID,
+    /// The agency's id in the directories subgraph; without it, the agency
+    /// the report's category routes to (of the category's kind, serving
+    /// the report's ward, else the whole city).
+    pub agency_id: Option<ID>,
+    /// The officers' internal note (up to 2,000 characters): staff see it,
+    /// the citizen never does.
     pub note: Option<String>,
+    /// What the reporter and followers are told with this step (up to
+    /// 2,000 characters); without it, their notification gives the new
+    /// status.
+    pub message: Option<String>,
     pub photos: Option<Vec<Upload>>,
 }
 
@@ -67,7 +75,10 @@ pub struct AssignReportInput {
 #[derive(InputObject)]
 pub struct ReportStepInput {
     pub report_id: ID,
+    /// The officers' internal note (up to 2,000 characters).
     pub note: Option<String>,
+    /// What the reporter and followers are told (up to 2,000 characters).
+    pub message: Option<String>,
     pub photos: Option<Vec<Upload>>,
 }
 
@@ -243,9 +254,10 @@ impl Mutation {
         input: AssignReportInput,
     ) -> Result<ReportStepPayload> {
         let mut step = Step::new(Action::Assign);
-        step.agency_id = Some(input.agency_id.0.clone());
+        step.agency_id = input.agency_id.as_ref().map(|id| id.0.clone());
         step.note = input.note;
-        let errors = check_agency(&input.agency_id);
+        step.message = input.message;
+        let errors = check_agency(input.agency_id.as_ref());
         take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
     }
 
@@ -258,9 +270,10 @@ impl Mutation {
         input: AssignReportInput,
     ) -> Result<ReportStepPayload> {
         let mut step = Step::new(Action::Transfer);
-        step.agency_id = Some(input.agency_id.0.clone());
+        step.agency_id = input.agency_id.as_ref().map(|id| id.0.clone());
         step.note = input.note;
-        let errors = check_agency(&input.agency_id);
+        step.message = input.message;
+        let errors = check_agency(input.agency_id.as_ref());
         take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
     }
 
@@ -273,6 +286,7 @@ impl Mutation {
     ) -> Result<ReportStepPayload> {
         let mut step = Step::new(Action::Start);
         step.note = input.note;
+        step.message = input.message;
         take(
             ctx,
             &input.report_id,
@@ -464,7 +478,10 @@ fn refused(errors: Vec<UserError>) -> SubmitReportPayload {
     }
 }
 
-fn check_agency(agency: &ID) -> Vec<UserError> {
+fn check_agency(agency: Option<&ID>) -> Vec<UserError> {
+    let Some(agency) = agency else {
+        return Vec::new();
+    };
     let ok = (1..=64).contains(&agency.len())
         && agency
             .bytes()
@@ -531,18 +548,19 @@ async fn take(
     let identity = identity::current(ctx).ok_or(Error::Unauthenticated)?;
     let db = ctx.data::<DatabaseConnection>()?;
     let settings = ctx.data::<Arc<Settings>>()?;
-    if step.note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-        errors.push(UserError::new(
-            &["input", "note"],
-            "BAD_USER_INPUT",
-            "a note takes at most 2,000 characters",
-        ));
+    for (text, field) in [(&mut step.note, "note"), (&mut step.message, "message")] {
+        if text.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+            errors.push(UserError::new(
+                &["input", field],
+                "BAD_USER_INPUT",
+                format!("a {field} takes at most 2,000 characters"),
+            ));
+        }
+        *text = text
+            .take()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
     }
-    step.note = step
-        .note
-        .take()
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
     match check_photos(ctx, uploads, settings, &["input", "photos"]) {
         Ok(photos) => step.photos = photos,
         Err(photo_errors) => errors.extend(photo_errors),
@@ -584,6 +602,18 @@ async fn take(
             &["input", "agencyId"],
             "SAME_AGENCY",
             ServiceError::SameAgency.to_string(),
+        )])),
+        Err(error @ ServiceError::UnknownAgency(_)) => {
+            Ok(ReportStepPayload::refused(vec![UserError::new(
+                &["input", "agencyId"],
+                "UNKNOWN_AGENCY",
+                error.to_string(),
+            )]))
+        }
+        Err(ServiceError::NoRoute) => Ok(ReportStepPayload::refused(vec![UserError::new(
+            &["input", "agencyId"],
+            "NO_ROUTE",
+            ServiceError::NoRoute.to_string(),
         )])),
         Err(other) => Err(Error::from(other).into()),
     }

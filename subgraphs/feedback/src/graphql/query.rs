@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID
 use chrono::{DateTime, Utc};
 use congdan_common::directives::authenticated;
 use congdan_common::identity::{self, Role};
-use congdan_common::loader::load_one;
+use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::text::fold;
 use congdan_common::Error;
@@ -35,17 +35,23 @@ fn newest_first(select: Select<report::Entity>) -> Select<report::Entity> {
         .order_by_asc(report::Column::Id)
 }
 
-/// Statuses the public map shows: being handled, or resolved (also once
-/// closed after a resolution).
+/// The reports [`ReportStatus::is_public`] makes public, as SQL: the
+/// statuses public either way, or public once resolved with a resolution.
 fn publicly_visible() -> Condition {
+    let statuses = |keep: fn(&ReportStatus) -> bool| {
+        ReportStatus::ALL
+            .into_iter()
+            .filter(keep)
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+    };
+    let always = statuses(|s| s.is_public(false));
+    let once_resolved = statuses(|s| s.is_public(true) && !s.is_public(false));
     Condition::any()
-        .add(report::Column::Status.is_in([
-            ReportStatus::InProgress.as_str(),
-            ReportStatus::Resolved.as_str(),
-        ]))
+        .add(report::Column::Status.is_in(always))
         .add(
             Condition::all()
-                .add(report::Column::Status.eq(ReportStatus::Closed.as_str()))
+                .add(report::Column::Status.is_in(once_resolved))
                 .add(report::Column::ResolvedAt.is_not_null()),
         )
 }
@@ -130,7 +136,7 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_report_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Report>> {
-        load_one::<report::Entity, _>(ctx, id.0).await
+        load_entity::<report::Entity, _>(ctx, id.0, "report").await
     }
 
     /// The export of `citizenId` (an entity of the citizen subgraph), for

@@ -39,6 +39,18 @@ impl Report {
         self.row.status.parse().unwrap_or(ReportStatus::Received)
     }
 
+    /// Whether the caller may read the report's words: public by
+    /// [`ReportStatus::is_public`], or the caller tracks it.
+    async fn words_visible(&self, ctx: &Context<'_>) -> Result<bool> {
+        if self
+            .status_value()
+            .is_public(self.row.resolved_at.is_some())
+        {
+            return Ok(true);
+        }
+        self.can_track(ctx).await
+    }
+
     /// Whether the caller may see the report's history: its reporter, a
     /// follower, or staff handling it.
     async fn can_track(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -82,12 +94,22 @@ impl Report {
         ID(self.row.id.clone())
     }
 
-    async fn title(&self) -> &str {
-        &self.row.title
+    /// Public once an agency is handling the report (in progress,
+    /// resolved); before that, and for rejected reports, null except for
+    /// its reporter, followers and the staff handling it.
+    async fn title(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self
+            .words_visible(ctx)
+            .await?
+            .then_some(self.row.title.as_str()))
     }
 
-    async fn description(&self) -> &str {
-        &self.row.description
+    /// Visible as the title is.
+    async fn description(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self
+            .words_visible(ctx)
+            .await?
+            .then_some(self.row.description.as_str()))
     }
 
     /// What the report is about.
@@ -106,9 +128,14 @@ impl Report {
         }
     }
 
-    /// The address text the reporter gave, if any.
-    async fn address(&self) -> Option<&str> {
-        self.row.address.as_deref()
+    /// The address text the reporter gave, if any; visible as the title
+    /// is.
+    async fn address(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.words_visible(ctx).await? {
+            self.row.address.as_deref()
+        } else {
+            None
+        })
     }
 
     /// The ward or commune the report lies in (owned by the geo subgraph),
@@ -155,8 +182,13 @@ impl Report {
     }
 
     /// The agency's answer: how it was resolved, or why it was rejected.
-    async fn official_answer(&self) -> Option<&str> {
-        self.row.official_answer.as_deref()
+    /// Visible as the title is.
+    async fn official_answer(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.words_visible(ctx).await? {
+            self.row.official_answer.as_deref()
+        } else {
+            None
+        })
     }
 
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
@@ -323,8 +355,12 @@ pub struct TimelineEntry {
     /// The agency the report is with after this step.
     pub agency: Option<Agency>,
     pub agency_id: Option<ID>,
-    /// What the actor wrote: a note, the answer, the reason, the comment.
+    /// The officers' internal note (staff handling the report only; null
+    /// for the reporter, followers and others).
     pub note: Option<String>,
+    /// What the citizen is told: the answer, the reason, a message from the
+    /// agency, the rating comment.
+    pub message: Option<String>,
     pub photos: Vec<ReportPhoto>,
     pub created_at: DateTime<Utc>,
 }
@@ -357,7 +393,8 @@ impl TimelineEntry {
             actor_id: row.actor_id.filter(|_| staff).map(ID),
             agency: row.agency_id.clone().map(|id| Agency { id: ID(id) }),
             agency_id: row.agency_id.map(ID),
-            note: row.note,
+            note: row.note.filter(|_| staff),
+            message: row.message,
             photos,
             created_at: row.created_at,
         })

@@ -50,7 +50,12 @@ impl Query {
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<Option<AdministrativeUnit>> {
-        load(ctx, id).await
+        congdan_common::loader::load_entity::<admin_unit::Entity, _>(
+            ctx,
+            id.0,
+            "administrative unit",
+        )
+        .await
     }
 }
 
