@@ -19,7 +19,7 @@ use base64::Engine as _;
 use congdan::config::{AuthArgs, DevVneidArgs, GatewayOptions, PersonalDataArgs, ServeArgs};
 use congdan::serve::System;
 use congdan::subgraphs::SubgraphName;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::{json, Value};
 
 pub const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -117,6 +117,20 @@ impl TestApp {
         let system = congdan::serve::start_system(&args, database.db.clone())
             .await
             .expect("start the system");
+        // Ready when feedback has the directory's agencies (ADR 6): they
+        // arrive by event, a moment after the start.
+        let db = database.db.clone();
+        eventually("feedback's read model of the agencies", || {
+            let db = db.clone();
+            async move {
+                use sea_orm::PaginatorTrait;
+                entity::feedback::agency::Entity::find()
+                    .count(&db)
+                    .await
+                    .is_ok_and(|n| n > 0)
+            }
+        })
+        .await;
         Self {
             system,
             database,

@@ -43,7 +43,7 @@ async fn a_changed_supergraph_file_is_served_and_a_bad_one_refused() {
         congdan::serve::spawn_server(listener, congdan_gateway::router(gateway), shutdown.clone());
 
     let agencies = "{ agencies { totalCount } }";
-    let answered = json!({ "data": { "agencies": { "totalCount": 7 } } });
+    let answered = json!({ "data": { "agencies": { "totalCount": 13 } } });
     assert_eq!(post_query(&url, agencies).await, answered);
 
     // A supergraph without the directories subgraph: `agencies` is gone.

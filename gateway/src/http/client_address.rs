@@ -28,7 +28,7 @@ pub async fn stamp(trust_forwarded_for: bool, mut request: Request, next: Next) 
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
                 .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-                .last()
+                .next_back()
         })
         .flatten();
     let headers = request.headers_mut();

@@ -197,6 +197,9 @@ impl PlanCache {
     }
 }
 
+/// How long a planning in progress may go on once the gateway shuts down.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// One planning's cancellation: its deadline, the client leaving (the
 /// future holding this is dropped) and the gateway shutting down all stop
 /// the planner at its next check.
@@ -219,15 +222,23 @@ impl Planning {
 
     async fn run<T>(
         &self,
-        work: tokio::task::JoinHandle<Result<T, GatewayError>>,
+        mut work: tokio::task::JoinHandle<Result<T, GatewayError>>,
     ) -> Result<T, GatewayError> {
-        let result = tokio::select! {
-            joined = work => joined.map_err(|e| GatewayError::Plan(e.to_string()))?,
+        let joined = tokio::select! {
+            joined = &mut work => joined,
             () = self.shutdown.cancelled() => {
-                self.token.cancel();
-                return Err(GatewayError::ShuttingDown);
+                // Requests in flight are drained: a planning gets a moment
+                // to finish, no more.
+                match tokio::time::timeout(SHUTDOWN_GRACE, &mut work).await {
+                    Ok(joined) => joined,
+                    Err(_) => {
+                        self.token.cancel();
+                        return Err(GatewayError::ShuttingDown);
+                    }
+                }
             }
         };
+        let result = joined.map_err(|e| GatewayError::Plan(e.to_string()))?;
         match result {
             Err(GatewayError::PlanningStopped) => Err(GatewayError::Limit(limits::LimitExceeded {
                 name: "plan_time",
