@@ -193,6 +193,9 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
                 .map_err(|e| anyhow!(e))?,
         ),
     };
+    if args.name == SubgraphName::Citizen {
+        serve::check_personal_data_key(&deps).await?;
+    }
     let mut background = serve::background_tasks(&deps, &[args.name], &relay_shutdown);
     background.push(congdan_common::events::outbox::spawn_retention(
         deps.db.clone(),

@@ -39,6 +39,8 @@ pub enum ServeError {
     Gateway(#[from] congdan_gateway::GatewayError),
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    PersonalDataKey(#[from] congdan_citizen::key_check::KeyCheckError),
     #[error("a server stopped with an error: {0}")]
     Server(std::io::Error),
 }
@@ -205,6 +207,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         ),
         bus: bus.clone(),
     };
+    check_personal_data_key(&deps).await?;
     let subgraphs_shutdown = CancellationToken::new();
     let mut subgraph_addrs = HashMap::new();
     let mut subgraph_urls = HashMap::new();
@@ -311,6 +314,15 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
 
 /// Plannings in progress stop when `shutdown` is cancelled, so a costly
 /// operation cannot hold the gateway's shutdown up.
+/// The citizen subgraph's start refuses a changed `PERSONAL_DATA_KEY`
+/// (`congdan_citizen::key_check`).
+pub async fn check_personal_data_key(deps: &Deps) -> Result<(), ServeError> {
+    let cipher =
+        congdan_common::personal_data::PersonalDataCipher::new(&deps.secrets.personal_data_key);
+    congdan_citizen::key_check::verify(&deps.db, &cipher).await?;
+    Ok(())
+}
+
 pub fn stop_planning_on(gateway: &congdan_gateway::Gateway, shutdown: CancellationToken) {
     let pipeline = gateway.pipeline().clone();
     tokio::spawn(async move {

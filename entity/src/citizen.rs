@@ -2,6 +2,7 @@ pub mod access_log;
 pub mod citizen_record;
 pub mod consent;
 pub mod device;
+pub mod key_check;
 pub mod my_service;
 pub mod notification;
 pub mod notification_preference;

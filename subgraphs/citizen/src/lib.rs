@@ -2,12 +2,14 @@
 //! citizens as they sign in with VNeID (their record, personal data and
 //! roles); their profile, My Services and pins; the notification inbox
 //! (filled from the event bus by [`inbox::spawn_consumer`]); push devices;
-//! personal-data rights (consents, access log, export, account deletion).
+//! personal-data rights (consents, access log, export, account deletion);
+//! `PERSONAL_DATA_KEY` checked at start ([`key_check::verify`]).
 
 pub mod devices;
 pub mod domain;
 pub mod graphql;
 pub mod inbox;
+pub mod key_check;
 pub mod loaders;
 pub mod my_services;
 pub mod personal_data;

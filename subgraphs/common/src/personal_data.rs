@@ -11,6 +11,9 @@
 //! - [`PersonalDataCipher::seal`] / [`PersonalDataCipher::open`]:
 //!   ChaCha20-Poly1305 with a random 96-bit nonce, stored as base64 of
 //!   `nonce ‖ ciphertext ‖ tag`. A changed byte makes `open` fail.
+//! - [`PersonalDataCipher::key_check`]: HMAC-SHA256 of a fixed label, stored
+//!   once, so a start with another key is refused before it locks anyone
+//!   out; it reveals nothing of the key.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -24,6 +27,7 @@ use crate::Error;
 
 const LOOKUP_LABEL: &[u8] = b"congdan/personal-data/lookup-hash/v1";
 const SEAL_LABEL: &[u8] = b"congdan/personal-data/seal/v1";
+const KEY_CHECK_LABEL: &[u8] = b"congdan/personal-data/key-check/v1";
 /// Bound into every sealed value as associated data.
 const SEAL_CONTEXT: &[u8] = b"congdan/personal-data/v1";
 const NONCE_LEN: usize = 12;
@@ -33,6 +37,7 @@ const TAG_LEN: usize = 16;
 #[derive(Clone)]
 pub struct PersonalDataCipher {
     lookup_key: [u8; 32],
+    key_check: [u8; 32],
     seal: ChaCha20Poly1305,
 }
 
@@ -78,6 +83,7 @@ impl PersonalDataCipher {
         let seal_key = hmac_sha256(key, SEAL_LABEL);
         Self {
             lookup_key,
+            key_check: hmac_sha256(key, KEY_CHECK_LABEL),
             seal: ChaCha20Poly1305::new(&seal_key.into()),
         }
     }
@@ -85,6 +91,11 @@ impl PersonalDataCipher {
     /// The keyed hash a citizen is found by: 64 lowercase hex digits.
     pub fn lookup_hash(&self, id: &PersonalId) -> String {
         to_hex(&hmac_sha256(&self.lookup_key, id.expose().as_bytes()))
+    }
+
+    /// The key's check value: 64 lowercase hex digits, equal for equal keys.
+    pub fn key_check(&self) -> String {
+        to_hex(&self.key_check)
     }
 
     /// `plain` encrypted under a fresh random nonce, as base64.
@@ -194,6 +205,23 @@ mod tests {
             PersonalDataCipher::new(&[8; 32]).lookup_hash(&id("079203001234"))
         );
         assert!(!hash.contains("079203001234"));
+    }
+
+    #[test]
+    fn the_key_check_differs_from_every_subkey_and_between_keys() {
+        let key = [7; 32];
+        let cipher = PersonalDataCipher::new(&key);
+        assert_eq!(
+            cipher.key_check(),
+            PersonalDataCipher::new(&key).key_check()
+        );
+        assert_ne!(
+            cipher.key_check(),
+            PersonalDataCipher::new(&[8; 32]).key_check()
+        );
+        assert_ne!(cipher.key_check(), to_hex(&cipher.lookup_key));
+        assert_ne!(cipher.key_check(), to_hex(&hmac_sha256(&key, SEAL_LABEL)));
+        assert_ne!(cipher.key_check(), to_hex(&key));
     }
 
     #[test]
