@@ -594,11 +594,13 @@ impl DevVneidArgs {
                     client_id: "congdan-web".into(),
                     client_secret: Some(self.client_secret.clone()),
                     redirect_uris: self.redirect_uris.clone(),
+                    jwks: None,
                 },
                 congdan_dev_vneid::RegisteredClient {
                     client_id: "congdan-mobile".into(),
                     client_secret: None,
                     redirect_uris: vec!["congdan://auth/callback".into()],
+                    jwks: None,
                 },
             ],
             token_lifetime_secs: 300,

@@ -1,5 +1,6 @@
 //! The authorization code flow with PKCE: discovery, the authorize page,
-//! the token endpoint, userinfo and (as an option) RP-initiated logout.
+//! the token endpoint (client secrets, or `private_key_jwt` client
+//! assertions), userinfo and (as an option) RP-initiated logout.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use base64::Engine;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha256};
 
 use crate::citizens::{TestCitizen, TEST_CITIZENS};
 use crate::{Provider, RegisteredClient};
@@ -45,13 +46,21 @@ pub async fn discovery(State(provider): State<Arc<Provider>>) -> Json<Value> {
         "jwks_uri": format!("{base}/jwks"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["EdDSA"],
+        "id_token_signing_alg_values_supported": [provider.signer.read().unwrap_or_else(|e| e.into_inner()).alg().name()],
         "scopes_supported": ["openid", "profile", "email", "phone"],
         "token_endpoint_auth_methods_supported": options.token_auth_methods(),
         "code_challenge_methods_supported": ["S256"],
         "grant_types_supported": ["authorization_code"],
         "claims_supported": ["sub", "name", "birthdate", "gender", "personal_id", "phone_number", "email"],
     });
+    if options
+        .token_auth_methods()
+        .iter()
+        .any(|m| m == PRIVATE_KEY_JWT)
+    {
+        document["token_endpoint_auth_signing_alg_values_supported"] =
+            json!(["EdDSA", "RS256", "ES256"]);
+    }
     if options.end_session {
         document["end_session_endpoint"] = json!(format!("{base}/logout"));
     }
@@ -273,6 +282,20 @@ pub struct TokenRequest {
     code_verifier: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
+}
+
+const PRIVATE_KEY_JWT: &str = "private_key_jwt";
+/// RFC 7523 2.2: a JWT as client authentication.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How a client proves who it is at the token endpoint.
+enum Proof {
+    /// A secret (None: a public client, PKCE alone).
+    Secret(Option<String>),
+    /// A client assertion JWT, to verify with the client's registered keys.
+    Assertion(String),
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -284,12 +307,12 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-/// Client credentials from HTTP Basic or the form, and the authentication
-/// method they came by.
+/// Client credentials from HTTP Basic, a client assertion or the form, and
+/// the authentication method they came by.
 fn client_credentials(
     headers: &HeaderMap,
     form: &TokenRequest,
-) -> Option<(String, Option<String>, &'static str)> {
+) -> Option<(String, Proof, &'static str)> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -300,16 +323,106 @@ fn client_credentials(
             let (id, secret) = pair.split_once(':')?;
             Some((
                 urldecode(id),
-                Some(urldecode(secret)),
+                Proof::Secret(Some(urldecode(secret))),
                 "client_secret_basic",
             ))
         });
-    basic.or_else(|| {
+    let assertion = || {
+        if form.client_assertion_type.as_deref() != Some(JWT_BEARER) {
+            return None;
+        }
+        let assertion = form.client_assertion.clone()?;
+        // The client is the assertion's issuer (client_id is optional).
+        let client_id = form.client_id.clone().or_else(|| {
+            let payload = assertion.split('.').nth(1)?;
+            let claims: Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+            claims["iss"].as_str().map(str::to_string)
+        })?;
+        Some((client_id, Proof::Assertion(assertion), PRIVATE_KEY_JWT))
+    };
+    basic.or_else(assertion).or_else(|| {
         form.client_id.clone().map(|id| match &form.client_secret {
-            Some(secret) => (id, Some(secret.clone()), "client_secret_post"),
-            None => (id, None, "none"),
+            Some(secret) => (
+                id,
+                Proof::Secret(Some(secret.clone())),
+                "client_secret_post",
+            ),
+            None => (id, Proof::Secret(None), "none"),
         })
     })
+}
+
+/// The client proved who it is the way it is registered: its secret, a
+/// client assertion signed by one of its keys, or nothing for a public
+/// client. The error is the `error_description` of an `invalid_client`.
+fn authenticate(
+    provider: &Provider,
+    client: &RegisteredClient,
+    proof: Proof,
+) -> Result<(), String> {
+    match (proof, &client.client_secret, &client.jwks) {
+        (Proof::Assertion(assertion), _, Some(jwks)) => {
+            check_assertion(provider, client, &assertion, jwks)
+        }
+        (Proof::Assertion(_), _, None) => {
+            Err("this client has no registered keys for private_key_jwt".into())
+        }
+        (Proof::Secret(given), Some(expected), _) => {
+            let given = given.unwrap_or_default();
+            if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+                Ok(())
+            } else {
+                Err("wrong client secret".into())
+            }
+        }
+        (Proof::Secret(_), None, Some(_)) => {
+            Err("this client authenticates with private_key_jwt".into())
+        }
+        (Proof::Secret(_), None, None) => Ok(()),
+    }
+}
+
+/// RFC 7523 3 and OpenID Connect Core 9: signed by a key the client
+/// registered, `iss` and `sub` the client, `aud` the token endpoint, not
+/// expired, and its `jti` never seen before.
+fn check_assertion(
+    provider: &Provider,
+    client: &RegisteredClient,
+    assertion: &str,
+    jwks: &Value,
+) -> Result<(), String> {
+    let claims =
+        crate::jws::verify(assertion, jwks).map_err(|why| format!("client assertion: {why}"))?;
+    let client_id = client.client_id.as_str();
+    if claims["iss"] != client_id || claims["sub"] != client_id {
+        return Err("client assertion: iss and sub must be the client_id".into());
+    }
+    let token_endpoint = format!("{}/token", provider.base_url());
+    let audience_ok = match &claims["aud"] {
+        Value::String(aud) => *aud == token_endpoint,
+        Value::Array(auds) => auds.iter().any(|aud| *aud == token_endpoint.as_str()),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err("client assertion: aud must be the token endpoint".into());
+    }
+    let now = Utc::now().timestamp();
+    let Some(exp) = claims["exp"].as_i64().filter(|exp| *exp >= now) else {
+        return Err("client assertion: expired or without exp".into());
+    };
+    let Some(jti) = claims["jti"].as_str().filter(|jti| !jti.is_empty()) else {
+        return Err("client assertion: jti is missing".into());
+    };
+    let mut used = provider
+        .used_assertions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    used.retain(|_, expires| *expires >= now);
+    if used.insert(format!("{client_id} {jti}"), exp).is_some() {
+        return Err("client assertion: this jti was already used".into());
+    }
+    Ok(())
 }
 
 pub async fn token(
@@ -324,7 +437,7 @@ pub async fn token(
             "only authorization_code is supported",
         );
     }
-    let Some((client_id, secret, method)) = client_credentials(&headers, &form) else {
+    let Some((client_id, proof, method)) = client_credentials(&headers, &form) else {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -352,15 +465,8 @@ pub async fn token(
     else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client");
     };
-    if let Some(expected) = &client.client_secret {
-        let given = secret.unwrap_or_default();
-        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-            return oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "wrong client secret",
-            );
-        }
+    if let Err(why) = authenticate(&provider, client, proof) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &why);
     }
     // A code is used once, whatever happens next.
     let pending = form.code.as_deref().and_then(|code| {
@@ -418,8 +524,7 @@ pub async fn token(
                 expires_at: now + lifetime,
             },
         );
-    // at_hash for EdDSA (Ed25519): the left half of SHA-512.
-    let at_hash = URL_SAFE_NO_PAD.encode(&Sha512::digest(access_token.as_bytes())[..32]);
+    let at_hash = provider.at_hash(&access_token);
     let mut claims = citizen_claims(pending.citizen, provider.config.options.loose_claims);
     claims.insert("iss".into(), json!(provider.issuer()));
     claims.insert("aud".into(), json!(client.client_id));
@@ -504,6 +609,7 @@ fn citizen_claims(citizen: &TestCitizen, loose: bool) -> Map<String, Value> {
 
 #[derive(Debug, Deserialize)]
 pub struct EndSessionParams {
+    id_token_hint: Option<String>,
     client_id: Option<String>,
     post_logout_redirect_uri: Option<String>,
     state: Option<String>,
@@ -511,7 +617,9 @@ pub struct EndSessionParams {
 
 /// RP-initiated logout: the browser comes here after the client ended its
 /// own session. It goes back to `post_logout_redirect_uri` when that is on
-/// one of the client's registered redirect origins.
+/// one of the client's registered redirect origins. An `id_token_hint` must be
+/// one of this provider's ID tokens for that client (required if the option
+/// says so).
 pub async fn end_session(
     State(provider): State<Arc<Provider>>,
     Query(params): Query<EndSessionParams>,
@@ -519,9 +627,26 @@ pub async fn end_session(
     if !provider.config.options.end_session {
         return StatusCode::NOT_FOUND.into_response();
     }
+    let hinted = match params
+        .id_token_hint
+        .as_deref()
+        .map(|hint| hinted_client(&provider, hint))
+    {
+        Some(Ok(client_id)) => Some(client_id),
+        Some(Err(why)) => return bad_request(why),
+        None if provider.config.options.end_session_requires_hint => {
+            return bad_request("id_token_hint is required")
+        }
+        None => None,
+    };
+    if let (Some(hinted), Some(client_id)) = (&hinted, &params.client_id) {
+        if hinted != client_id {
+            return bad_request("id_token_hint was issued to another client");
+        }
+    }
     let client = params
         .client_id
-        .as_deref()
+        .or(hinted)
         .and_then(|id| provider.config.clients.iter().find(|c| c.client_id == id));
     let Some(client) = client else {
         return bad_request("unknown client_id");
@@ -546,6 +671,20 @@ pub async fn end_session(
         Some(_) => bad_request("post_logout_redirect_uri is not registered for this client"),
         None => Html("<h1>Đã đăng xuất khỏi VNeID</h1>".to_string()).into_response(),
     }
+}
+
+/// The client an `id_token_hint` was issued to, when it is an ID token of
+/// this provider (signed by its key, its `iss`); it may have expired.
+fn hinted_client(provider: &Provider, hint: &str) -> Result<String, &'static str> {
+    let claims = crate::jws::verify(hint, &provider.jwks())
+        .map_err(|_| "id_token_hint is not an ID token of this provider")?;
+    if claims["iss"] != provider.issuer() {
+        return Err("id_token_hint was issued by another provider");
+    }
+    claims["aud"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or("id_token_hint names no client")
 }
 
 /// `scheme://host:port` of a URL.

@@ -30,11 +30,13 @@ async fn start() -> Running {
                 client_id: "web".into(),
                 client_secret: Some("s3cret".into()),
                 redirect_uris: vec![REDIRECT.into()],
+                jwks: None,
             },
             RegisteredClient {
                 client_id: "mobile".into(),
                 client_secret: None,
                 redirect_uris: vec!["congdan://auth/callback".into()],
+                jwks: None,
             },
         ],
         token_lifetime_secs: 300,

@@ -9,7 +9,7 @@ use base64::Engine;
 use congdan::subgraphs::SubgraphName;
 use congdan_common::identity::jws::{self, KeyPair, TimeClaims};
 use congdan_common::identity::{Identity, IdentityClaims, Role};
-use congdan_dev_vneid::ProviderOptions;
+use congdan_dev_vneid::{ProviderOptions, SigningAlg};
 use congdan_tests::sign_in::{
     browser, callback_at, citizen, exchange, finish_web, location_of, mobile_code, mobile_sign_in,
     post_json, query_param, set_cookie, web_sign_in, web_until_callback, Tamper, TamperingProvider,
@@ -1124,6 +1124,36 @@ async fn web_logout_goes_through_the_providers_end_session_endpoint() {
     let (status, _) = me_with_cookie(&app, &cookie).await;
     assert_eq!(status, 401, "the session has ended");
     app.stop().await;
+}
+
+/// ID tokens signed with RS256 (RSA) and ES256 (P-256), as certified
+/// providers sign them, are verified with the provider's JWKS (EdDSA stays
+/// the development provider's default), in both flows.
+#[tokio::test]
+async fn id_tokens_signed_with_rs256_and_es256_sign_in() {
+    for (alg, kty) in [(SigningAlg::Rs256, "RSA"), (SigningAlg::Es256, "EC")] {
+        let provider = ThirdPartyProvider::start(
+            ProviderOptions {
+                id_token_alg: alg,
+                ..Default::default()
+            },
+            false,
+        )
+        .await;
+        let key = &provider.provider.jwks()["keys"][0];
+        assert_eq!(
+            (key["kty"].as_str(), key["alg"].as_str()),
+            (Some(kty), Some(alg.name()))
+        );
+        let app = TestApp::spawn_with(TestDatabase::sqlite().await, provider.serve_args()).await;
+        let an = citizen(AN);
+        let cookie = web_sign_in_with(&app, an).await;
+        let (status, body) = me_with_cookie(&app, &cookie).await;
+        assert_eq!(status, 200, "{alg:?}: {body}");
+        assert_eq!(body["data"]["me"]["fullName"], an.name);
+        mobile_sign_in(&gateway_base(&app), &provider.base, an).await;
+        app.stop().await;
+    }
 }
 
 /// Item 14: consent denied at the provider sends the browser back to
