@@ -135,6 +135,10 @@ pub struct AuthArgs {
     /// The web client's secret (default: the development provider's).
     #[arg(long, env = "VNEID_CLIENT_SECRET", hide_env_values = true)]
     pub vneid_client_secret: Option<String>,
+    /// The web client's private key for `private_key_jwt` (a PKCS#8 PEM,
+    /// or the path of its file), used when the provider offers that method.
+    #[arg(long, env = "VNEID_CLIENT_PRIVATE_KEY", hide_env_values = true)]
+    pub vneid_client_private_key: Option<String>,
     /// Where the provider sends browsers back: this gateway's public
     /// `/auth/callback` (default: on the gateway's listen address).
     #[arg(long, env = "VNEID_REDIRECT_URI")]
@@ -200,9 +204,14 @@ impl AuthArgs {
         default_secret: Option<String>,
         gateway_addr: SocketAddr,
         environment: Environment,
-    ) -> congdan_gateway::auth::AuthConfig {
+    ) -> Result<congdan_gateway::auth::AuthConfig, congdan_gateway::GatewayError> {
+        use congdan_gateway::auth::client_key::ClientKey;
         use congdan_gateway::auth::oidc::OidcClient;
-        congdan_gateway::auth::AuthConfig {
+        let assertion_key = match &self.vneid_client_private_key {
+            Some(setting) => Some(std::sync::Arc::new(ClientKey::load(setting)?)),
+            None => None,
+        };
+        Ok(congdan_gateway::auth::AuthConfig {
             issuer,
             scopes: self
                 .vneid_scopes
@@ -212,12 +221,14 @@ impl AuthArgs {
             web_client: OidcClient {
                 client_id: self.vneid_client_id.clone(),
                 client_secret: self.vneid_client_secret.clone().or(default_secret),
+                assertion_key,
             },
             web_redirect_uri: self.web_redirect_uri(gateway_addr),
             post_logout_redirect_uri: self.post_logout_redirect_uri(gateway_addr),
             mobile_client: OidcClient {
                 client_id: self.vneid_mobile_client_id.clone(),
                 client_secret: None,
+                assertion_key: None,
             },
             mobile_redirect_uris: self.vneid_mobile_redirect_uris.clone(),
             secure_cookies: environment != Environment::Development,
@@ -226,7 +237,7 @@ impl AuthArgs {
             web_session_ttl: Duration::from_secs(self.web_session_ttl_secs),
             key_rotation: Duration::from_secs(self.signing_key_rotation_secs),
             default_partner_rpm: self.partner_default_rpm,
-        }
+        })
     }
 
     /// Refuses production without a real provider: the development one

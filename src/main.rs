@@ -143,7 +143,7 @@ async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result
             dev_secret,
             listener.local_addr()?,
             args.gateway.environment,
-        ),
+        )?,
         db,
     )
     .await?;

@@ -277,7 +277,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         default_secret,
         gateway_addr,
         args.gateway.environment,
-    );
+    )?;
     let auth = Arc::new(Auth::new(auth_config, db.clone()).await?);
     // Sessions of deleted accounts end at once.
     auth.spawn_revocations(bus.clone(), subgraphs_shutdown.child_token());

@@ -179,6 +179,20 @@ pub struct ThirdPartyProvider {
 
 impl ThirdPartyProvider {
     pub async fn start(options: ProviderOptions, trailing_slash: bool) -> Self {
+        Self::start_with(options, trailing_slash, None).await
+    }
+
+    /// A provider whose web client is registered with public keys (a JWK
+    /// set) for `private_key_jwt`, and no secret.
+    pub async fn with_web_client_keys(options: ProviderOptions, jwks: Value) -> Self {
+        Self::start_with(options, false, Some(jwks)).await
+    }
+
+    async fn start_with(
+        options: ProviderOptions,
+        trailing_slash: bool,
+        web_jwks: Option<Value>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let issuer = if trailing_slash {
@@ -193,6 +207,10 @@ impl ThirdPartyProvider {
         for client in &mut config.clients {
             if client.client_secret.is_some() {
                 client.redirect_uris = vec![format!("{PUBLIC_ORIGIN}/auth/callback")];
+                if web_jwks.is_some() {
+                    client.client_secret = None;
+                    client.jwks = web_jwks.clone();
+                }
             }
         }
         let provider = Provider::new(config);

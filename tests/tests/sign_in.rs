@@ -10,6 +10,7 @@ use congdan::subgraphs::SubgraphName;
 use congdan_common::identity::jws::{self, KeyPair, TimeClaims};
 use congdan_common::identity::{Identity, IdentityClaims, Role};
 use congdan_dev_vneid::{ProviderOptions, SigningAlg};
+use congdan_gateway::auth::client_key::ClientKey;
 use congdan_tests::sign_in::{
     browser, callback_at, citizen, exchange, finish_web, location_of, mobile_code, mobile_sign_in,
     post_json, query_param, set_cookie, web_sign_in, web_until_callback, Tamper, TamperingProvider,
@@ -1071,6 +1072,63 @@ async fn a_provider_offering_only_client_secret_post_signs_in() {
     let (status, body) = me_with_cookie(&app, &cookie).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["me"]["fullName"], an.name);
+    app.stop().await;
+}
+
+/// `private_key_jwt`: with a provider that offers no other client
+/// authentication, the gateway signs in with a client assertion signed by
+/// its configured key, whichever of EdDSA, ES256 and RS256; a key the
+/// provider does not have registered is a named misconfiguration.
+#[tokio::test]
+async fn a_provider_offering_only_private_key_jwt_signs_in() {
+    let options = || ProviderOptions {
+        token_auth_methods: Some(vec!["private_key_jwt".into(), "none".into()]),
+        ..Default::default()
+    };
+    let fixture = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/fixtures/client-keys/{name}.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let public = |pem: &str| ClientKey::from_pem(pem).unwrap().public_jwk();
+    let an = citizen(AN);
+    for name in ["ed25519", "p256", "rsa"] {
+        let pem = fixture(name);
+        let provider =
+            ThirdPartyProvider::with_web_client_keys(options(), json!({ "keys": [public(&pem)] }))
+                .await;
+        let mut args = provider.serve_args();
+        args.auth.vneid_client_secret = None;
+        args.auth.vneid_client_private_key = Some(pem);
+        let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
+        let cookie = web_sign_in_with(&app, an).await;
+        let (status, body) = me_with_cookie(&app, &cookie).await;
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(body["data"]["me"]["fullName"], an.name);
+        app.stop().await;
+    }
+
+    congdan_tests::logs::capture();
+    let registered = json!({ "keys": [public(&fixture("ed25519"))] });
+    let provider = ThirdPartyProvider::with_web_client_keys(options(), registered).await;
+    let mut args = provider.serve_args();
+    args.auth.vneid_client_private_key = Some(fixture("p256"));
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
+    let http = browser();
+    let gateway = gateway_base(&app);
+    let (callback, state) = web_until_callback(&http, &gateway, an).await;
+    let done = finish_web(&http, &callback_at(&callback, &gateway), &state).await;
+    assert_eq!(
+        location_of(&done),
+        "/my-services?error=SIGN_IN_MISCONFIGURED"
+    );
+    assert!(set_cookie(&done, "congdan_session").is_none());
+    assert!(
+        !congdan_tests::logs::lines_with(&["invalid_client", "client assertion"]).is_empty(),
+        "the provider's refusal is logged"
+    );
     app.stop().await;
 }
 

@@ -1,12 +1,14 @@
 //! Sign-in with VNeID and who is calling. `oidc` talks to the provider,
 //! `sessions` issues and checks the gateway's own tokens, `keys` holds the
-//! signing keys, `citizen` creates the citizen record, `api_keys` admits
+//! signing keys, `client_key` authenticates the web client by
+//! `private_key_jwt`, `citizen` creates the citizen record, `api_keys` admits
 //! partners, `routes` serves `/auth/*`, `/.well-known/jwks.json` and
 //! `/admin/api-keys`. [`Auth::caller`] turns a request's credentials into
 //! the [`Caller`] the pipeline runs with.
 
 pub mod api_keys;
 pub mod citizen;
+pub mod client_key;
 pub mod keys;
 pub mod oidc;
 pub mod routes;

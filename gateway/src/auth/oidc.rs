@@ -8,7 +8,8 @@
 //!
 //! Written for any certified provider, not only VNeID: the issuer is
 //! compared exactly as published (a trailing slash counts), the client
-//! authenticates by a method the provider's discovery lists, claims are read
+//! authenticates by a method the provider's discovery lists (a secret, or
+//! `private_key_jwt` when a key is configured), claims are read
 //! leniently where the specification's readers commonly are (booleans as
 //! `"true"`, `personal_id` as a number) and a claim that cannot be read is
 //! named, and refusals of the gateway's own client are logged as the
@@ -37,6 +38,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use super::client_key::ClientKey;
 use crate::error::GatewayError;
 
 /// Claims VNeID adds to the standard ones.
@@ -140,7 +142,13 @@ pub struct OidcClient {
     pub client_id: String,
     /// None for public clients (the mobile app), which rely on PKCE.
     pub client_secret: Option<String>,
+    /// The web client's key for `private_key_jwt`, used when the provider
+    /// lists that method.
+    pub assertion_key: Option<Arc<ClientKey>>,
 }
+
+/// RFC 7523 2.2: a JWT as client authentication.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// What a successful sign-in at the provider tells us about the citizen.
 #[derive(Clone)]
@@ -260,12 +268,20 @@ impl Vneid {
                 code: "INVALID_REQUEST",
                 message: "redirect_uri is not a URL".into(),
             })?;
+        let (secret, auth_type) = match token_auth(metadata, client) {
+            // The assertion goes in the form, beside client_id.
+            TokenAuth::PrivateKeyJwt(_) => (None, AuthType::RequestBody),
+            TokenAuth::Secret(auth_type) => (
+                client.client_secret.clone().map(ClientSecret::new),
+                auth_type,
+            ),
+        };
         Ok(VneidClient::from_provider_metadata(
             metadata.clone(),
             ClientId::new(client.client_id.clone()),
-            client.client_secret.clone().map(ClientSecret::new),
+            secret,
         )
-        .set_auth_type(auth_type(metadata))
+        .set_auth_type(auth_type)
         .set_redirect_uri(redirect))
     }
 
@@ -334,10 +350,22 @@ impl Vneid {
     ) -> Result<VerifiedCitizen, GatewayError> {
         let metadata = self.metadata().await?;
         let oidc = Self::client(&metadata, client, redirect_uri)?;
-        let response = oidc
+        let mut request = oidc
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(|_| GatewayError::ProviderUnavailable)?
-            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()))
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()));
+        if let TokenAuth::PrivateKeyJwt(key) = token_auth(&metadata, client) {
+            let token_endpoint = metadata
+                .token_endpoint()
+                .ok_or(GatewayError::ProviderStepFailed("token endpoint"))?;
+            request = request
+                .add_extra_param("client_assertion_type", JWT_BEARER)
+                .add_extra_param(
+                    "client_assertion",
+                    key.assertion(&client.client_id, token_endpoint.as_str())?,
+                );
+        }
+        let response = request
             .request_async(&self.http)
             .await
             .map_err(|e| token_error(e, &client.client_id))?;
@@ -476,19 +504,30 @@ impl Vneid {
     }
 }
 
-/// How the confidential client authenticates at the token endpoint: HTTP
-/// Basic when discovery lists `client_secret_basic` or lists nothing (the
-/// specification's default), the form when it lists only
-/// `client_secret_post`.
-fn auth_type(metadata: &VneidMetadata) -> AuthType {
-    match metadata.token_endpoint_auth_methods_supported() {
-        Some(methods)
-            if !methods.contains(&CoreClientAuthMethod::ClientSecretBasic)
-                && methods.contains(&CoreClientAuthMethod::ClientSecretPost) =>
+/// How a client authenticates at the token endpoint.
+enum TokenAuth<'k> {
+    /// A client assertion signed with the configured key.
+    PrivateKeyJwt(&'k ClientKey),
+    /// The secret (or, for a public client, nothing) by HTTP Basic or in
+    /// the form.
+    Secret(AuthType),
+}
+
+/// `private_key_jwt` when the client has a key and discovery lists the
+/// method; otherwise the secret by HTTP Basic when discovery lists
+/// `client_secret_basic` or lists nothing (the specification's default),
+/// in the form when it lists only `client_secret_post`.
+fn token_auth<'k>(metadata: &VneidMetadata, client: &'k OidcClient) -> TokenAuth<'k> {
+    let methods = metadata.token_endpoint_auth_methods_supported();
+    let listed = |method: &CoreClientAuthMethod| methods.is_some_and(|m| m.contains(method));
+    match &client.assertion_key {
+        Some(key) if listed(&CoreClientAuthMethod::PrivateKeyJwt) => TokenAuth::PrivateKeyJwt(key),
+        _ if !listed(&CoreClientAuthMethod::ClientSecretBasic)
+            && listed(&CoreClientAuthMethod::ClientSecretPost) =>
         {
-            AuthType::RequestBody
+            TokenAuth::Secret(AuthType::RequestBody)
         }
-        _ => AuthType::BasicAuth,
+        _ => TokenAuth::Secret(AuthType::BasicAuth),
     }
 }
 
