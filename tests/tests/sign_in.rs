@@ -1132,12 +1132,16 @@ async fn a_provider_offering_only_private_key_jwt_signs_in() {
     app.stop().await;
 }
 
-/// Item 14: RP-initiated logout through the provider's `end_session_endpoint`.
+/// Item 14: RP-initiated logout through the provider's `end_session_endpoint`,
+/// with the `id_token_hint` this provider requires: the web session keeps
+/// the ID token sealed (not readable from the database alone) and drops it
+/// at logout.
 #[tokio::test]
 async fn web_logout_goes_through_the_providers_end_session_endpoint() {
     let provider = ThirdPartyProvider::start(
         ProviderOptions {
             end_session: true,
+            end_session_requires_hint: true,
             ..Default::default()
         },
         false,
@@ -1145,6 +1149,19 @@ async fn web_logout_goes_through_the_providers_end_session_endpoint() {
     .await;
     let app = TestApp::spawn_with(TestDatabase::sqlite().await, provider.serve_args()).await;
     let cookie = web_sign_in_with(&app, citizen(AN)).await;
+    let sealed = || async {
+        session::Entity::find()
+            .one(&app.database.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id_token_sealed
+    };
+    let stored = sealed().await.expect("the web session keeps the ID token");
+    assert!(
+        !stored.contains('.') && !stored.starts_with("ey"),
+        "sealed, not a JWT"
+    );
     let http = browser();
     let logout = http
         .post(format!(
@@ -1167,6 +1184,13 @@ async fn web_logout_goes_through_the_providers_end_session_endpoint() {
         query_param(&end_session, "client_id").as_deref(),
         Some("congdan-web")
     );
+    let hint = query_param(&end_session, "id_token_hint").expect("id_token_hint is sent");
+    assert_eq!(claims_of(&hint)["aud"], "congdan-web");
+    assert_eq!(sealed().await, None, "the ID token is deleted at logout");
+    // Without the hint this provider refuses the logout.
+    let without = end_session.replace(&format!("id_token_hint={}", hint), "");
+    let refused = http.get(&without).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
     let back = http.get(&end_session).send().await.unwrap();
     assert_eq!(back.status(), 303, "the provider sends the browser back");
     let back = location_of(&back);

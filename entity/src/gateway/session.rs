@@ -21,6 +21,11 @@ pub struct Model {
     /// Bumped when the citizen's roles change; access tokens carry the
     /// version they were issued under.
     pub roles_version: i32,
+    /// Web sessions: the provider's ID token, for `id_token_hint` at
+    /// logout, sealed under a key derived from the cookie (base64 of nonce ‖
+    /// ChaCha20-Poly1305 ciphertext); None once the session has ended.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub id_token_sealed: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@
 pub mod api_keys;
 pub mod citizen;
 pub mod client_key;
+pub mod id_token_hint;
 pub mod keys;
 pub mod oidc;
 pub mod routes;

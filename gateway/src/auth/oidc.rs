@@ -160,6 +160,9 @@ pub struct VerifiedCitizen {
     pub gender: Option<String>,
     pub phone_number: Option<String>,
     pub email: Option<String>,
+    /// The ID token as the provider sent it: the web session keeps it
+    /// (sealed) for `id_token_hint` at logout.
+    pub id_token: String,
 }
 
 /// A web sign-in in progress: what the callback must check.
@@ -285,7 +288,8 @@ impl Vneid {
         .set_redirect_uri(redirect))
     }
 
-    /// The provider's RP-initiated logout URL for the web client, when its
+    /// The provider's RP-initiated logout URL for the web client (with the
+    /// session's ID token as `id_token_hint` when it has one), when its
     /// discovery publishes an `end_session_endpoint`; None otherwise (or
     /// when discovery fails: logging out here must not depend on it).
     pub async fn end_session_url(
@@ -293,6 +297,7 @@ impl Vneid {
         client: &OidcClient,
         post_logout_redirect_uri: &str,
         state: &str,
+        id_token_hint: Option<&str>,
     ) -> Option<String> {
         let metadata = self.metadata().await.ok()?;
         let endpoint = metadata
@@ -306,6 +311,9 @@ impl Vneid {
             .append_pair("client_id", &client.client_id)
             .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
             .append_pair("state", state);
+        if let Some(hint) = id_token_hint {
+            url.query_pairs_mut().append_pair("id_token_hint", hint);
+        }
         Some(url.to_string())
     }
 
@@ -397,6 +405,7 @@ impl Vneid {
         }
         .map_err(|e| invalid_id_token(&describe(&e)))?;
         let mut citizen = VerifiedCitizen {
+            id_token: id_token.to_string(),
             subject: claims.subject().to_string(),
             personal_id: claims
                 .additional_claims()

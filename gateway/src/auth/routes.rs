@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::api_keys::NewApiKey;
-use super::sessions::sha256_hex;
+use super::sessions::{sha256_hex, Sessions};
 use super::{bearer_token, citizen, cookie, Auth, SESSION_COOKIE, STATE_COOKIE};
 use crate::error::GatewayError;
 use crate::pipeline::Pipeline;
@@ -320,7 +320,10 @@ async fn finish_sign_in(
         )
         .await?;
     let access = citizen::sign_in(&state.pipeline, &auth.keys, &verified).await?;
-    let (session, ttl) = auth.sessions.start_web(&access.citizen_id).await?;
+    let (session, ttl) = auth
+        .sessions
+        .start_web(&access.citizen_id, &verified.id_token)
+        .await?;
     tracing::info!("web sign-in completed");
     Ok((session, ttl))
 }
@@ -492,7 +495,8 @@ struct LogoutRequest {
 /// or of the session cookie. With `?returnTo=/path` (a browser's logout
 /// form) the answer is a redirect: through the provider's
 /// `end_session_endpoint` when it publishes one (RP-initiated logout, so
-/// the citizen is signed out there too), straight to the path otherwise.
+/// the citizen is signed out there too, with the web session's ID token as
+/// `id_token_hint`), straight to the path otherwise.
 async fn logout(
     State(state): State<AuthState>,
     headers: HeaderMap,
@@ -510,40 +514,46 @@ async fn logout(
         } else {
             body_fields(&headers, &body)?
         };
-        let session = if let Some(value) = headers.get(header::AUTHORIZATION) {
+        // (the session, the ID token a web session keeps for the provider)
+        let (session, hint) = if let Some(value) = headers.get(header::AUTHORIZATION) {
             let claims = auth
                 .sessions
                 .verify_access(&auth.keys, bearer_token(value)?)
                 .await?;
-            Some(claims.sid)
+            (Some(claims.sid), None)
         } else if let Some(refresh) = request.refresh_token {
-            auth.sessions.session_of_refresh(&refresh).await?
+            (auth.sessions.session_of_refresh(&refresh).await?, None)
         } else if let Some(cookie) = cookie(&headers, SESSION_COOKIE) {
-            auth.sessions
-                .from_cookie(&cookie)
-                .await?
-                .map(|session| session.id)
+            match auth.sessions.from_cookie(&cookie).await? {
+                Some(session) => {
+                    let hint = Sessions::id_token_hint(&session, &cookie);
+                    (Some(session.id), hint)
+                }
+                None => (None, None),
+            }
         } else {
-            None
+            (None, None)
         };
         let session =
             session.ok_or_else(|| GatewayError::Unauthenticated("no session to end".into()))?;
-        auth.sessions.revoke(&session, "logout").await
+        auth.sessions.revoke(&session, "logout").await?;
+        Ok(hint)
     }
     .await;
     match (result, return_to) {
-        (Ok(()), None) => {
+        (Ok(_), None) => {
             let mut response = StatusCode::NO_CONTENT.into_response();
             set_cookie(&mut response, auth, SESSION_COOKIE, "", "/", Duration::ZERO);
             response
         }
-        (Ok(()), Some(return_to)) => {
+        (Ok(hint), Some(return_to)) => {
             let location = auth
                 .vneid
                 .end_session_url(
                     &auth.config.web_client,
                     &auth.config.post_logout_redirect_uri,
                     &return_to,
+                    hint.as_deref(),
                 )
                 .await
                 .unwrap_or(return_to);

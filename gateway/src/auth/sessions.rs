@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::citizen::CitizenAccess;
+use super::id_token_hint;
 use super::keys::KeyRing;
 use crate::error::GatewayError;
 
@@ -124,11 +125,18 @@ impl Sessions {
         }
     }
 
-    /// A web session; returns the cookie value and its lifetime.
-    pub async fn start_web(&self, citizen_id: &str) -> Result<(String, Duration), GatewayError> {
+    /// A web session keeping the provider's `id_token` (sealed, for
+    /// logout); returns the cookie value and its lifetime.
+    pub async fn start_web(
+        &self,
+        citizen_id: &str,
+        id_token: &str,
+    ) -> Result<(String, Duration), GatewayError> {
         let cookie = random_token();
+        let id = uuid::Uuid::now_v7().to_string();
         session::ActiveModel {
-            id: Set(uuid::Uuid::now_v7().to_string()),
+            id_token_sealed: Set(id_token_hint::seal(&cookie, &id, id_token)),
+            id: Set(id),
             citizen_id: Set(citizen_id.to_string()),
             client: Set(ClientKind::Web.as_str().into()),
             cookie_hash: Set(Some(sha256_hex(&cookie))),
@@ -162,6 +170,7 @@ impl Sessions {
             revoked_at: Set(None),
             revoked_reason: Set(None),
             roles_version: Set(0),
+            id_token_sealed: Set(None),
         }
         .insert(&txn)
         .await?;
@@ -325,6 +334,11 @@ impl Sessions {
             .filter(|s| s.revoked_at.is_none() && s.expires_at > Utc::now()))
     }
 
+    /// The ID token a live web session keeps, opened with its cookie.
+    pub fn id_token_hint(session: &session::Model, cookie: &str) -> Option<String> {
+        id_token_hint::open(cookie, &session.id, session.id_token_sealed.as_deref()?)
+    }
+
     /// The session a refresh token belongs to, used or not.
     pub async fn session_of_refresh(&self, refresh: &str) -> Result<Option<String>, GatewayError> {
         Ok(refresh_token::Entity::find_by_id(sha256_hex(refresh))
@@ -333,10 +347,12 @@ impl Sessions {
             .map(|t| t.session_id))
     }
 
+    /// Ends a session; its sealed ID token goes with it.
     pub async fn revoke(&self, session_id: &str, reason: &str) -> Result<(), GatewayError> {
         session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
             .col_expr(session::Column::RevokedReason, Expr::value(reason))
+            .col_expr(session::Column::IdTokenSealed, Expr::value(None::<String>))
             .filter(session::Column::Id.eq(session_id))
             .filter(session::Column::RevokedAt.is_null())
             .exec(&self.db)
