@@ -24,8 +24,8 @@ mod m20261129_000020_feedback_workflow;
 mod m20261129_000021_feedback_agencies;
 mod m20261129_000022_feedback_timeline_messages;
 mod m20261205_000023_gateway_session_roles;
-mod m20261207_000024_citizen_key_check;
-mod m20261207_000025_gateway_session_id_token;
+mod m20261205_000024_citizen_key_check;
+mod m20261205_000025_gateway_session_id_token;
 
 pub struct Migrator;
 
@@ -55,8 +55,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000021_feedback_agencies::Migration),
             Box::new(m20261129_000022_feedback_timeline_messages::Migration),
             Box::new(m20261205_000023_gateway_session_roles::Migration),
-            Box::new(m20261207_000024_citizen_key_check::Migration),
-            Box::new(m20261207_000025_gateway_session_id_token::Migration),
+            Box::new(m20261205_000024_citizen_key_check::Migration),
+            Box::new(m20261205_000025_gateway_session_id_token::Migration),
         ]
     }
 }
