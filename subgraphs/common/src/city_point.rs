@@ -31,6 +31,22 @@ pub enum CityPointError {
     OutsideCity(f64, f64),
 }
 
+impl CityPointError {
+    /// The message for the caller, in both languages.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::NotACoordinate => Text::new(
+                "Vĩ độ phải nằm trong khoảng -90 đến 90 và kinh độ trong khoảng -180 đến 180",
+                self.to_string(),
+            ),
+            Self::OutsideCity(latitude, longitude) => Text::new(
+                format!("Điểm ({latitude}, {longitude}) nằm ngoài Thành phố Hồ Chí Minh"),
+                self.to_string(),
+            ),
+        }
+    }
+}
+
 impl CityPoint {
     pub fn parse(latitude: f64, longitude: f64) -> Result<Self, CityPointError> {
         if !latitude.is_finite()
@@ -82,3 +98,4 @@ mod tests {
         );
     }
 }
+use crate::language::Text;
