@@ -1,5 +1,7 @@
 //! A point inside Ho Chi Minh City, parsed at the edge.
 
+use crate::language::Text;
+
 /// The bounding box of the city since 1 July 2025 (with the former Bình
 /// Dương and Bà Rịa–Vũng Tàu, and the special zone of Côn Đảo).
 pub const CITY_BOUNDS: Bounds = Bounds {
@@ -98,4 +100,3 @@ mod tests {
         );
     }
 }
-use crate::language::Text;

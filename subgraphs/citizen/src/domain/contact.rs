@@ -1,6 +1,8 @@
 //! Contact details a citizen edits, parsed at the edge: a Vietnamese mobile
 //! number (kept as `+84` and nine digits), an email address, a ward code.
 
+use congdan_common::language::Text;
+
 /// A Vietnamese mobile number, normalised to `+84xxxxxxxxx`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MobilePhone(String);
@@ -215,4 +217,3 @@ mod tests {
         }
     }
 }
-use congdan_common::language::Text;

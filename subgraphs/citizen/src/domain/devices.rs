@@ -1,5 +1,7 @@
 //! Devices that receive push notifications.
 
+use congdan_common::language::Text;
+
 /// The platform a push token belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 pub enum Platform {
@@ -57,4 +59,3 @@ pub fn check_app_version(version: &str) -> Result<&str, Text> {
         ))
     }
 }
-use congdan_common::language::Text;

@@ -2,6 +2,8 @@
 //! key. The key's format is checked here; see ADR 5 for why existence is
 //! not asked of the owner.
 
+use congdan_common::language::Text;
+
 /// Most pins one citizen keeps.
 pub const MAX_PINS: usize = 100;
 
@@ -139,4 +141,3 @@ mod tests {
         }
     }
 }
-use congdan_common::language::Text;
