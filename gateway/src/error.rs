@@ -1,7 +1,12 @@
 //! The gateway's one error type for request errors (those that stop a request
-//! before execution), mapped once to an HTTP status and a GraphQL error code.
+//! before execution), mapped once to an HTTP status, a GraphQL error code
+//! and a message in the caller's language ([`GatewayError::message`]);
+//! `Display` is English, for logs.
+
+use std::borrow::Cow;
 
 use axum::http::StatusCode;
+use congdan_common::language::Language;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum GatewayError {
@@ -154,6 +159,101 @@ impl GatewayError {
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::Upload(_) => "BAD_REQUEST",
         }
+    }
+
+    /// What the caller reads, in `language`. Details that come from
+    /// elsewhere (a parser's or the identity provider's words) stay as they
+    /// came, after a Vietnamese lead; `PersistedQueryNotFound` and
+    /// `PersistedQueryNotSupported` are protocol words clients look for.
+    pub fn message(&self, language: Language) -> Cow<'_, str> {
+        if language == Language::En {
+            return self.to_string().into();
+        }
+        let vi: Cow<'_, str> = match self {
+            Self::MalformedJson(detail) => {
+                format!("Nội dung yêu cầu không phải JSON hợp lệ: {detail}").into()
+            }
+            Self::UnsupportedMediaType => {
+                "Hãy gửi nội dung yêu cầu dạng JSON, với `Content-Type: application/json`".into()
+            }
+            Self::MissingQuery => {
+                "Yêu cầu không có `query`; hãy gửi tài liệu GraphQL trong `query`".into()
+            }
+            Self::InvalidVariables => "`variables` phải là một đối tượng JSON".into(),
+            Self::InvalidExtensions => "`extensions` phải là một đối tượng JSON".into(),
+            Self::Variables(detail) => format!("Biến không hợp lệ: {detail}").into(),
+            Self::PersistedQueryNotFound | Self::PersistedQueryNotSupported => {
+                self.to_string().into()
+            }
+            Self::PersistedQueryNotInList => {
+                "Cổng này chỉ chạy các thao tác đã đăng ký, và thao tác này chưa được đăng ký".into()
+            }
+            Self::PersistedQuery(detail) => {
+                format!("Truy vấn lưu sẵn không hợp lệ: {detail}").into()
+            }
+            Self::Parse(detail) => format!("Lỗi cú pháp trong truy vấn: {detail}").into(),
+            Self::Validation(problems) => format!(
+                "Truy vấn không hợp lệ: {}",
+                crate::plan::Problem::summary(problems)
+            )
+            .into(),
+            Self::UnknownOperation(detail) => {
+                format!("Không xác định được thao tác cần chạy: {detail}").into()
+            }
+            Self::MutationOverGet => "Thao tác thay đổi dữ liệu (mutation) chỉ được gửi bằng POST".into(),
+            Self::SubscriptionNotSupported => "Đăng ký theo dõi (subscription) cần một luồng: hãy gửi với `Accept: text/event-stream` hoặc qua WebSocket".into(),
+            Self::BatchTooLarge { actual, limit } => format!(
+                "Một lô chỉ được có tối đa {limit} thao tác; lô này có {actual}"
+            )
+            .into(),
+            Self::EmptyBatch => "Lô rỗng; hãy gửi ít nhất một thao tác".into(),
+            Self::Limit(limit) => limit.message_vi().into(),
+            Self::BodyTooLarge(limit) => {
+                format!("Nội dung yêu cầu lớn hơn {limit} byte").into()
+            }
+            Self::IntrospectionDisabled => "Cổng này đã tắt introspection; đối tác dùng khóa API của mình để truy cập".into(),
+            Self::Plan(_) => "Cổng không lập được kế hoạch cho thao tác này".into(),
+            Self::PlanningStopped => "Việc lập kế hoạch đã bị dừng".into(),
+            Self::ShuttingDown => "Cổng đang tắt; hãy thử lại".into(),
+            Self::Supergraph(_) => "Không tải được supergraph".into(),
+            Self::Config(_) => "Cổng được cấu hình sai; người vận hành cần sửa".into(),
+            Self::Unauthenticated(_) => "Thông tin đăng nhập không hợp lệ hoặc đã hết hiệu lực; hãy đăng nhập lại".into(),
+            Self::Forbidden(_) => "Bạn không có quyền thực hiện thao tác này".into(),
+            Self::RateLimited {
+                limit,
+                retry_after_secs,
+            } => format!(
+                "Khóa API này đã dùng hết {limit} yêu cầu mỗi phút; hãy thử lại sau {retry_after_secs} giây"
+            )
+            .into(),
+            Self::AnonymousRateLimited {
+                limit,
+                retry_after_secs,
+            } => format!(
+                "Địa chỉ này đã gửi {limit} thay đổi ẩn danh trong một phút; hãy thử lại sau {retry_after_secs} giây, hoặc đăng nhập"
+            )
+            .into(),
+            Self::SignIn { message, .. } => format!("Đăng nhập không thành công: {message}").into(),
+            Self::InvalidRefreshToken(_) => {
+                "Mã làm mới (refresh token) không hợp lệ; hãy đăng nhập lại".into()
+            }
+            Self::ProviderUnavailable => {
+                "Không kết nối được nhà cung cấp định danh; hãy thử lại sau".into()
+            }
+            Self::ProviderStepFailed(step) => {
+                format!("Bước {step} của nhà cung cấp định danh bị lỗi; hãy thử lại sau").into()
+            }
+            Self::SignInMisconfigured => "Đăng nhập trên dịch vụ này được cấu hình sai; người vận hành cần sửa".into(),
+            Self::PersonalDataKeyMismatch => "Tạm thời không đăng nhập được: PERSONAL_DATA_KEY của dịch vụ này không phải khóa đã dùng để tạo hồ sơ công dân; người vận hành cần khôi phục khóa đó".into(),
+            Self::NotFound(what) => format!("Không tìm thấy {what}").into(),
+            Self::SubgraphUnavailable(name) => {
+                format!("Dịch vụ {name} hiện không truy cập được; hãy thử lại sau").into()
+            }
+            Self::BadUserInput(detail) => format!("Dữ liệu không hợp lệ: {detail}").into(),
+            Self::Upload(detail) => format!("Yêu cầu tải tệp không hợp lệ: {detail}").into(),
+            Self::Database => "Cơ sở dữ liệu của cổng bị lỗi".into(),
+        };
+        vi
     }
 
     /// The status for a client that accepts `application/graphql-response+json`

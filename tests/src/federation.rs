@@ -199,6 +199,8 @@ impl Federation {
             .http
             .post(&self.url)
             .header("accept", "application/graphql-response+json")
+            // The gateway's own messages in English, the texts tests assert.
+            .header("accept-language", "en")
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await

@@ -146,12 +146,14 @@ impl TestApp {
         format!("http://{}", self.system.subgraph_addrs[&subgraph])
     }
 
-    /// POSTs a GraphQL request to the gateway; returns status and JSON body.
+    /// POSTs a GraphQL request to the gateway, asking for messages in
+    /// English (the texts tests assert); returns status and JSON body.
     pub async fn graphql(&self, query: &str, variables: Value) -> (u16, Value) {
         let response = self
             .http
             .post(self.gateway_url())
             .header("accept", "application/graphql-response+json")
+            .header("accept-language", "en")
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
@@ -244,6 +246,7 @@ impl ExtraGateway {
 pub async fn post_query(url: &str, query: &str) -> Value {
     reqwest::Client::new()
         .post(url)
+        .header("accept-language", "en")
         .json(&json!({ "query": query }))
         .send()
         .await

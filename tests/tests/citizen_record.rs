@@ -112,6 +112,7 @@ impl Subgraph {
         let mut request = self
             .http
             .post(&self.url)
+            .header("accept-language", "en")
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.header(IDENTITY_HEADER, token);

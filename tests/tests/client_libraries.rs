@@ -20,6 +20,7 @@ async fn post(app: &TestApp, accept: &str, body: &Value) -> reqwest::Response {
     app.http
         .post(app.gateway_url())
         .header("accept", accept)
+        .header("accept-language", "en")
         .json(body)
         .send()
         .await

@@ -2,6 +2,7 @@
 //! field is null with an `UNAUTHENTICATED` or `FORBIDDEN` error at its path
 //! (null propagating from non-null fields), and no subgraph is asked for it.
 
+use congdan_common::language::Language;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -270,8 +271,12 @@ impl Setup {
     }
 }
 
+/// Callers read the gateway's messages in English, the texts asserted here.
 fn anonymous() -> Caller {
-    Caller::default()
+    Caller {
+        language: Language::En,
+        ..Default::default()
+    }
 }
 
 fn caller(roles: &[Role], agencies: &[&str]) -> Caller {
@@ -281,6 +286,7 @@ fn caller(roles: &[Role], agencies: &[&str]) -> Caller {
             roles: roles.to_vec(),
             agencies: agencies.iter().map(|a| a.to_string()).collect(),
         }),
+        language: Language::En,
         ..Default::default()
     }
 }

@@ -10,6 +10,7 @@ async fn post_raw(app: &TestApp, body: &str, accept: &str) -> (u16, String, Valu
         .post(app.gateway_url())
         .header("content-type", "application/json")
         .header("accept", accept)
+        .header("accept-language", "en")
         .body(body.to_string())
         .send()
         .await

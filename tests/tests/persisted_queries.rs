@@ -10,7 +10,14 @@ use serde_json::{json, Value};
 const QUERY: &str = "{ reports { totalCount } }";
 
 async fn post(app: &TestApp, url: &str, body: Value) -> (u16, Value) {
-    let response = app.http.post(url).json(&body).send().await.unwrap();
+    let response = app
+        .http
+        .post(url)
+        .header("accept-language", "en")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
 

@@ -34,6 +34,7 @@ async fn post(app: &TestApp, url: &str, query: &str) -> (u16, Value) {
         .http
         .post(url)
         .header("accept", "application/graphql-response+json")
+        .header("accept-language", "en")
         .json(&json!({ "query": query }))
         .send()
         .await
@@ -145,6 +146,7 @@ async fn deeply_nested_and_oversized_documents_are_refused_cleanly() {
     let response = app
         .http
         .post(app.gateway_url())
+        .header("accept-language", "en")
         .json(&huge)
         .send()
         .await

@@ -6,6 +6,7 @@ use congdan_common::identity::{
     jws::TimeClaims, Identity, IdentityClaims, Role, GATEWAY_ISSUER, IDENTITY_TOKEN_SECS,
     SUBGRAPH_AUDIENCE,
 };
+use congdan_common::language::Language;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -24,6 +25,9 @@ pub struct CitizenAccess {
     pub citizen_id: String,
     pub roles: Vec<Role>,
     pub agency_ids: Vec<String>,
+    /// The profile's language, when the citizen has a profile.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 impl CitizenAccess {
@@ -92,6 +96,7 @@ async fn call(
             variables,
             None,
             Some(&token),
+            Language::En,
             false,
         )
         .await
@@ -139,7 +144,7 @@ pub async fn sign_in(
     let value = call(
         pipeline,
         keys,
-        "mutation($input: VneidSignInInput!) { signInFromVneid(input: $input) { citizenId roles agencyIds } }",
+        "mutation($input: VneidSignInInput!) { signInFromVneid(input: $input) { citizenId roles agencyIds language } }",
         json!({ "input": {
             "subject": citizen.subject,
             "personalId": citizen.personal_id,
@@ -166,7 +171,7 @@ pub async fn access(
     let value = call(
         pipeline,
         keys,
-        "query($id: ID!) { citizenAccess(citizenId: $id) { citizenId roles agencyIds } }",
+        "query($id: ID!) { citizenAccess(citizenId: $id) { citizenId roles agencyIds language } }",
         json!({ "id": citizen_id }),
         "citizenAccess",
     )

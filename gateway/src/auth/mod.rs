@@ -21,6 +21,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderMap};
 use congdan_common::events::{Consumer, Event, EventBus, Handler};
 use congdan_common::identity::{Identity, Role};
+use congdan_common::language::Language;
 use sea_orm::DatabaseConnection;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -116,10 +117,12 @@ impl Auth {
         pipeline: &Pipeline,
     ) -> Result<Caller, GatewayError> {
         let mut caller = Caller::default();
+        let mut profile_language = None;
         let identity = if let Some(value) = headers.get(header::AUTHORIZATION) {
             let token = bearer_token(value)?;
             let claims = self.sessions.verify_access(&self.keys, token).await?;
             caller.expires_at = Some(claims.time.exp);
+            profile_language = claims.lang;
             Some(claims.identity())
         } else if let Some(value) = headers.get(API_KEY_HEADER) {
             let key = value
@@ -148,10 +151,12 @@ impl Auth {
                 .ok_or_else(|| {
                     GatewayError::Unauthenticated("the account no longer exists".into())
                 })?;
+            profile_language = access.language;
             Some(access.identity())
         } else {
             None
         };
+        caller.language = profile_language.unwrap_or_else(|| Language::of_headers(headers));
         if let Some(identity) = identity {
             caller.identity_token = Some(citizen::identity_token(&self.keys, &identity)?);
             caller.signer = Some(self.keys.clone());

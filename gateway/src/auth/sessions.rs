@@ -11,6 +11,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use congdan_common::identity::jws::{self, TimeClaims};
 use congdan_common::identity::{Identity, Role, GATEWAY_ISSUER};
+use congdan_common::language::Language;
 use entity::gateway::{refresh_token, session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -45,6 +46,10 @@ pub struct AccessClaims {
     pub roles: Vec<Role>,
     #[serde(default)]
     pub agencies: Vec<String>,
+    /// The citizen's profile language when the token was issued (a change
+    /// is seen at the next refresh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Language>,
 }
 
 /// What a client gets after signing in or refreshing.
@@ -219,6 +224,7 @@ impl Sessions {
             rv: roles_version,
             roles: access.roles.clone(),
             agencies: access.agency_ids.clone(),
+            lang: access.language,
         })?;
         Ok(IssuedTokens {
             access_token,

@@ -11,6 +11,7 @@ pub mod single_flight;
 pub mod subgraph;
 pub mod upstream;
 
+use congdan_common::language::Language;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -216,6 +217,7 @@ impl<'a> Execution<'a> {
                     &files,
                     self.request_id,
                     self.caller.identity_token.as_deref(),
+                    self.caller.language,
                 )
                 .await
                 .map(Arc::new)
@@ -228,6 +230,7 @@ impl<'a> Execution<'a> {
                     variables,
                     self.request_id,
                     self.caller.identity_token.as_deref(),
+                    self.caller.language,
                     dedupe,
                 )
                 .await
@@ -251,10 +254,15 @@ impl<'a> Execution<'a> {
             .unwrap_or_else(|e| e.into_inner())
             .extend(affected);
         tracing::warn!(subgraph = service, %error, "subgraph fetch failed");
-        let mut e = GraphQLError::new(
-            format!("the {service} service is unavailable; data it provides is missing"),
-            "SUBGRAPH_UNAVAILABLE",
-        );
+        let message = match self.caller.language {
+            Language::Vi => format!(
+                "Dịch vụ {service} hiện không truy cập được; thiếu dữ liệu do dịch vụ này cung cấp"
+            ),
+            Language::En => {
+                format!("the {service} service is unavailable; data it provides is missing")
+            }
+        };
+        let mut e = GraphQLError::new(message, "SUBGRAPH_UNAVAILABLE");
         e.path = path;
         self.push_error(e);
     }

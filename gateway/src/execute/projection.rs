@@ -12,6 +12,7 @@
 //! intermediate tree; a null that propagates cuts what was written for the
 //! nulled parent back out of the buffer.
 
+use congdan_common::language::Language;
 use hive_router_query_planner::ast::operation::OperationDefinition;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
@@ -271,7 +272,8 @@ fn visit_fields<'a>(
 /// Writes the client's `data` for `data` (the merged subgraph answers) as
 /// JSON text. `denied` (over the operation's selection items) marks the
 /// fields the caller may not see; errors found while shaping are added to
-/// `errors`.
+/// `errors`, in `language`.
+#[allow(clippy::too_many_arguments)]
 pub fn project(
     supergraph: &Supergraph,
     shape: &Shape,
@@ -280,6 +282,7 @@ pub fn project(
     errors: &mut Vec<GraphQLError>,
     missing: &[Vec<Value>],
     denied: Option<&Denied>,
+    language: Language,
 ) -> String {
     let empty = Map::new();
     let object = data.as_object().unwrap_or(&empty);
@@ -289,6 +292,7 @@ pub fn project(
         variables,
         errors,
         missing,
+        language,
         path: Vec::new(),
         out: Vec::with_capacity(4096),
     };
@@ -318,6 +322,7 @@ struct Writer<'a, 'e> {
     schema: &'a SupergraphState,
     api: &'a ApiTypes,
     variables: &'a Map<String, Value>,
+    language: Language,
     errors: &'e mut Vec<GraphQLError>,
     missing: &'a [Vec<Value>],
     path: Vec<Segment<'a>>,
@@ -451,8 +456,9 @@ impl<'a> Writer<'a, '_> {
         coordinate: &str,
     ) -> Result<bool, PropagateNull> {
         let path = self.path_json();
-        self.errors
-            .push(GraphQLError::new(denial.message(coordinate), denial.code()).at(path));
+        self.errors.push(
+            GraphQLError::new(denial.message(coordinate, self.language), denial.code()).at(path),
+        );
         let non_null = field_type(self.schema, concrete, &field.name)
             .or(field.field_type.as_ref())
             .is_some_and(TypeNode::is_non_null);

@@ -1,6 +1,7 @@
 //! Calling one subgraph over HTTP: pooled keep-alive connections, a timeout
 //! per request, and every way a subgraph can fail turned into one error.
 
+use congdan_common::language::Language;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,10 +96,10 @@ impl SubgraphClient {
     }
 
     /// POSTs `{query, variables}` to subgraph `name` at `url`, passing the
-    /// client request's id and the caller's identity token on. With
-    /// `dedupe` (queries only), identical requests in flight at once (same
-    /// subgraph, body and identity) share one subgraph request, and its
-    /// answer: it is not copied for each of them.
+    /// client request's id, the caller's identity token and language on.
+    /// With `dedupe` (queries only), identical requests in flight at once
+    /// (same subgraph, body, identity and language) share one subgraph
+    /// request, and its answer: it is not copied for each of them.
     #[allow(clippy::too_many_arguments)]
     pub async fn call(
         &self,
@@ -108,6 +109,7 @@ impl SubgraphClient {
         variables: Map<String, Value>,
         request_id: Option<&str>,
         identity_token: Option<&str>,
+        language: Language,
         dedupe: bool,
     ) -> Result<Arc<SubgraphResponse>, SubgraphError> {
         let mut body = Map::new();
@@ -120,7 +122,7 @@ impl SubgraphClient {
         );
         let Some(inflight) = self.inflight.as_ref().filter(|_| dedupe) else {
             return self
-                .send(name, url, body, JSON, request_id, identity_token)
+                .send(name, url, body, JSON, request_id, identity_token, language)
                 .await
                 .map(Arc::new);
         };
@@ -128,6 +130,7 @@ impl SubgraphClient {
         for part in [
             url.as_bytes(),
             identity_token.unwrap_or_default().as_bytes(),
+            language.code().as_bytes(),
             &body,
         ] {
             hasher.update((part.len() as u64).to_le_bytes());
@@ -149,6 +152,7 @@ impl SubgraphClient {
                     JSON,
                     request_id.as_deref(),
                     token.as_deref(),
+                    language,
                 )
                 .await
                 .map(Arc::new)
@@ -167,6 +171,7 @@ impl SubgraphClient {
         files: &[crate::uploads::FileAndPaths],
         request_id: Option<&str>,
         identity_token: Option<&str>,
+        language: Language,
     ) -> Result<SubgraphResponse, SubgraphError> {
         let (boundary, body) = crate::uploads::encode(query, variables, files);
         let content_type = format!("multipart/form-data; boundary={boundary}");
@@ -177,11 +182,13 @@ impl SubgraphClient {
             &content_type,
             request_id,
             identity_token,
+            language,
         )
         .await
     }
 
     /// One HTTP call, through the subgraph's circuit breaker.
+    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         name: &str,
@@ -190,12 +197,21 @@ impl SubgraphClient {
         content_type: &str,
         request_id: Option<&str>,
         identity_token: Option<&str>,
+        language: Language,
     ) -> Result<SubgraphResponse, SubgraphError> {
         if !self.breakers.admit(name) {
             return Err(SubgraphError::CircuitOpen);
         }
         let result = self
-            .send_now(name, url, body, content_type, request_id, identity_token)
+            .send_now(
+                name,
+                url,
+                body,
+                content_type,
+                request_id,
+                identity_token,
+                language,
+            )
             .await;
         let failed = matches!(
             &result,
@@ -205,6 +221,7 @@ impl SubgraphClient {
         result
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn send_now(
         &self,
         name: &str,
@@ -213,6 +230,7 @@ impl SubgraphClient {
         content_type: &str,
         request_id: Option<&str>,
         identity_token: Option<&str>,
+        language: Language,
     ) -> Result<SubgraphResponse, SubgraphError> {
         let timeout = self.timeouts.get(name).copied().unwrap_or(self.timeout);
         let mut request = self
@@ -223,6 +241,7 @@ impl SubgraphClient {
                 "application/graphql-response+json, application/json",
             )
             .header("content-type", content_type)
+            .header("accept-language", language.code())
             .body(body);
         if let Some(id) = request_id {
             request = request.header("x-request-id", id);

@@ -39,6 +39,7 @@ pub async fn subscribe(
     query: &str,
     variables: Map<String, Value>,
     identity_token: Option<&str>,
+    language: congdan_common::language::Language,
     request_id: Option<&str>,
 ) -> Result<impl Stream<Item = SubgraphResponse> + Send + 'static, SubgraphError> {
     let mut request = websocket_url(url)
@@ -52,6 +53,7 @@ pub async fn subscribe(
     for (name, value) in [
         (congdan_common::identity::IDENTITY_HEADER, identity_token),
         ("x-request-id", request_id),
+        ("accept-language", Some(language.code())),
     ] {
         if let Some(value) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
             headers.insert(name, value);

@@ -9,6 +9,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use congdan_common::language::Language;
 use serde_json::Value;
 
 use super::accept::Negotiated;
@@ -36,6 +37,7 @@ pub async fn respond(
     accept: Negotiated,
 ) -> Response {
     let wants_gql = accept.graphql_response_json();
+    let language = Language::of_headers(headers);
     let items = match serde_json::from_slice::<Vec<Value>>(body) {
         Ok(items) => items,
         Err(e) => {
@@ -43,18 +45,19 @@ pub async fn respond(
                 gateway,
                 Err(GatewayError::MalformedJson(e.to_string())),
                 wants_gql,
+                language,
             )
         }
     };
     if items.is_empty() {
-        return super::respond(gateway, Err(GatewayError::EmptyBatch), wants_gql);
+        return super::respond(gateway, Err(GatewayError::EmptyBatch), wants_gql, language);
     }
     if items.len() > MAX_OPERATIONS {
         let error = GatewayError::BatchTooLarge {
             actual: items.len(),
             limit: MAX_OPERATIONS,
         };
-        return super::respond(gateway, Err(error), wants_gql);
+        return super::respond(gateway, Err(error), wants_gql, language);
     }
     let request_id = super::request_id(headers);
     let responses = futures::future::join_all(items.into_iter().enumerate().map(
@@ -72,7 +75,7 @@ pub async fn respond(
                 }
                 Err(error) => {
                     metrics.request(Outcome::Rejected);
-                    super::error_response(&error)
+                    super::error_response(&error, language)
                 }
             }
         },

@@ -23,6 +23,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use congdan_common::language::Language;
+
 use crate::auth::Auth;
 use crate::config::{GatewayConfig, MetricsAccess, PersistedQueryMode};
 use crate::error::GatewayError;
@@ -132,7 +134,10 @@ impl Gateway {
     pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
         let mut caller = match &self.auth {
             Some(auth) => auth.caller(headers, &self.pipeline).await?,
-            None => Caller::default(),
+            None => Caller {
+                language: Language::of_headers(headers),
+                ..Caller::default()
+            },
         };
         caller.client = client_address::of(headers);
         Ok(caller)
@@ -214,10 +219,17 @@ async fn metrics(State(gateway): State<Gateway>, headers: HeaderMap) -> Response
 async fn api_sdl(State(gateway): State<Gateway>, headers: HeaderMap) -> Response {
     let caller = match gateway.caller(&headers).await {
         Ok(caller) => caller,
-        Err(error) => return plain_error(StatusCode::UNAUTHORIZED, &error),
+        Err(error) => {
+            let language = Language::of_headers(&headers);
+            return plain_error(StatusCode::UNAUTHORIZED, &error, language);
+        }
     };
     if !gateway.pipeline.policy.introspection && !caller.may_introspect {
-        return plain_error(StatusCode::FORBIDDEN, &GatewayError::IntrospectionDisabled);
+        return plain_error(
+            StatusCode::FORBIDDEN,
+            &GatewayError::IntrospectionDisabled,
+            caller.language,
+        );
     }
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -227,11 +239,11 @@ async fn api_sdl(State(gateway): State<Gateway>, headers: HeaderMap) -> Response
 }
 
 /// An error with its code, for the routes that are not GraphQL.
-fn plain_error(status: StatusCode, error: &GatewayError) -> Response {
+fn plain_error(status: StatusCode, error: &GatewayError, language: Language) -> Response {
     (
         status,
         Json(json!({ "errors": [{
-            "message": error.to_string(),
+            "message": error.message(language),
             "extensions": { "code": error.code() }
         }] })),
     )
@@ -264,6 +276,7 @@ async fn graphql_get(
                 &GatewayError::Forbidden(
                     "a session cookie is accepted only from this site's pages".into(),
                 ),
+                Language::of_headers(&headers),
             );
         }
         let request_id = request_id(&headers).map(str::to_string);
@@ -274,9 +287,10 @@ async fn graphql_get(
     }
     let accept = Negotiated::from_headers(&headers);
     let wants_gql = accept.graphql_response_json();
+    let language = Language::of_headers(&headers);
     let Ok(Query(params)) = params else {
         let error = GatewayError::MalformedJson("the query string is malformed".into());
-        return respond(&gateway, Err(error), wants_gql);
+        return respond(&gateway, Err(error), wants_gql, language);
     };
     // A browser opening /graphql gets GraphiQL.
     if params.query.is_none() && accepts_html(&headers) {
@@ -299,11 +313,11 @@ async fn graphql_get(
             variables,
             extensions,
         },
-        (Err(e), _) | (_, Err(e)) => return respond(&gateway, Err(e), wants_gql),
+        (Err(e), _) | (_, Err(e)) => return respond(&gateway, Err(e), wants_gql, language),
     };
     let caller = match gateway.caller(&headers).await {
         Ok(caller) => caller,
-        Err(error) => return respond(&gateway, Err(error), wants_gql),
+        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
     };
     answer(&gateway, &headers, request, Method::Get, caller, accept).await
 }
@@ -315,9 +329,15 @@ async fn graphql_post(
 ) -> Response {
     let accept = Negotiated::from_headers(&headers);
     let wants_gql = accept.graphql_response_json();
+    let language = Language::of_headers(&headers);
     let multipart = crate::uploads::is_multipart(&headers);
     if !is_json_body(&headers) && !multipart {
-        return respond(&gateway, Err(GatewayError::UnsupportedMediaType), wants_gql);
+        return respond(
+            &gateway,
+            Err(GatewayError::UnsupportedMediaType),
+            wants_gql,
+            language,
+        );
     }
     let body = match body {
         Ok(body) => body,
@@ -327,13 +347,19 @@ async fn graphql_post(
             } else {
                 gateway.max_body_bytes
             };
-            return respond(&gateway, Err(GatewayError::BodyTooLarge(limit)), wants_gql);
+            return respond(
+                &gateway,
+                Err(GatewayError::BodyTooLarge(limit)),
+                wants_gql,
+                language,
+            );
         }
         Err(rejection) => {
             return respond(
                 &gateway,
                 Err(GatewayError::MalformedJson(rejection.body_text())),
                 wants_gql,
+                language,
             );
         }
     };
@@ -342,6 +368,7 @@ async fn graphql_post(
             &gateway,
             Err(GatewayError::BodyTooLarge(gateway.max_body_bytes)),
             wants_gql,
+            language,
         );
     }
     if !multipart && batch::is_batch(&body) {
@@ -360,11 +387,11 @@ async fn graphql_post(
     };
     let request: GraphQLRequest = match parsed {
         Ok(request) => request,
-        Err(error) => return respond(&gateway, Err(error), wants_gql),
+        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
     };
     let caller = match gateway.caller(&headers).await {
         Ok(caller) => Caller { uploads, ..caller },
-        Err(error) => return respond(&gateway, Err(error), wants_gql),
+        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
     };
     answer(&gateway, &headers, request, Method::Post, caller, accept).await
 }
@@ -382,31 +409,42 @@ async fn answer(
 ) -> Response {
     let request_id = request_id(headers).map(str::to_string);
     let expires_at = caller.expires_at;
+    let language = caller.language;
     let pipeline = &gateway.pipeline;
     match accept.stream {
         Stream::Preferred => {
             let result = pipeline
                 .subscribe(request, method, request_id, caller)
                 .await;
-            sse::respond(gateway, result, expires_at)
+            sse::respond(gateway, result, expires_at, language)
         }
         Stream::Acceptable => {
             match pipeline
                 .run_or_subscribe(request, method, request_id, caller)
                 .await
             {
-                Ok(Answer::Stream(stream)) => sse::respond(gateway, Ok(stream), expires_at),
-                Ok(Answer::Once(response)) => {
-                    respond(gateway, Ok(response), accept.graphql_response_json())
+                Ok(Answer::Stream(stream)) => {
+                    sse::respond(gateway, Ok(stream), expires_at, language)
                 }
-                Err(error) => respond(gateway, Err(error), accept.graphql_response_json()),
+                Ok(Answer::Once(response)) => respond(
+                    gateway,
+                    Ok(response),
+                    accept.graphql_response_json(),
+                    language,
+                ),
+                Err(error) => respond(
+                    gateway,
+                    Err(error),
+                    accept.graphql_response_json(),
+                    language,
+                ),
             }
         }
         Stream::Refused => {
             let result = pipeline
                 .run(request, method, request_id.as_deref(), &caller)
                 .await;
-            respond(gateway, result, accept.graphql_response_json())
+            respond(gateway, result, accept.graphql_response_json(), language)
         }
     }
 }
@@ -437,6 +475,7 @@ fn respond(
     gateway: &Gateway,
     result: Result<GraphQLResponse, GatewayError>,
     wants_gql: bool,
+    language: Language,
 ) -> Response {
     let metrics = &gateway.pipeline.metrics;
     match result {
@@ -450,30 +489,36 @@ fn respond(
         }
         Err(error) => {
             metrics.request(Outcome::Rejected);
-            request_error(error, wants_gql)
+            request_error(error, wants_gql, language)
         }
     }
 }
 
 /// The answer to a request that failed before execution: one error per
-/// problem (validation finds several), each with its code.
-pub(crate) fn error_response(error: &GatewayError) -> GraphQLResponse {
+/// problem (validation finds several), each with its code, in `language`.
+pub(crate) fn error_response(error: &GatewayError, language: Language) -> GraphQLResponse {
     let errors = match error {
         GatewayError::Validation(problems) => problems
             .iter()
             .map(|problem| {
-                GraphQLError::new(problem.message.clone(), error.code())
-                    .with_locations(problem.locations.clone())
+                let message = match language {
+                    Language::Vi => format!("Truy vấn không hợp lệ: {}", problem.message),
+                    Language::En => problem.message.clone(),
+                };
+                GraphQLError::new(message, error.code()).with_locations(problem.locations.clone())
             })
             .collect(),
-        _ => vec![GraphQLError::new(error.to_string(), error.code())],
+        _ => vec![GraphQLError::new(
+            error.message(language).into_owned(),
+            error.code(),
+        )],
     };
     GraphQLResponse { data: None, errors }
 }
 
-fn request_error(error: GatewayError, wants_gql: bool) -> Response {
+fn request_error(error: GatewayError, wants_gql: bool, language: Language) -> Response {
     let status = error.status(wants_gql);
-    let mut response = json_response(status, &error_response(&error), wants_gql);
+    let mut response = json_response(status, &error_response(&error, language), wants_gql);
     let headers = response.headers_mut();
     match error {
         GatewayError::MutationOverGet => {

@@ -23,12 +23,13 @@ pub fn respond(
     gateway: &Gateway,
     result: Result<BoxStream<'static, GraphQLResponse>, GatewayError>,
     expires_at: Option<i64>,
+    language: congdan_common::language::Language,
 ) -> Response {
     let stream = match result {
         Ok(stream) => streaming::until_expiry(stream, expires_at),
         Err(error) => {
             gateway.pipeline.metrics.request(Outcome::Rejected);
-            let response = super::error_response(&error);
+            let response = super::error_response(&error, language);
             futures::stream::once(async move { response }).boxed()
         }
     };

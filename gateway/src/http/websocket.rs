@@ -8,6 +8,7 @@
 //! cookie, so a cookie is only honoured when the upgrade's `Origin` is this
 //! site's (see [`cookie_origin_allowed`]).
 
+use congdan_common::language::Language;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -110,7 +111,10 @@ pub async fn serve(
                         if protocol == Protocol::Legacy {
                             let _ = out.try_send(Frame::Json(json!({
                                 "type": "connection_error",
-                                "payload": { "message": error.to_string(), "extensions": { "code": error.code() } }
+                                "payload": {
+                                    "message": error.message(Language::of_headers(&headers)),
+                                    "extensions": { "code": error.code() }
+                                }
                             })));
                         }
                         close(4403, &format!("Forbidden: {error}"));
@@ -265,6 +269,7 @@ async fn run_operation(
     connection: CancellationToken,
 ) {
     let expires_at = caller.expires_at;
+    let language = caller.language;
     let stream = match gateway
         .pipeline()
         .subscribe(request, Method::Post, request_id, caller)
@@ -272,7 +277,7 @@ async fn run_operation(
     {
         Ok(stream) => stream,
         Err(error) => {
-            let errors = super::error_response(&error).errors;
+            let errors = super::error_response(&error, language).errors;
             // graphql-transport-ws carries the list; the legacy protocol
             // has room for one error object, so it gets the first.
             let payload = match protocol {

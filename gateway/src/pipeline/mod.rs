@@ -3,6 +3,7 @@
 
 pub mod persisted;
 
+use congdan_common::language::Language;
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};
@@ -60,6 +61,9 @@ pub struct Caller {
     pub signer: Option<Arc<crate::auth::keys::KeyRing>>,
     /// The client's address (for anonymous callers' limits).
     pub client: Option<IpAddr>,
+    /// The language of messages: the signed-in citizen's profile, else the
+    /// request's `Accept-Language`; forwarded to subgraphs.
+    pub language: congdan_common::language::Language,
 }
 
 /// How the request arrived; GET may not run mutations.
@@ -347,9 +351,10 @@ impl Pipeline {
     ) -> Result<BoxStream<'static, GraphQLResponse>, GatewayError> {
         let Some(plan) = ready.plan.clone() else {
             // Every root field was refused: say so once and end.
-            return Ok(
-                futures::stream::once(async move { ready.shape(Executed::default()) }).boxed(),
-            );
+            return Ok(futures::stream::once(async move {
+                ready.shape(Executed::default(), caller.language)
+            })
+            .boxed());
         };
         let (primary, _) = split_subscription(&plan).ok_or_else(|| {
             GatewayError::Plan("the subscription plan has no subscription fetch".into())
@@ -371,6 +376,7 @@ impl Pipeline {
             &primary.operation.document_str,
             variables,
             caller.identity_token.as_deref(),
+            caller.language,
             request_id.as_deref(),
         )
         .await
@@ -389,7 +395,7 @@ impl Pipeline {
                 let request_id = request_id.clone();
                 async move {
                     let Some((primary, rest)) = split_subscription(&plan) else {
-                        return ready.shape(Executed::default());
+                        return ready.shape(Executed::default(), caller.language);
                     };
                     let mut caller = caller.clone();
                     if let (Some(identity), Some(keys)) = (&caller.identity, &caller.signer) {
@@ -406,7 +412,7 @@ impl Pipeline {
                     )
                     .run_event(primary, event, &rest)
                     .await;
-                    ready.shape(executed)
+                    ready.shape(executed, caller.language)
                 }
             })
             .boxed())
@@ -433,7 +439,7 @@ impl Pipeline {
             }
             None => Executed::default(),
         };
-        ready.shape(executed)
+        ready.shape(executed, caller.language)
     }
 }
 
@@ -451,8 +457,8 @@ struct Ready {
 impl Ready {
     /// What the answer to this request depends on: the operation (the same
     /// prepared operation of the same supergraph: the leader holds both, so
-    /// their addresses stay theirs while it runs), the coerced variables and
-    /// who asks. Two citizens never share an answer. None (run alone) if
+    /// their addresses stay theirs while it runs), the coerced variables,
+    /// who asks and in which language. Two citizens never share an answer. None (run alone) if
     /// the variables or the identity could not be serialized.
     fn flight_key(&self, caller: &Caller) -> Option<single_flight::Key> {
         let mut hasher = Sha256::new();
@@ -461,6 +467,7 @@ impl Ready {
         for part in [
             serde_json::to_vec(&self.variables).ok()?,
             serde_json::to_vec(&caller.identity).ok()?,
+            caller.language.code().as_bytes().to_vec(),
         ] {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part);
@@ -468,8 +475,9 @@ impl Ready {
         Some(hasher.finalize().into())
     }
 
-    /// The client's answer from what execution produced.
-    fn shape(&self, executed: Executed) -> GraphQLResponse {
+    /// The client's answer from what execution produced; the gateway's own
+    /// errors in `language`.
+    fn shape(&self, executed: Executed, language: Language) -> GraphQLResponse {
         let mut errors = executed.errors;
         let mut data = match &self.prepared.shape {
             Some(shape) => project(
@@ -480,6 +488,7 @@ impl Ready {
                 &mut errors,
                 &executed.missing,
                 self.denied.as_ref(),
+                language,
             ),
             None => "{}".to_string(),
         };

@@ -15,6 +15,7 @@
 //! and `b`, or with `c`; a field under several such directives (its own and
 //! its type's) must meet each. Either directive denies anonymous callers.
 
+use congdan_common::language::Language;
 use std::collections::HashMap;
 
 use congdan_common::identity::Identity;
@@ -54,10 +55,18 @@ impl Denial {
         }
     }
 
-    pub fn message(self, coordinate: &str) -> String {
-        match self {
-            Denial::Unauthenticated => format!("`{coordinate}` requires signing in"),
-            Denial::Forbidden => {
+    pub fn message(self, coordinate: &str, language: Language) -> String {
+        match (self, language) {
+            (Denial::Unauthenticated, Language::Vi) => {
+                format!("Cần đăng nhập để xem `{coordinate}`")
+            }
+            (Denial::Unauthenticated, Language::En) => {
+                format!("`{coordinate}` requires signing in")
+            }
+            (Denial::Forbidden, Language::Vi) => {
+                format!("Bạn không có quyền xem `{coordinate}`")
+            }
+            (Denial::Forbidden, Language::En) => {
                 format!("`{coordinate}` requires a scope the caller does not have")
             }
         }

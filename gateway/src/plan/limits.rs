@@ -97,6 +97,27 @@ impl std::fmt::Display for LimitExceeded {
 
 impl std::error::Error for LimitExceeded {}
 
+impl LimitExceeded {
+    /// The message in Vietnamese (`Display` is English).
+    pub fn message_vi(&self) -> String {
+        let (actual, limit) = (self.actual, self.limit);
+        match self.name {
+            "tokens" => format!("Truy vấn có hơn {limit} token; giới hạn là {limit}"),
+            "depth" => format!("Truy vấn sâu {actual} cấp; giới hạn là {limit}"),
+            "type_ref_depth" => {
+                format!("Truy vấn lồng {actual} cấp ofType; giới hạn là {limit}")
+            }
+            "aliases" => format!("Truy vấn có {actual} bí danh; giới hạn là {limit}"),
+            "root_fields" => format!("Truy vấn chọn {actual} trường gốc; giới hạn là {limit}"),
+            "directives" => format!("Truy vấn dùng {actual} chỉ thị; giới hạn là {limit}"),
+            "plan_time" => format!(
+                "Việc lập kế hoạch cho truy vấn mất hơn {limit} ms, vượt giới hạn; hãy đơn giản hóa truy vấn"
+            ),
+            _ => format!("Chi phí ước tính của truy vấn là {actual}; giới hạn là {limit}"),
+        }
+    }
+}
+
 impl Limits {
     /// Checked on the raw text, before parsing, so a huge or deeply nested
     /// document costs no more than one pass over its bytes (and cannot

@@ -8,6 +8,7 @@ pub mod devices;
 pub mod pins;
 pub mod preferences;
 
+use congdan_common::language::Text;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
@@ -108,22 +109,31 @@ impl StaffRole {
 
     /// Agency ids this grant is scoped to: at least one (each non-empty,
     /// trimmed, distinct) for `OFFICER`, none for the others.
-    pub fn agency_scope(self, agency_ids: &[String]) -> Result<Vec<String>, String> {
+    pub fn agency_scope(self, agency_ids: &[String]) -> Result<Vec<String>, Text> {
         let mut ids: Vec<String> = Vec::new();
         for id in agency_ids {
             let id = id.trim();
             if id.is_empty() || id.len() > 64 {
-                return Err("an agency id takes 1 to 64 characters".into());
+                return Err(Text::new(
+                    "Mã cơ quan dài từ 1 đến 64 ký tự",
+                    "an agency id takes 1 to 64 characters",
+                ));
             }
             if !ids.iter().any(|known| known == id) {
                 ids.push(id.to_string());
             }
         }
         match (self, ids.is_empty()) {
-            (Self::Officer, true) => Err("an officer acts for at least one agency".into()),
+            (Self::Officer, true) => Err(Text::new(
+                "Cán bộ phải thuộc ít nhất một cơ quan",
+                "an officer acts for at least one agency",
+            )),
             (Self::Officer, false) => Ok(ids),
             (_, true) => Ok(ids),
-            (_, false) => Err("only OFFICER is scoped to agencies".into()),
+            (_, false) => Err(Text::new(
+                "Chỉ vai trò OFFICER mới gắn với cơ quan",
+                "only OFFICER is scoped to agencies",
+            )),
         }
     }
 }
@@ -188,10 +198,13 @@ pub struct RawSignInClaims<'a> {
 }
 
 /// Trimmed, None when empty, an error when longer than `max` characters.
-fn optional_text(value: Option<&str>, max: usize, what: &str) -> Result<Option<String>, String> {
+fn optional_text(value: Option<&str>, max: usize, what: &str) -> Result<Option<String>, Text> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) if v.chars().count() > max => Err(format!("{what} takes at most {max} characters")),
+        Some(v) if v.chars().count() > max => Err(Text::new(
+            format!("{what} dài tối đa {max} ký tự"),
+            format!("{what} takes at most {max} characters"),
+        )),
         Some(v) => Ok(Some(v.to_string())),
     }
 }
@@ -206,26 +219,41 @@ impl std::fmt::Debug for SignInClaims {
 }
 
 impl SignInClaims {
-    pub fn parse(raw: RawSignInClaims<'_>, current_year: i32) -> Result<Self, String> {
+    pub fn parse(raw: RawSignInClaims<'_>, current_year: i32) -> Result<Self, Text> {
         let subject = raw.subject.trim();
         if subject.is_empty() || subject.len() > 255 {
-            return Err("the subject takes 1 to 255 characters".into());
+            return Err(Text::new(
+                "Mã định danh (subject) dài từ 1 đến 255 ký tự",
+                "the subject takes 1 to 255 characters",
+            ));
         }
-        let personal_id = PersonalId::parse(raw.personal_id, current_year)
-            .map_err(|e| format!("personalId is not a personal identification number: {e}"))?;
+        let personal_id = PersonalId::parse(raw.personal_id, current_year).map_err(|e| {
+            Text::new(
+                format!("personalId không phải số định danh cá nhân: {e}"),
+                format!("personalId is not a personal identification number: {e}"),
+            )
+        })?;
         let full_name = raw.full_name.trim();
         if full_name.is_empty() || full_name.chars().count() > 200 {
-            return Err("fullName takes 1 to 200 characters".into());
+            return Err(Text::new(
+                "Họ và tên (fullName) dài từ 1 đến 200 ký tự",
+                "fullName takes 1 to 200 characters",
+            ));
         }
         let date_of_birth = match raw.birthdate.map(str::trim).filter(|d| !d.is_empty()) {
             None => None,
             Some(text) => {
-                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .map_err(|_| "birthdate is not a date (YYYY-MM-DD)".to_string())?;
+                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                    Text::new(
+                        "Ngày sinh (birthdate) không phải ngày hợp lệ (YYYY-MM-DD)",
+                        "birthdate is not a date (YYYY-MM-DD)",
+                    )
+                })?;
                 if date.year() != personal_id.birth_year() {
-                    return Err(
-                        "birthdate does not match the personal identification number".into(),
-                    );
+                    return Err(Text::new(
+                        "Ngày sinh không khớp với số định danh cá nhân",
+                        "birthdate does not match the personal identification number",
+                    ));
                 }
                 Some(date)
             }
@@ -234,7 +262,10 @@ impl SignInClaims {
         let gender = raw.gender.map(|g| g.trim().to_ascii_lowercase());
         if let Some(claimed) = gender.as_deref().and_then(Sex::parse) {
             if claimed != sex {
-                return Err("gender does not match the personal identification number".into());
+                return Err(Text::new(
+                    "Giới tính không khớp với số định danh cá nhân",
+                    "gender does not match the personal identification number",
+                ));
             }
         }
         let phone = optional_text(raw.phone_number, 32, "phoneNumber")?;
@@ -254,6 +285,7 @@ impl SignInClaims {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use congdan_common::language::Language;
 
     fn raw<'a>(personal_id: &'a str) -> RawSignInClaims<'a> {
         RawSignInClaims {
@@ -279,13 +311,17 @@ mod tests {
             birthdate: Some("2004-04-05"),
             ..raw("079203001234")
         };
-        let error = SignInClaims::parse(wrong_year, 2026).unwrap_err();
+        let error = SignInClaims::parse(wrong_year, 2026)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("does not match"), "{error}");
         let wrong_sex = RawSignInClaims {
             gender: Some("Female"),
             ..raw("079203001234")
         };
-        let error = SignInClaims::parse(wrong_sex, 2026).unwrap_err();
+        let error = SignInClaims::parse(wrong_sex, 2026)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("does not match"), "{error}");
         // Other gender values are not checked.
         let other = RawSignInClaims {
@@ -304,8 +340,11 @@ mod tests {
     fn never_repeats_the_number() {
         for bad in ["07920300123", "003203001234", "079299001234"] {
             let error = SignInClaims::parse(raw(bad), 2026).unwrap_err();
-            assert!(error.starts_with("personalId"), "{error}");
-            assert!(!error.contains(bad), "{error}");
+            for language in [Language::Vi, Language::En] {
+                let message = error.get(language);
+                assert!(message.starts_with("personalId"), "{message}");
+                assert!(!message.contains(bad), "{message}");
+            }
         }
     }
 

@@ -38,6 +38,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation::default(), EmptySubscription)
         .enable_federation()
         .extension(congdan_common::control_characters::RefuseControlCharacters)
+        .extension(congdan_common::localize::LocalizeErrors)
 }
 
 /// The schema with what its resolvers use: the database, the personal-data

@@ -2,6 +2,7 @@
 //! removing and reordering.
 
 use chrono::Utc;
+use congdan_common::language::Text;
 use congdan_common::user_error::UserError;
 use entity::citizen::{my_service, profile, service};
 use sea_orm::sea_query::OnConflict;
@@ -178,14 +179,20 @@ fn check_order(list: &[my_service::Model], keys: &[String]) -> Result<(), UserEr
             return Err(UserError::new(
                 &["keys"],
                 "DUPLICATE_KEY",
-                format!("`{key}` is named twice"),
+                Text::new(
+                    format!("`{key}` được nêu hai lần"),
+                    format!("`{key}` is named twice"),
+                ),
             ));
         }
         if !list.iter().any(|s| &s.service_key == key) {
             return Err(UserError::new(
                 &["keys"],
                 "NOT_IN_MY_SERVICES",
-                format!("`{key}` is not in My Services"),
+                Text::new(
+                    format!("`{key}` không có trong Dịch vụ của tôi"),
+                    format!("`{key}` is not in My Services"),
+                ),
             ));
         }
     }
@@ -193,9 +200,15 @@ fn check_order(list: &[my_service::Model], keys: &[String]) -> Result<(), UserEr
         return Err(UserError::new(
             &["keys"],
             "MISSING_KEY",
-            format!(
-                "`{}` is in My Services but not in the new order; name every service once",
-                missing.service_key
+            Text::new(
+                format!(
+                    "`{}` có trong Dịch vụ của tôi nhưng không có trong thứ tự mới; hãy nêu mỗi dịch vụ đúng một lần",
+                    missing.service_key
+                ),
+                format!(
+                    "`{}` is in My Services but not in the new order; name every service once",
+                    missing.service_key
+                ),
             ),
         ));
     }
@@ -206,6 +219,9 @@ fn unknown_service(field: &[&str], key: &str) -> UserError {
     UserError::new(
         field,
         "UNKNOWN_SERVICE",
-        format!("`{key}` is not a service of the catalog"),
+        Text::new(
+            format!("`{key}` không phải dịch vụ trong danh mục"),
+            format!("`{key}` is not a service of the catalog"),
+        ),
     )
 }

@@ -2,6 +2,7 @@
 //! per citizen, at most `MAX_PINS`.
 
 use chrono::Utc;
+use congdan_common::language::Text;
 use congdan_common::user_error::UserError;
 use entity::citizen::pin;
 use sea_orm::{
@@ -43,7 +44,10 @@ pub async fn pin(
         return Ok(Err(UserError::new(
             &["input"],
             "PIN_LIMIT",
-            format!("at most {MAX_PINS} items can be pinned; unpin one first"),
+            Text::new(
+                format!("Chỉ ghim được tối đa {MAX_PINS} mục; hãy bỏ ghim một mục trước"),
+                format!("at most {MAX_PINS} items can be pinned; unpin one first"),
+            ),
         )));
     }
     pin::Entity::insert(pin::ActiveModel {

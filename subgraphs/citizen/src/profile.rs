@@ -34,6 +34,17 @@ pub fn language_of(code: &str) -> Language {
     }
 }
 
+/// The language of the citizen's profile; None without a profile.
+pub async fn language(
+    db: &DatabaseConnection,
+    citizen_id: &str,
+) -> Result<Option<Language>, DbErr> {
+    Ok(profile::Entity::find_by_id(citizen_id.to_string())
+        .one(db)
+        .await?
+        .map(|row| language_of(&row.language)))
+}
+
 /// A profile row with the defaults, for a citizen who has none yet.
 pub fn default_row(citizen_id: &str) -> profile::Model {
     profile::Model {

@@ -171,8 +171,9 @@ async fn conflict_or_changed_key(
 /// The VNeID subject, linked to another number.
 fn subject_conflict(error: DbErr) -> Error {
     match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => Error::BadUserInput(
-            "this VNeID subject is already linked to another personal identification number".into(),
+        Some(SqlErr::UniqueConstraintViolation(_)) => Error::bad_input(
+            "Tài khoản VNeID này đã gắn với một số định danh cá nhân khác",
+            "this VNeID subject is already linked to another personal identification number",
         ),
         _ => Error::Database(error),
     }
@@ -282,7 +283,7 @@ async fn existing(
     citizen_record::Entity::find_by_id(citizen_id.to_string())
         .one(db)
         .await?
-        .ok_or(Error::NotFound { what: "citizen" })
+        .ok_or_else(|| Error::not_found("công dân", "citizen"))
 }
 
 /// The topic the gateway consumes to end access tokens that carry a

@@ -1,5 +1,7 @@
 //! A point inside Ho Chi Minh City, parsed at the edge.
 
+use crate::language::Text;
+
 /// The bounding box of the city since 1 July 2025 (with the former Bình
 /// Dương and Bà Rịa–Vũng Tàu, and the special zone of Côn Đảo).
 pub const CITY_BOUNDS: Bounds = Bounds {
@@ -29,6 +31,22 @@ pub enum CityPointError {
     NotACoordinate,
     #[error("the point ({0}, {1}) is outside Ho Chi Minh City")]
     OutsideCity(f64, f64),
+}
+
+impl CityPointError {
+    /// The message for the caller, in both languages.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::NotACoordinate => Text::new(
+                "Vĩ độ phải nằm trong khoảng -90 đến 90 và kinh độ trong khoảng -180 đến 180",
+                self.to_string(),
+            ),
+            Self::OutsideCity(latitude, longitude) => Text::new(
+                format!("Điểm ({latitude}, {longitude}) nằm ngoài Thành phố Hồ Chí Minh"),
+                self.to_string(),
+            ),
+        }
+    }
 }
 
 impl CityPoint {

@@ -10,6 +10,7 @@ pub mod events;
 pub mod identity;
 pub mod language;
 pub mod loader;
+pub mod localize;
 pub mod pagination;
 pub mod personal_data;
 pub mod personal_id;

@@ -87,7 +87,7 @@ where
 pub async fn load_entity<E, T>(
     ctx: &async_graphql::Context<'_>,
     key: String,
-    what: &'static str,
+    (what_vi, what_en): (&str, &str),
 ) -> async_graphql::Result<Option<T>>
 where
     E: EntityTrait,
@@ -96,7 +96,7 @@ where
 {
     let found = load_one::<E, T>(ctx, key).await?;
     if found.is_none() {
-        let error = async_graphql::Error::from(crate::Error::NotFound { what });
+        let error = async_graphql::Error::from(crate::Error::not_found(what_vi, what_en));
         ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
     }
     Ok(found)

@@ -30,14 +30,16 @@ impl PageRequest {
         let limit = match first {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n < 0 => {
-                return Err(Error::BadUserInput(format!(
-                    "`first` is {n}; it must be between 0 and {MAX_PAGE_SIZE}"
-                )))
+                return Err(Error::bad_input(
+                    format!("`first` là {n}; giá trị phải từ 0 đến {MAX_PAGE_SIZE}"),
+                    format!("`first` is {n}; it must be between 0 and {MAX_PAGE_SIZE}"),
+                ))
             }
             Some(n) if n as u64 > MAX_PAGE_SIZE => {
-                return Err(Error::BadUserInput(format!(
-                    "`first` is {n}; the largest page is {MAX_PAGE_SIZE}"
-                )))
+                return Err(Error::bad_input(
+                    format!("`first` là {n}; một trang có nhiều nhất {MAX_PAGE_SIZE} mục"),
+                    format!("`first` is {n}; the largest page is {MAX_PAGE_SIZE}"),
+                ))
             }
             Some(n) => n as u64,
         };
@@ -56,7 +58,12 @@ pub fn encode_cursor(offset: u64) -> String {
 
 /// The row offset of a cursor, below [`MAX_OFFSET`].
 fn decode_cursor(cursor: &str) -> Result<u64> {
-    let invalid = || Error::BadUserInput("`after` is not a cursor this list returned".into());
+    let invalid = || {
+        Error::bad_input(
+            "`after` không phải con trỏ do danh sách này trả về",
+            "`after` is not a cursor this list returned",
+        )
+    };
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     text.strip_prefix("o:")

@@ -111,7 +111,9 @@ impl PersonalDataCipher {
                 },
             )
             // ChaCha20-Poly1305 refuses only messages over 256 GiB.
-            .map_err(|_| Error::BadUserInput("the value is too large to store".into()))?;
+            .map_err(|_| {
+                Error::bad_input("Giá trị quá lớn để lưu", "the value is too large to store")
+            })?;
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);

@@ -1,5 +1,6 @@
 //! The HTTP surface of a subgraph: `POST`/`GET /graphql` (with the caller's
-//! identity verified from the gateway's header), `/health` (the process is
+//! identity verified from the gateway's header and the language of
+//! `Accept-Language`), `/health` (the process is
 //! alive) and `/ready` (the database answers).
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use serde_json::json;
 
 use crate::events::{EventBus, InProcessBus};
 use crate::identity::{IdentityVerifier, IDENTITY_HEADER};
+use crate::language::Language;
 
 /// What a subgraph is built from: its database, how it learns who is asking,
 /// and the secrets of personal data.
@@ -158,6 +160,7 @@ async fn graphql_get<E: Executor>(
             Err(rejection) => return rejection.into_response(),
         };
         let mut data = async_graphql::Data::default();
+        data.insert(Language::of_headers(&parts.headers));
         if let Some(identity) = served.identity_of(&parts.headers).await {
             data.insert(identity);
         }
@@ -201,7 +204,7 @@ async fn graphql<E: Executor>(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let mut request = request.into_inner();
+    let mut request = request.into_inner().data(Language::of_headers(&headers));
     if let Some(identity) = served.identity_of(&headers).await {
         request = request.data(identity);
     }

@@ -19,6 +19,7 @@ fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query, EmptyMutation, EmptySubscription)
         .enable_federation()
         .extension(congdan_common::control_characters::RefuseControlCharacters)
+        .extension(congdan_common::localize::LocalizeErrors)
 }
 
 pub fn schema(db: DatabaseConnection) -> DirectoriesSchema {

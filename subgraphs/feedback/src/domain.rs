@@ -10,6 +10,7 @@
 //!     └──────────reject (with a reason)───────────┴──► REJECTED ───────after N days──────┘
 //! ```
 
+use congdan_common::language::Text;
 use std::fmt;
 use std::str::FromStr;
 
@@ -44,6 +45,18 @@ impl ReportStatus {
             Self::Resolved => "resolved",
             Self::Rejected => "rejected",
             Self::Closed => "closed",
+        }
+    }
+
+    /// The status in Vietnamese words, for messages.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Received => "đã tiếp nhận",
+            Self::Assigned => "đã chuyển cơ quan xử lý",
+            Self::InProgress => "đang xử lý",
+            Self::Resolved => "đã xử lý xong",
+            Self::Rejected => "bị từ chối",
+            Self::Closed => "đã đóng",
         }
     }
 
@@ -139,6 +152,20 @@ impl Action {
             Self::Reject => "rejected",
             Self::Rate => "rated",
             Self::Close => "closed",
+        }
+    }
+
+    /// The action as a Vietnamese verb, for messages.
+    pub fn verb_vi(self) -> &'static str {
+        match self {
+            Self::Submit => "gửi",
+            Self::Assign => "chuyển cho cơ quan xử lý",
+            Self::Transfer => "chuyển sang cơ quan khác",
+            Self::Start => "bắt đầu xử lý",
+            Self::Resolve => "trả lời kết quả xử lý",
+            Self::Reject => "từ chối",
+            Self::Rate => "đánh giá",
+            Self::Close => "đóng",
         }
     }
 
@@ -238,6 +265,21 @@ pub enum TransitionError {
     /// The actor may, but not from the report's current status.
     #[error("a report that is {from} cannot be {}", .action.as_str())]
     InvalidTransition { action: Action, from: ReportStatus },
+}
+
+impl TransitionError {
+    /// The message for the caller, in both languages.
+    pub fn text(&self) -> Text {
+        let vi = match self {
+            Self::Forbidden => "Bạn không được thực hiện thao tác này với phản ánh này".to_string(),
+            Self::InvalidTransition { action, from } => format!(
+                "Không thể {} phản ánh đang ở trạng thái “{}”",
+                action.verb_vi(),
+                from.label_vi()
+            ),
+        };
+        Text::new(vi, self.to_string())
+    }
 }
 
 /// Who may take `action` on a report, whatever its status; the role it is

@@ -66,6 +66,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query, Mutation, Subscription)
         .enable_federation()
         .extension(congdan_common::control_characters::RefuseControlCharacters)
+        .extension(congdan_common::localize::LocalizeErrors)
         .enable_subscription_in_federation()
 }
 

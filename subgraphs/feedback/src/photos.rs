@@ -4,6 +4,7 @@
 //! (an HMAC over the photo id and an expiry), so an `<img src>` works
 //! without headers and a link stops working after a while.
 
+use congdan_common::language::Text;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,6 +69,16 @@ pub enum PhotoError {
 }
 
 impl PhotoError {
+    /// The message for the caller, in both languages.
+    pub fn text(&self) -> Text {
+        let vi = match self {
+            Self::TooLarge { max } => format!("Ảnh lớn hơn {max} byte"),
+            Self::WrongType => "Ảnh không phải định dạng JPEG, PNG hoặc WebP".into(),
+            Self::Unreadable => "Không đọc được ảnh".into(),
+        };
+        Text::new(vi, self.to_string())
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::TooLarge { .. } => "PHOTO_TOO_LARGE",

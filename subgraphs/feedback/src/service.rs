@@ -3,6 +3,7 @@
 //! it, closing expired ones. Every change and its outbox event are written
 //! in one transaction. GraphQL and Open311 both call these.
 
+use congdan_common::language::Text;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -48,6 +49,24 @@ pub enum ServiceError {
     Database(#[from] DbErr),
 }
 
+impl ServiceError {
+    /// The message for the caller, in both languages.
+    pub fn text(&self) -> Text {
+        let vi = match self {
+            Self::Transition(error) => return error.text(),
+            Self::NotFound => "Không tìm thấy phản ánh".to_string(),
+            Self::SameAgency => "Phản ánh đã ở cơ quan này".to_string(),
+            Self::UnknownAgency(id) => format!("Danh bạ không có cơ quan `{id}`"),
+            Self::NoRoute => {
+                "Không có cơ quan nào trong danh bạ xử lý loại phản ánh này ở khu vực này; hãy chọn một cơ quan".to_string()
+            }
+            Self::Store(_) => "Không lưu được ảnh".to_string(),
+            Self::Database(_) => "Lỗi cơ sở dữ liệu".to_string(),
+        };
+        Text::new(vi, self.to_string())
+    }
+}
+
 impl From<ServiceError> for congdan_common::Error {
     fn from(error: ServiceError) -> Self {
         match error {
@@ -56,11 +75,11 @@ impl From<ServiceError> for congdan_common::Error {
                 tracing::error!(error = %e, "photo store failed");
                 congdan_common::Error::Database(DbErr::Custom("photo store failed".into()))
             }
-            ServiceError::NotFound => congdan_common::Error::NotFound { what: "report" },
+            ServiceError::NotFound => congdan_common::Error::not_found("phản ánh", "report"),
             ServiceError::Transition(TransitionError::Forbidden) => {
                 congdan_common::Error::Forbidden
             }
-            other => congdan_common::Error::BadUserInput(other.to_string()),
+            other => congdan_common::Error::BadUserInput(other.text()),
         }
     }
 }

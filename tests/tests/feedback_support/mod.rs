@@ -146,7 +146,11 @@ pub async fn make_officer(
 
 /// POSTs to the gateway as `who` (anonymous with None); the JSON body.
 pub async fn gql(app: &TestApp, who: Option<&Person>, query: &str, variables: Value) -> Value {
-    let mut headers = vec![("accept", "application/graphql-response+json")];
+    // Messages in English, the texts the feedback tests assert.
+    let mut headers = vec![
+        ("accept", "application/graphql-response+json"),
+        ("accept-language", "en"),
+    ];
     if let Some(who) = who {
         headers.push(("authorization", who.bearer.as_str()));
     }

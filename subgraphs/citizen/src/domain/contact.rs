@@ -1,6 +1,8 @@
 //! Contact details a citizen edits, parsed at the edge: a Vietnamese mobile
 //! number (kept as `+84` and nine digits), an email address, a ward code.
 
+use congdan_common::language::Text;
+
 /// A Vietnamese mobile number, normalised to `+84xxxxxxxxx`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MobilePhone(String);
@@ -12,7 +14,7 @@ const MOBILE_FIRST_DIGITS: &[u8] = b"35789";
 impl MobilePhone {
     /// Accepts `0901234567`, `090 123 4567`, `090.123.4567`, `+84901234567`,
     /// `84901234567`. Error messages never repeat the number.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Text> {
         let compact: String = text
             .chars()
             .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
@@ -24,13 +26,22 @@ impl MobilePhone {
         } else if let Some(rest) = compact.strip_prefix('0') {
             rest
         } else {
-            return Err("a mobile number starts with 0 or +84".into());
+            return Err(Text::new(
+                "Số di động bắt đầu bằng 0 hoặc +84",
+                "a mobile number starts with 0 or +84",
+            ));
         };
         if national.len() != 9 || !national.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("a mobile number has 10 digits (0 and nine more)".into());
+            return Err(Text::new(
+                "Số di động có 10 chữ số (số 0 và chín chữ số nữa)",
+                "a mobile number has 10 digits (0 and nine more)",
+            ));
         }
         if !MOBILE_FIRST_DIGITS.contains(&national.as_bytes()[0]) {
-            return Err("not a Vietnamese mobile number (03x, 05x, 07x, 08x or 09x)".into());
+            return Err(Text::new(
+                "Không phải số di động Việt Nam (03x, 05x, 07x, 08x hoặc 09x)",
+                "not a Vietnamese mobile number (03x, 05x, 07x, 08x or 09x)",
+            ));
         }
         Ok(Self(format!("+84{national}")))
     }
@@ -52,13 +63,19 @@ impl std::fmt::Debug for MobilePhone {
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Text> {
         let text = text.trim();
         if text.len() > 254 {
-            return Err("an email address takes at most 254 characters".into());
+            return Err(Text::new(
+                "Địa chỉ email dài tối đa 254 ký tự",
+                "an email address takes at most 254 characters",
+            ));
         }
         let Some((local, domain)) = text.split_once('@') else {
-            return Err("an email address has an @".into());
+            return Err(Text::new(
+                "Địa chỉ email phải có ký tự @",
+                "an email address has an @",
+            ));
         };
         let local_ok = !local.is_empty()
             && local.len() <= 64
@@ -69,7 +86,10 @@ impl Email {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
         if !local_ok {
-            return Err("the part before the @ is not valid".into());
+            return Err(Text::new(
+                "Phần trước @ không hợp lệ",
+                "the part before the @ is not valid",
+            ));
         }
         let domain = domain.to_ascii_lowercase();
         let labels: Vec<&str> = domain.split('.').collect();
@@ -85,7 +105,10 @@ impl Email {
                 .last()
                 .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
         if !labels_ok {
-            return Err("the domain after the @ is not valid".into());
+            return Err(Text::new(
+                "Tên miền sau @ không hợp lệ",
+                "the domain after the @ is not valid",
+            ));
         }
         Ok(Self(format!("{local}@{domain}")))
     }
@@ -107,12 +130,15 @@ impl std::fmt::Debug for Email {
 pub struct WardCode(String);
 
 impl WardCode {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Text> {
         let text = text.trim();
         if text.len() == 5 && text.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(text.to_string()))
         } else {
-            Err("a ward code has five digits".into())
+            Err(Text::new(
+                "Mã phường, xã gồm năm chữ số",
+                "a ward code has five digits",
+            ))
         }
     }
 
@@ -124,6 +150,7 @@ impl WardCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use congdan_common::language::Language;
 
     #[test]
     fn mobile_numbers_are_normalised() {
@@ -151,7 +178,10 @@ mod tests {
             "09o1234567",
         ] {
             let error = MobilePhone::parse(bad).unwrap_err();
-            assert!(bad.is_empty() || !error.contains(bad), "{error}");
+            for language in [Language::Vi, Language::En] {
+                let message = error.get(language);
+                assert!(bad.is_empty() || !message.contains(bad), "{message}");
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 //! Devices that receive push notifications.
 
+use congdan_common::language::Text;
+
 /// The platform a push token belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 pub enum Platform {
@@ -28,18 +30,21 @@ impl Platform {
 }
 
 /// A push token: 16 to 512 visible ASCII characters.
-pub fn check_token(token: &str) -> Result<&str, String> {
+pub fn check_token(token: &str) -> Result<&str, Text> {
     let token = token.trim();
     if (16..=512).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic()) {
         Ok(token)
     } else {
-        Err("a push token is 16 to 512 visible ASCII characters".into())
+        Err(Text::new(
+            "Mã thông báo đẩy gồm 16 đến 512 ký tự ASCII hiển thị được",
+            "a push token is 16 to 512 visible ASCII characters",
+        ))
     }
 }
 
 /// An app version such as `2.4.1` or `2.4.1+305`: 1 to 32 letters, digits,
 /// `.`, `-` or `+`.
-pub fn check_app_version(version: &str) -> Result<&str, String> {
+pub fn check_app_version(version: &str) -> Result<&str, Text> {
     let version = version.trim();
     if (1..=32).contains(&version.len())
         && version
@@ -48,6 +53,9 @@ pub fn check_app_version(version: &str) -> Result<&str, String> {
     {
         Ok(version)
     } else {
-        Err("an app version is 1 to 32 letters, digits, `.`, `-` or `+`".into())
+        Err(Text::new(
+            "Phiên bản ứng dụng gồm 1 đến 32 chữ cái, chữ số, `.`, `-` hoặc `+`",
+            "an app version is 1 to 32 letters, digits, `.`, `-` or `+`",
+        ))
     }
 }

@@ -2,6 +2,8 @@
 //! key. The key's format is checked here; see ADR 5 for why existence is
 //! not asked of the owner.
 
+use congdan_common::language::Text;
+
 /// Most pins one citizen keeps.
 pub const MAX_PINS: usize = 100;
 
@@ -46,7 +48,7 @@ impl PinnedItemType {
 
     /// The key in its canonical form, or why it cannot be one of this
     /// type's keys.
-    pub fn check_key(self, key: &str) -> Result<String, String> {
+    pub fn check_key(self, key: &str) -> Result<String, Text> {
         let key = key.trim();
         let canonical = match self {
             Self::Report | Self::Article => uuid::Uuid::try_parse(key)
@@ -65,17 +67,27 @@ impl PinnedItemType {
             .then(|| key.into()),
             Self::Procedure => is_procedure_code(key).then(|| key.into()),
         };
-        canonical.ok_or_else(|| self.key_format().to_string())
+        canonical.ok_or_else(|| self.key_format())
     }
 
-    fn key_format(self) -> &'static str {
-        match self {
-            Self::Report => "a report id is a UUID",
-            Self::Article => "an article id is a UUID",
-            Self::AdministrativeUnit => "an administrative unit code has five digits",
-            Self::Agency => "an agency id is lowercase letters, digits and `-` (at most 64)",
-            Self::Procedure => "a procedure code looks like `1.000494.000.00.00.H29`",
-        }
+    fn key_format(self) -> Text {
+        let (vi, en) = match self {
+            Self::Report => ("Mã phản ánh là một UUID", "a report id is a UUID"),
+            Self::Article => ("Mã bài viết là một UUID", "an article id is a UUID"),
+            Self::AdministrativeUnit => (
+                "Mã đơn vị hành chính gồm năm chữ số",
+                "an administrative unit code has five digits",
+            ),
+            Self::Agency => (
+                "Mã cơ quan gồm chữ thường, chữ số và `-` (tối đa 64 ký tự)",
+                "an agency id is lowercase letters, digits and `-` (at most 64)",
+            ),
+            Self::Procedure => (
+                "Mã thủ tục có dạng `1.000494.000.00.00.H29`",
+                "a procedure code looks like `1.000494.000.00.00.H29`",
+            ),
+        };
+        Text::new(vi, en)
     }
 }
 

@@ -14,5 +14,5 @@ pub async fn signed_in(ctx: &Context<'_>) -> Result<citizen_record::Model, Error
     let id = identity::require_citizen(ctx)?;
     load_row::<citizen_record::Entity>(ctx, id)
         .await?
-        .ok_or(Error::NotFound { what: "citizen" })
+        .ok_or_else(|| Error::not_found("công dân", "citizen"))
 }

@@ -3,6 +3,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use congdan_common::directives::authenticated;
 use congdan_common::identity::{self, Identity, Role};
+use congdan_common::language::Language;
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::personal_id::PersonalId;
@@ -302,15 +303,19 @@ pub struct CitizenAccess {
     pub citizen_id: ID,
     pub roles: Vec<Role>,
     pub agency_ids: Vec<ID>,
+    /// The profile's language; null without a profile (the client's
+    /// `Accept-Language` decides then).
+    pub language: Option<Language>,
 }
 
 impl CitizenAccess {
-    pub fn new(citizen_id: &str, grants: &[role_grant::Model]) -> Self {
+    pub fn new(citizen_id: &str, grants: &[role_grant::Model], language: Option<Language>) -> Self {
         let (roles, agencies) = records::access_of(grants);
         Self {
             citizen_id: ID(citizen_id.to_string()),
             roles,
             agency_ids: agencies.into_iter().map(ID).collect(),
+            language,
         }
     }
 }

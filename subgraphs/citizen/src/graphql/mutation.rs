@@ -82,7 +82,10 @@ impl RolesMutation {
             .await
             .map_err(Error::from)?
             .unwrap_or_default();
-        Ok(CitizenAccess::new(&row.id, &grants))
+        let language = crate::profile::language(db, &row.id)
+            .await
+            .map_err(Error::from)?;
+        Ok(CitizenAccess::new(&row.id, &grants, language))
     }
 
     /// Grants a staff role to a citizen (admins only). `OFFICER` needs the

@@ -3,6 +3,7 @@ use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use congdan_common::directives::authenticated;
 use congdan_common::language::Language;
+use congdan_common::language::Text;
 use congdan_common::pagination::{encode_cursor, PageRequest};
 use congdan_common::user_error::UserError;
 use congdan_common::Error;
@@ -116,7 +117,10 @@ fn not_found() -> UserError {
     UserError::new(
         &["id"],
         "NOT_FOUND",
-        "no notification with this id in your inbox",
+        Text::new(
+            "Hộp thư của bạn không có thông báo với mã này",
+            "no notification with this id in your inbox",
+        ),
     )
 }
 

@@ -2,6 +2,7 @@ use async_graphql::{ComplexObject, Context, Json, Object, Result, SimpleObject, 
 use chrono::{DateTime, Utc};
 use congdan_common::directives::authenticated;
 use congdan_common::identity::{self, Role};
+use congdan_common::language::Text;
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::user_error::UserError;
 use congdan_common::Error;
@@ -96,7 +97,7 @@ impl PersonalDataExport {
         let document = store::export(db, cipher, me)
             .await
             .map_err(Error::from)?
-            .ok_or(Error::NotFound { what: "citizen" })?;
+            .ok_or_else(|| Error::not_found("công dân", "citizen"))?;
         Ok(Json(document))
     }
 
@@ -165,7 +166,10 @@ impl PersonalDataMutation {
                 user_errors: vec![UserError::new(
                     &["purpose"],
                     "NOT_GIVEN",
-                    "no consent for this purpose stands",
+                    Text::new(
+                        "Không có sự đồng ý nào đang hiệu lực cho mục đích này",
+                        "no consent for this purpose stands",
+                    ),
                 )],
             },
         })
@@ -191,7 +195,10 @@ impl PersonalDataMutation {
                 user_errors: vec![UserError::new(
                     &[],
                     "NOT_FOUND",
-                    "this account no longer exists",
+                    Text::new(
+                        "Tài khoản này không còn tồn tại",
+                        "this account no longer exists",
+                    ),
                 )],
             }
         })

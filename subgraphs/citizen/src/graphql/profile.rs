@@ -1,6 +1,7 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 use congdan_common::directives::authenticated;
 use congdan_common::language::Language;
+use congdan_common::language::Text;
 use congdan_common::user_error::UserError;
 use congdan_common::Error;
 use entity::citizen::{citizen_record, notification_preference, profile};
@@ -128,7 +129,7 @@ fn text_change<T>(
     value: &MaybeUndefined<String>,
     field: &'static str,
     code: &'static str,
-    parse: impl Fn(&str) -> Result<T, String>,
+    parse: impl Fn(&str) -> Result<T, Text>,
     errors: &mut Vec<UserError>,
 ) -> Option<Option<T>> {
     match value {
@@ -183,7 +184,10 @@ pub fn parse_change(input: &UpdateProfileInput) -> Result<ProfileChange, Vec<Use
             errors.push(UserError::new(
                 &["input", "notificationPreferences"],
                 "DUPLICATE",
-                "each topic and channel may be given once",
+                Text::new(
+                    "Mỗi chủ đề và kênh chỉ được nêu một lần",
+                    "each topic and channel may be given once",
+                ),
             ));
             break;
         }

@@ -81,12 +81,15 @@ impl Query {
             .await
             .map_err(Error::from)?
             .unwrap_or_default();
-        Ok(Some(CitizenAccess::new(&row.id, &grants)))
+        let language = crate::profile::language(db, &row.id)
+            .await
+            .map_err(Error::from)?;
+        Ok(Some(CitizenAccess::new(&row.id, &grants, language)))
     }
 
     #[graphql(entity)]
     async fn find_citizen_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Citizen>> {
-        load_entity::<citizen_record::Entity, _>(ctx, id.0, "citizen").await
+        load_entity::<citizen_record::Entity, _>(ctx, id.0, ("công dân", "citizen")).await
     }
 
     /// The export of `citizenId`, for the subgraphs that add their part;
@@ -98,6 +101,6 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_service_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Service>> {
-        load_entity::<service::Entity, _>(ctx, id.0, "service").await
+        load_entity::<service::Entity, _>(ctx, id.0, ("dịch vụ", "service")).await
     }
 }

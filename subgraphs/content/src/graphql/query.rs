@@ -38,6 +38,6 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_article_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Article>> {
-        load_entity::<article::Entity, _>(ctx, id.0, "article").await
+        load_entity::<article::Entity, _>(ctx, id.0, ("bài viết", "article")).await
     }
 }

@@ -43,6 +43,6 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_agency_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Agency>> {
-        load_entity::<agency::Entity, _>(ctx, id.0, "agency").await
+        load_entity::<agency::Entity, _>(ctx, id.0, ("cơ quan", "agency")).await
     }
 }

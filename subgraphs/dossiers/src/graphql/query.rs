@@ -37,6 +37,6 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_procedure_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Procedure>> {
-        load_entity::<procedure::Entity, _>(ctx, id.0, "procedure").await
+        load_entity::<procedure::Entity, _>(ctx, id.0, ("thủ tục", "procedure")).await
     }
 }

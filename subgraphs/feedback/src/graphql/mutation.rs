@@ -5,6 +5,7 @@ use chrono::Utc;
 use congdan_common::city_point::{CityPoint, CityPointError};
 use congdan_common::directives::authenticated;
 use congdan_common::identity::{self, Role};
+use congdan_common::language::Text;
 use congdan_common::user_error::UserError;
 use congdan_common::Error;
 use entity::feedback::category;
@@ -165,12 +166,18 @@ impl Mutation {
             None => errors.push(UserError::new(
                 &["input", "category"],
                 "UNKNOWN_CATEGORY",
-                format!("`{}` is not a report category", input.category),
+                Text::new(
+                    format!("`{}` không phải loại phản ánh", input.category),
+                    format!("`{}` is not a report category", input.category),
+                ),
             )),
             Some(c) if !c.allows_anonymous && reporter.is_none() => errors.push(UserError::new(
                 &["input", "category"],
                 "SIGN_IN_REQUIRED",
-                "reports in this category need a signed-in citizen",
+                Text::new(
+                    "Phản ánh thuộc loại này cần đăng nhập",
+                    "reports in this category need a signed-in citizen",
+                ),
             )),
             Some(_) => {}
         }
@@ -179,7 +186,10 @@ impl Mutation {
             errors.push(UserError::new(
                 &["input", "latitude"],
                 "OUTSIDE_CITY",
-                "the point is not in any ward or commune of Ho Chi Minh City",
+                Text::new(
+                    "Điểm này không thuộc phường, xã nào của Thành phố Hồ Chí Minh",
+                    "the point is not in any ward or commune of Ho Chi Minh City",
+                ),
             ));
         }
         let photos = check_photos(ctx, input.photos.as_deref(), settings, &["input", "photos"]);
@@ -224,7 +234,10 @@ impl Mutation {
             return Ok(refused(vec![UserError::new(
                 &["input", "idempotencyKey"],
                 "IDEMPOTENCY_KEY_REUSED",
-                "this idempotency key was used for another report",
+                Text::new(
+                    "Khóa chống trùng lặp này đã được dùng cho một phản ánh khác",
+                    "this idempotency key was used for another report",
+                ),
             )]));
         }
         let row = submitted.report;
@@ -310,7 +323,10 @@ impl Mutation {
             errors.push(UserError::new(
                 &["input", "answer"],
                 "ANSWER_REQUIRED",
-                "the answer takes 5 to 5,000 characters",
+                Text::new(
+                    "Câu trả lời dài từ 5 đến 5.000 ký tự",
+                    "the answer takes 5 to 5,000 characters",
+                ),
             ));
         }
         let mut step = Step::new(Action::Resolve);
@@ -333,7 +349,10 @@ impl Mutation {
             errors.push(UserError::new(
                 &["input", "reason"],
                 "REASON_REQUIRED",
-                "a rejection needs a reason of 5 to 2,000 characters",
+                Text::new(
+                    "Từ chối cần có lý do dài từ 5 đến 2.000 ký tự",
+                    "a rejection needs a reason of 5 to 2,000 characters",
+                ),
             ));
         }
         let mut step = Step::new(Action::Reject);
@@ -353,7 +372,7 @@ impl Mutation {
             errors.push(UserError::new(
                 &["input", "stars"],
                 "BAD_USER_INPUT",
-                "a rating is 1 to 5 stars",
+                Text::new("Đánh giá từ 1 đến 5 sao", "a rating is 1 to 5 stars"),
             ));
         }
         let comment = input
@@ -366,7 +385,10 @@ impl Mutation {
             errors.push(UserError::new(
                 &["input", "comment"],
                 "BAD_USER_INPUT",
-                "the comment takes at most 2,000 characters",
+                Text::new(
+                    "Nhận xét dài tối đa 2.000 ký tự",
+                    "the comment takes at most 2,000 characters",
+                ),
             ));
         }
         let mut step = Step::new(Action::Rate);
@@ -388,12 +410,18 @@ impl Mutation {
             FollowOutcome::OwnReport => Some(UserError::new(
                 &["id"],
                 "OWN_REPORT",
-                "you reported this yourself",
+                Text::new(
+                    "Bạn là người gửi phản ánh này",
+                    "you reported this yourself",
+                ),
             )),
             FollowOutcome::NotOpen => Some(UserError::new(
                 &["id"],
                 "NOT_OPEN",
-                "only reports still being handled can be followed",
+                Text::new(
+                    "Chỉ theo dõi được phản ánh đang được xử lý",
+                    "only reports still being handled can be followed",
+                ),
             )),
         };
         Ok(FollowReportPayload {
@@ -446,7 +474,11 @@ impl Mutation {
         identity::require_role(ctx, Role::Admin)?;
         let name = name.trim().to_string();
         if !(1..=100).contains(&name.chars().count()) {
-            return Err(Error::BadUserInput("the name takes 1 to 100 characters".into()).into());
+            return Err(Error::bad_input(
+                "Tên dài từ 1 đến 100 ký tự",
+                "the name takes 1 to 100 characters",
+            )
+            .into());
         }
         let db = ctx.data::<DatabaseConnection>()?;
         let (id, key) = crate::open311::create_key(db, &name)
@@ -492,7 +524,10 @@ fn check_agency(agency: Option<&ID>) -> Vec<UserError> {
         vec![UserError::new(
             &["input", "agencyId"],
             "BAD_USER_INPUT",
-            "an agency id takes 1 to 64 letters, digits, `-` or `_`",
+            Text::new(
+                "Mã cơ quan gồm 1 đến 64 chữ cái, chữ số, `-` hoặc `_`",
+                "an agency id takes 1 to 64 letters, digits, `-` or `_`",
+            ),
         )]
     }
 }
@@ -510,7 +545,10 @@ fn check_photos(
         return Err(vec![UserError::new(
             field,
             "TOO_MANY_PHOTOS",
-            format!("at most {MAX_PHOTOS} photos"),
+            Text::new(
+                format!("Tối đa {MAX_PHOTOS} ảnh"),
+                format!("at most {MAX_PHOTOS} photos"),
+            ),
         )]);
     }
     let mut checked = Vec::new();
@@ -525,7 +563,7 @@ fn check_photos(
             .and_then(|value| photos::check(value.into_read(), settings.config.photo_max_bytes));
         match result {
             Ok(photo) => checked.push(photo),
-            Err(error) => errors.push(UserError::new(&path, error.code(), error.to_string())),
+            Err(error) => errors.push(UserError::new(&path, error.code(), error.text())),
         }
     }
     if errors.is_empty() {
@@ -553,7 +591,10 @@ async fn take(
             errors.push(UserError::new(
                 &["input", field],
                 "BAD_USER_INPUT",
-                format!("a {field} takes at most 2,000 characters"),
+                Text::new(
+                    format!("Trường `{field}` dài tối đa 2.000 ký tự"),
+                    format!("a {field} takes at most 2,000 characters"),
+                ),
             ));
         }
         *text = text
@@ -595,25 +636,25 @@ async fn take(
             Ok(ReportStepPayload::refused(vec![UserError::new(
                 &["input", "reportId"],
                 "INVALID_TRANSITION",
-                TransitionError::InvalidTransition { action, from }.to_string(),
+                TransitionError::InvalidTransition { action, from }.text(),
             )]))
         }
         Err(ServiceError::SameAgency) => Ok(ReportStepPayload::refused(vec![UserError::new(
             &["input", "agencyId"],
             "SAME_AGENCY",
-            ServiceError::SameAgency.to_string(),
+            ServiceError::SameAgency.text(),
         )])),
         Err(error @ ServiceError::UnknownAgency(_)) => {
             Ok(ReportStepPayload::refused(vec![UserError::new(
                 &["input", "agencyId"],
                 "UNKNOWN_AGENCY",
-                error.to_string(),
+                error.text(),
             )]))
         }
         Err(ServiceError::NoRoute) => Ok(ReportStepPayload::refused(vec![UserError::new(
             &["input", "agencyId"],
             "NO_ROUTE",
-            ServiceError::NoRoute.to_string(),
+            ServiceError::NoRoute.text(),
         )])),
         Err(other) => Err(Error::from(other).into()),
     }
@@ -644,7 +685,10 @@ fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
         errors.push(UserError::new(
             &["input", "title"],
             "BAD_USER_INPUT",
-            "the title takes 5 to 200 characters",
+            Text::new(
+                "Tiêu đề dài từ 5 đến 200 ký tự",
+                "the title takes 5 to 200 characters",
+            ),
         ));
     }
     let description = input.description.trim().chars().count();
@@ -652,7 +696,10 @@ fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
         errors.push(UserError::new(
             &["input", "description"],
             "BAD_USER_INPUT",
-            "the description takes 10 to 5,000 characters",
+            Text::new(
+                "Nội dung mô tả dài từ 10 đến 5.000 ký tự",
+                "the description takes 10 to 5,000 characters",
+            ),
         ));
     }
     if input
@@ -663,7 +710,10 @@ fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
         errors.push(UserError::new(
             &["input", "address"],
             "BAD_USER_INPUT",
-            "the address takes at most 300 characters",
+            Text::new(
+                "Địa chỉ dài tối đa 300 ký tự",
+                "the address takes at most 300 characters",
+            ),
         ));
     }
     let key = &input.idempotency_key;
@@ -675,7 +725,10 @@ fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
         errors.push(UserError::new(
             &["input", "idempotencyKey"],
             "BAD_USER_INPUT",
-            "the idempotency key takes 8 to 128 letters, digits, `-` or `_`",
+            Text::new(
+                "Khóa chống trùng lặp gồm 8 đến 128 chữ cái, chữ số, `-` hoặc `_`",
+                "the idempotency key takes 8 to 128 letters, digits, `-` or `_`",
+            ),
         ));
     }
     let point = match CityPoint::parse(input.latitude, input.longitude) {
@@ -685,11 +738,7 @@ fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
                 CityPointError::OutsideCity(..) => "OUTSIDE_CITY",
                 CityPointError::NotACoordinate => "BAD_USER_INPUT",
             };
-            errors.push(UserError::new(
-                &["input", "latitude"],
-                code,
-                error.to_string(),
-            ));
+            errors.push(UserError::new(&["input", "latitude"], code, error.text()));
             None
         }
     };

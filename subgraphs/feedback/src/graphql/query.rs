@@ -136,7 +136,7 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_report_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Report>> {
-        load_entity::<report::Entity, _>(ctx, id.0, "report").await
+        load_entity::<report::Entity, _>(ctx, id.0, ("phản ánh", "report")).await
     }
 
     /// The export of `citizenId` (an entity of the citizen subgraph), for
@@ -158,7 +158,7 @@ impl Query {
     ) -> Result<Vec<Report>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let point = congdan_common::city_point::CityPoint::parse(latitude, longitude)
-            .map_err(|e| Error::BadUserInput(e.to_string()))?;
+            .map_err(|e| Error::BadUserInput(e.text()))?;
         let found = service::similar(
             db,
             &category,
@@ -233,8 +233,9 @@ impl Query {
             && south <= north
             && west <= east;
         if !valid {
-            return Err(Error::BadUserInput(
-                "the box needs south ≤ north and west ≤ east, in degrees".into(),
+            return Err(Error::bad_input(
+                "Khung cần có nam ≤ bắc và tây ≤ đông, tính bằng độ",
+                "the box needs south ≤ north and west ≤ east, in degrees",
             )
             .into());
         }

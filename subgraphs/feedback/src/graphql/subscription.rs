@@ -45,7 +45,7 @@ impl Subscription {
             .one(&db)
             .await
             .map_err(Error::from)?
-            .ok_or(Error::NotFound { what: "report" })?;
+            .ok_or_else(|| Error::not_found("phản ánh", "report"))?;
         let allowed = service::is_staff_for(Some(caller), &row, &settings.config.dispatch_agency)
             || match caller.citizen_id() {
                 Some(citizen) => {

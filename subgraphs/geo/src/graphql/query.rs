@@ -53,7 +53,7 @@ impl Query {
         congdan_common::loader::load_entity::<admin_unit::Entity, _>(
             ctx,
             id.0,
-            "administrative unit",
+            ("đơn vị hành chính", "administrative unit"),
         )
         .await
     }
