@@ -308,6 +308,8 @@ pub async fn mobile_code(provider: &str, who: &TestCitizen) -> MobileCode {
 pub async fn exchange(gateway: &str, code: &MobileCode) -> (u16, Value) {
     let response = browser()
         .post(format!("{gateway}/auth/token"))
+        // Refusals are asserted on their English details.
+        .header("accept-language", "en")
         .json(&json!({
             "code": code.code,
             "code_verifier": code.verifier,

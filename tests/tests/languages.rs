@@ -210,3 +210,29 @@ async fn a_citizens_profile_language_decides_over_accept_language() {
     );
     app.stop().await;
 }
+
+/// The sign-in endpoints answer their errors in the language the request
+/// prefers too, with the same codes.
+#[tokio::test]
+async fn sign_in_endpoint_errors_follow_accept_language() {
+    let app = congdan_tests::TestApp::spawn().await;
+    let url = format!("http://{}/auth/refresh", app.system.gateway_addr);
+    let mut messages = Vec::new();
+    for language in [None, Some("en-US,en;q=0.9")] {
+        let mut request = app
+            .http
+            .post(&url)
+            .json(&serde_json::json!({ "refresh_token": "not-a-token" }));
+        if let Some(language) = language {
+            request = request.header("accept-language", language);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "INVALID_REFRESH_TOKEN", "{body}");
+        messages.push(body["error"]["message"].as_str().unwrap().to_string());
+    }
+    assert_ne!(messages[0], messages[1], "{messages:?}");
+    assert!(messages[1].contains("refresh token"), "{messages:?}");
+    app.stop().await;
+}

@@ -21,6 +21,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use congdan_common::identity::{Identity, Role};
+use congdan_common::language::Language;
 use entity::gateway::auth_request;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde::Deserialize;
@@ -56,12 +57,18 @@ pub fn router(state: AuthState) -> Router {
 }
 
 /// An error of these endpoints: status, `WWW-Authenticate` for 401s, and
-/// `{"error": {"code", "message"}}`.
-pub fn error_response(error: GatewayError) -> Response {
+/// `{"error": {"code", "message"}}`, the message in the language the
+/// request's `Accept-Language` prefers (Vietnamese by default).
+pub fn error_response(error: GatewayError, headers: &HeaderMap) -> Response {
     let status = error.status(true);
+    let language = Language::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
     let mut response = (
         status,
-        Json(json!({ "error": { "code": error.code(), "message": error.to_string() } })),
+        Json(json!({ "error": { "code": error.code(), "message": error.message(language) } })),
     )
         .into_response();
     if status == StatusCode::UNAUTHORIZED {
@@ -148,6 +155,7 @@ fn safe_return_to(text: Option<String>) -> String {
 
 async fn login(
     State(state): State<AuthState>,
+    headers: HeaderMap,
     params: Result<Query<LoginParams>, QueryRejection>,
 ) -> Response {
     let auth = &state.auth;
@@ -187,7 +195,7 @@ async fn login(
             );
             no_store(response)
         }
-        Err(error) => error_response(error),
+        Err(error) => error_response(error, &headers),
     }
 }
 
@@ -221,7 +229,7 @@ async fn callback(
     let auth = &state.auth;
     let request = match begun_sign_in(auth, &headers, params).await {
         Ok(request) => request,
-        Err(error) => return no_store(error_response(error)),
+        Err(error) => return no_store(error_response(error, &headers)),
     };
     let (request, params) = request;
     let result = finish_sign_in(&state, &request, params).await;
@@ -442,7 +450,7 @@ async fn token(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) 
     .await;
     match result {
         Ok(tokens) => no_store(Json(tokens).into_response()),
-        Err(error) => no_store(error_response(error)),
+        Err(error) => no_store(error_response(error, &headers)),
     }
 }
 
@@ -480,7 +488,7 @@ async fn refresh(State(state): State<AuthState>, headers: HeaderMap, body: Bytes
         .await;
     match result {
         Ok(tokens) => no_store(Json(tokens).into_response()),
-        Err(error) => no_store(error_response(error)),
+        Err(error) => no_store(error_response(error, &headers)),
     }
 }
 
@@ -564,7 +572,7 @@ async fn logout(
             set_cookie(&mut response, auth, SESSION_COOKIE, "", "/", Duration::ZERO);
             no_store(response)
         }
-        (Err(error), _) => error_response(error),
+        (Err(error), _) => error_response(error, &headers),
     }
 }
 
@@ -615,7 +623,7 @@ async fn list_api_keys(State(state): State<AuthState>, headers: HeaderMap) -> Re
     .await;
     match result {
         Ok(keys) => Json(json!({ "apiKeys": keys })).into_response(),
-        Err(error) => error_response(error),
+        Err(error) => error_response(error, &headers),
     }
 }
 
@@ -640,7 +648,7 @@ async fn create_api_key(
             )
                 .into_response(),
         ),
-        Err(error) => error_response(error),
+        Err(error) => error_response(error, &headers),
     }
 }
 
@@ -656,7 +664,7 @@ async fn revoke_api_key(
     .await;
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(error) => error_response(error),
+        Err(error) => error_response(error, &headers),
     }
 }
 

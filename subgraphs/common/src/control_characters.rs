@@ -11,6 +11,8 @@ use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, Sel
 use async_graphql::{ErrorExtensionValues, Name, Positioned, ServerError, ServerResult, Variables};
 use async_graphql_value::{ConstValue, Value};
 
+use crate::language::Language;
+
 /// The extension every subgraph schema is built with.
 pub struct RefuseControlCharacters;
 
@@ -29,22 +31,28 @@ impl Extension for RefuseControlCharacters {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        let check = Check(ctx.data_opt::<Language>().copied().unwrap_or_default());
         for (name, value) in variables.iter() {
-            check_const(value, &format!("variable `${name}`"))?;
+            let where_ = check.0.pick("biến", "variable");
+            check.constant(value, &format!("{where_} `${name}`"))?;
         }
         let document = next.run(ctx, query, variables).await?;
         for (_, operation) in document.operations.iter() {
             for definition in &operation.node.variable_definitions {
                 if let Some(default) = &definition.node.default_value {
-                    check_const(&default.node, "a variable's default value")?;
+                    let where_ = check.0.pick(
+                        "giá trị mặc định của một biến",
+                        "a variable's default value",
+                    );
+                    check.constant(&default.node, where_)?;
                 }
             }
-            check_directives(&operation.node.directives)?;
-            check_selection(&operation.node.selection_set.node)?;
+            check.directives(&operation.node.directives)?;
+            check.selection(&operation.node.selection_set.node)?;
         }
         for fragment in document.fragments.values() {
-            check_directives(&fragment.node.directives)?;
-            check_selection(&fragment.node.selection_set.node)?;
+            check.directives(&fragment.node.directives)?;
+            check.selection(&fragment.node.selection_set.node)?;
         }
         Ok(document)
     }
@@ -55,74 +63,88 @@ pub fn is_refused(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
-fn refused(text: &str, where_: &str, pos: Option<async_graphql::Pos>) -> ServerResult<()> {
-    match text.chars().find(|c| is_refused(*c)) {
-        None => Ok(()),
-        Some(c) => {
-            let mut error = ServerError::new(
-                format!(
-                    "{where_} contains the control character U+{:04X}; text may not contain control characters",
-                    c as u32
-                ),
-                pos,
-            );
-            let mut extensions = ErrorExtensionValues::default();
-            extensions.set("code", "BAD_USER_INPUT");
-            error.extensions = Some(extensions);
-            Err(error)
+/// The checks, with messages in the request's language.
+struct Check(Language);
+
+impl Check {
+    fn refused(
+        &self,
+        text: &str,
+        where_: &str,
+        pos: Option<async_graphql::Pos>,
+    ) -> ServerResult<()> {
+        let Some(c) = text.chars().find(|c| is_refused(*c)) else {
+            return Ok(());
+        };
+        let code = c as u32;
+        let message = match self.0 {
+            Language::Vi => format!(
+                "{where_} chứa ký tự điều khiển U+{code:04X}; văn bản không được chứa ký tự điều khiển"
+            ),
+            Language::En => format!(
+                "{where_} contains the control character U+{code:04X}; text may not contain control characters"
+            ),
+        };
+        let mut error = ServerError::new(message, pos);
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", "BAD_USER_INPUT");
+        error.extensions = Some(extensions);
+        Err(error)
+    }
+
+    fn constant(&self, value: &ConstValue, where_: &str) -> ServerResult<()> {
+        match value {
+            ConstValue::String(text) => self.refused(text, where_, None),
+            ConstValue::List(items) => items.iter().try_for_each(|v| self.constant(v, where_)),
+            ConstValue::Object(fields) => fields.iter().try_for_each(|(key, v)| {
+                self.refused(key, where_, None)?;
+                self.constant(v, where_)
+            }),
+            _ => Ok(()),
         }
     }
-}
 
-fn check_const(value: &ConstValue, where_: &str) -> ServerResult<()> {
-    match value {
-        ConstValue::String(text) => refused(text, where_, None),
-        ConstValue::List(items) => items.iter().try_for_each(|v| check_const(v, where_)),
-        ConstValue::Object(fields) => fields.iter().try_for_each(|(key, v)| {
-            refused(key, where_, None)?;
-            check_const(v, where_)
-        }),
-        _ => Ok(()),
-    }
-}
-
-fn check_value(value: &Value, name: &Name, pos: async_graphql::Pos) -> ServerResult<()> {
-    match value {
-        Value::String(text) => refused(text, &format!("argument `{name}`"), Some(pos)),
-        Value::List(items) => items.iter().try_for_each(|v| check_value(v, name, pos)),
-        Value::Object(fields) => fields.values().try_for_each(|v| check_value(v, name, pos)),
-        _ => Ok(()),
-    }
-}
-
-fn check_arguments(arguments: &[(Positioned<Name>, Positioned<Value>)]) -> ServerResult<()> {
-    arguments
-        .iter()
-        .try_for_each(|(name, value)| check_value(&value.node, &name.node, value.pos))
-}
-
-fn check_directives(directives: &[Positioned<Directive>]) -> ServerResult<()> {
-    directives
-        .iter()
-        .try_for_each(|d| check_arguments(&d.node.arguments))
-}
-
-fn check_selection(selection: &SelectionSet) -> ServerResult<()> {
-    for item in &selection.items {
-        match &item.node {
-            Selection::Field(field) => {
-                check_arguments(&field.node.arguments)?;
-                check_directives(&field.node.directives)?;
-                check_selection(&field.node.selection_set.node)?;
+    fn value(&self, value: &Value, name: &Name, pos: async_graphql::Pos) -> ServerResult<()> {
+        match value {
+            Value::String(text) => {
+                let where_ = self.0.pick("đối số", "argument");
+                self.refused(text, &format!("{where_} `{name}`"), Some(pos))
             }
-            Selection::InlineFragment(fragment) => {
-                check_directives(&fragment.node.directives)?;
-                check_selection(&fragment.node.selection_set.node)?;
-            }
-            Selection::FragmentSpread(spread) => check_directives(&spread.node.directives)?,
+            Value::List(items) => items.iter().try_for_each(|v| self.value(v, name, pos)),
+            Value::Object(fields) => fields.values().try_for_each(|v| self.value(v, name, pos)),
+            _ => Ok(()),
         }
     }
-    Ok(())
+
+    fn arguments(&self, arguments: &[(Positioned<Name>, Positioned<Value>)]) -> ServerResult<()> {
+        arguments
+            .iter()
+            .try_for_each(|(name, value)| self.value(&value.node, &name.node, value.pos))
+    }
+
+    fn directives(&self, directives: &[Positioned<Directive>]) -> ServerResult<()> {
+        directives
+            .iter()
+            .try_for_each(|d| self.arguments(&d.node.arguments))
+    }
+
+    fn selection(&self, selection: &SelectionSet) -> ServerResult<()> {
+        for item in &selection.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    self.arguments(&field.node.arguments)?;
+                    self.directives(&field.node.directives)?;
+                    self.selection(&field.node.selection_set.node)?;
+                }
+                Selection::InlineFragment(fragment) => {
+                    self.directives(&fragment.node.directives)?;
+                    self.selection(&fragment.node.selection_set.node)?;
+                }
+                Selection::FragmentSpread(spread) => self.directives(&spread.node.directives)?,
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +189,15 @@ mod tests {
                 "{response:?}"
             );
         }
+        // Vietnamese unless the request asks for English; the code stays.
+        let literal = r#"{ echo(text: "a\u0000b") }"#;
+        let vi = schema.execute(Request::new(literal)).await;
+        assert!(vi.errors[0].message.contains("ký tự điều khiển"), "{vi:?}");
+        let en = schema
+            .execute(Request::new(literal).data(Language::En))
+            .await;
+        assert!(en.errors[0].message.contains("control character"), "{en:?}");
+        assert_eq!(code(&en).as_deref(), Some("BAD_USER_INPUT"));
         let fine = schema
             .execute(Request::new(r#"{ echo(text: "Dòng 1\nDòng 2\tđ") }"#))
             .await;
