@@ -91,6 +91,25 @@ async fn an_unknown_agency_is_refused_and_one_that_cannot_be_resolved_is_not_fou
     assert_eq!(errors.len(), 1, "{body}");
     assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{body}");
     assert_eq!(errors[0]["path"], json!(["report", "agency"]), "{body}");
+    // Asking only for fields that may be null, the agency is null too, not
+    // a stub of its key.
+    let body = gql(
+        &w.app,
+        Some(&w.reporter),
+        "query($id: ID!) { report(id: $id) { id agency { hotline address } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(body["data"]["report"]["agency"], Value::Null, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["report", "agency"]),
+        "{body}"
+    );
     w.stop().await;
 }
 

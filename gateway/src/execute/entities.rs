@@ -2,7 +2,7 @@
 //! them, merging `_entities` results back and moving subgraph errors to the
 //! client's path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
@@ -116,13 +116,19 @@ impl EntityBatch {
         self.targets.first().map(|(path, _)| path_to_json(path))
     }
 
-    /// Merges the `_entities` answer into every target.
+    /// Merges the `_entities` answer into every target. An entity the
+    /// subgraph answered null for with an error at the entity itself (it
+    /// cannot resolve the key: `NOT_FOUND`) is null at its targets, not a
+    /// stub of its keys; a null that comes from an error inside the entity
+    /// (async-graphql nulls the whole entity then) leaves the target as it
+    /// is, and the error lands on its field.
     pub fn merge(
         &self,
         schema: &SupergraphState,
         data: &mut Value,
         entities: Vec<Value>,
         rewrites: Option<&[FetchRewrite]>,
+        unresolved: &HashSet<usize>,
     ) {
         let mut entities = entities;
         if let Some(rewrites) = rewrites {
@@ -134,10 +140,18 @@ impl EntityBatch {
             let Some(entity) = entities.get(*index) else {
                 continue;
             };
-            if entity.is_object() {
-                if let Some(target) = get_at_mut(data, path) {
-                    deep_merge(target, entity.clone());
+            match entity {
+                Value::Object(_) => {
+                    if let Some(target) = get_at_mut(data, path) {
+                        deep_merge(target, entity.clone());
+                    }
                 }
+                Value::Null if unresolved.contains(index) => {
+                    if let Some(target) = get_at_mut(data, path) {
+                        *target = Value::Null;
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -196,6 +210,39 @@ impl EntityBatch {
             })
             .collect()
     }
+}
+
+/// The entities (by index) whose own resolution failed: errors at exactly
+/// `[field, i]`, or at `[field]` alone (async-graphql 7 leaves the index
+/// out), which stand for the null entities in order.
+pub fn unresolved(
+    errors: &[SubgraphErrorEntry],
+    field: &str,
+    entities: &[Value],
+) -> HashSet<usize> {
+    let mut found = HashSet::new();
+    let mut unindexed = 0;
+    for error in errors {
+        match error.path.as_deref() {
+            Some([Value::String(head), Value::Number(index)]) if head == field => {
+                if let Some(index) = index.as_u64().and_then(|i| usize::try_from(i).ok()) {
+                    found.insert(index);
+                }
+            }
+            Some([Value::String(head)]) if head == field => unindexed += 1,
+            _ => {}
+        }
+    }
+    found.extend(
+        entities
+            .iter()
+            .enumerate()
+            .filter(|(i, entity)| entity.is_null() && !found.contains(i))
+            .map(|(i, _)| i)
+            .take(unindexed)
+            .collect::<Vec<_>>(),
+    );
+    found
 }
 
 /// Finds the entity an error without an entity index belongs to: the first

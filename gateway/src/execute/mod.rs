@@ -339,11 +339,13 @@ impl<'a> Execution<'a> {
                     entities::Unindexed::new(entities.as_ref(), !response.errors.is_empty());
                 let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(Value::Array(entities)) = entities {
+                    let unresolved = entities::unresolved(&response.errors, "_entities", &entities);
                     batch.merge(
                         &self.supergraph.planner.supergraph,
                         data.make_mut(),
                         entities,
                         fetch.output_rewrites.as_deref(),
+                        &unresolved,
                     );
                 }
                 drop(data);
@@ -487,11 +489,13 @@ impl<'a> Execution<'a> {
                         !response.errors.is_empty(),
                     ));
                     if let Some(Value::Array(entities)) = entities {
+                        let unresolved = entities::unresolved(&response.errors, key, &entities);
                         batch.merge(
                             &self.supergraph.planner.supergraph,
                             data.make_mut(),
                             entities,
                             alias.output_rewrites.as_deref(),
+                            &unresolved,
                         );
                     }
                 }
