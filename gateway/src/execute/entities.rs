@@ -549,3 +549,28 @@ fn rewrite_at(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn error_at(path: Value) -> SubgraphErrorEntry {
+        serde_json::from_value(json!({ "message": "x", "path": path })).unwrap()
+    }
+
+    #[test]
+    fn only_errors_at_the_entity_itself_leave_it_unresolved() {
+        let entities = [json!({ "id": "a" }), Value::Null, Value::Null, Value::Null];
+        // An indexed error at entity 3; an unindexed one (async-graphql 7)
+        // standing for the first other null entity; one inside an entity
+        // (a field's error) counts for none.
+        let errors = [
+            error_at(json!(["_entities", 3])),
+            error_at(json!(["_entities"])),
+            error_at(json!(["_entities", "mood"])),
+        ];
+        let unresolved = unresolved(&errors, "_entities", &entities);
+        assert_eq!(unresolved, HashSet::from([1, 3]));
+    }
+}
