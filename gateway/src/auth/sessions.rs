@@ -309,14 +309,7 @@ impl Sessions {
     /// Marks the citizen's roles as changed in every live session: access
     /// tokens issued before end at once, refreshed ones carry the new roles.
     pub async fn roles_changed(&self, citizen_id: &str) -> Result<u64, GatewayError> {
-        let sessions: Vec<String> = session::Entity::find()
-            .filter(session::Column::CitizenId.eq(citizen_id))
-            .filter(session::Column::RevokedAt.is_null())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
+        let sessions = self.unrevoked(citizen_id).await?;
         session::Entity::update_many()
             .col_expr(
                 session::Column::RolesVersion,
@@ -367,20 +360,25 @@ impl Sessions {
         Ok(())
     }
 
-    /// Ends every session of a citizen (their account was deleted).
-    pub async fn revoke_citizen(
-        &self,
-        citizen_id: &str,
-        reason: &str,
-    ) -> Result<u64, GatewayError> {
-        let sessions: Vec<String> = session::Entity::find()
+    /// The ids of a citizen's sessions not revoked.
+    async fn unrevoked(&self, citizen_id: &str) -> Result<Vec<String>, GatewayError> {
+        Ok(session::Entity::find()
             .filter(session::Column::CitizenId.eq(citizen_id))
             .filter(session::Column::RevokedAt.is_null())
             .all(&self.db)
             .await?
             .into_iter()
             .map(|s| s.id)
-            .collect();
+            .collect())
+    }
+
+    /// Ends every session of a citizen (their account was deleted).
+    pub async fn revoke_citizen(
+        &self,
+        citizen_id: &str,
+        reason: &str,
+    ) -> Result<u64, GatewayError> {
+        let sessions = self.unrevoked(citizen_id).await?;
         for id in &sessions {
             self.revoke(id, reason).await?;
         }

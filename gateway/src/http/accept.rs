@@ -103,7 +103,7 @@ impl<'a> Range<'a> {
         for param in parts {
             if let Some((name, value)) = param.split_once('=') {
                 if name.trim().eq_ignore_ascii_case("q") {
-                    quality = parse_quality(value.trim())?;
+                    quality = congdan_common::language::q_value(value.trim())?;
                 }
             }
         }
@@ -124,21 +124,6 @@ impl<'a> Range<'a> {
             (k, s) if k.eq_ignore_ascii_case(kind) && s.eq_ignore_ascii_case(subtype) => Some(2),
             _ => None,
         }
-    }
-}
-
-/// `q` as thousandths (`0`, `0.5`, `1.000`); None when malformed, which
-/// drops the range.
-fn parse_quality(value: &str) -> Option<u16> {
-    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
-    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
-    match whole {
-        "0" => Some(thousandths),
-        "1" if thousandths == 0 => Some(1000),
-        _ => None,
     }
 }
 

@@ -62,7 +62,7 @@ impl Language {
             let weight = parts
                 .filter_map(|p| p.trim().split_once('='))
                 .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
-                .map_or(Some(1000), |(_, q)| weight(q.trim()));
+                .map_or(Some(1000), |(_, q)| q_value(q.trim()));
             match weight {
                 Some(w) if w > 0 && best.is_none_or(|(b, _)| w > b) => best = Some((w, language)),
                 _ => {}
@@ -81,8 +81,10 @@ impl Language {
     }
 }
 
-/// A q-value in thousandths (`0.8` is 800); None when malformed.
-fn weight(q: &str) -> Option<u16> {
+/// An HTTP q-value (RFC 9110 §12.4.2) in thousandths (`0.8` is 800,
+/// `1.000` is 1000); None when malformed. `Accept` and `Accept-Language`
+/// share it.
+pub fn q_value(q: &str) -> Option<u16> {
     let (whole, fraction) = q.split_once('.').unwrap_or((q, ""));
     if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
