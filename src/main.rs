@@ -126,6 +126,9 @@ async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result
         .map_err(|e| anyhow!(e))?;
     let config = serve::gateway_config(&args.gateway, urls)?;
     let db = connect(common).await?;
+    // Its sessions, keys and partner keys live in the database: a new one
+    // gets its tables here (applied migrations are skipped).
+    db::migrate(&db).await.context("migrating the database")?;
     let listener = serve::bind(args.gateway_addr).await?;
     let issuer = args
         .auth

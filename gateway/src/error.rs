@@ -55,6 +55,10 @@ pub enum GatewayError {
     IntrospectionDisabled,
     #[error("the gateway could not plan this operation")]
     Plan(String),
+    /// The planner found no way to answer a valid operation from the
+    /// subgraphs (the supergraph cannot serve it as asked).
+    #[error("no plan answers this operation with the services behind the gateway: {0}")]
+    Unplannable(String),
     /// Planning was stopped by its deadline or its caller leaving; turned
     /// into the planning limit's error where it is known which.
     #[error("planning was stopped")]
@@ -143,6 +147,7 @@ impl GatewayError {
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
             Self::SubscriptionNotSupported | Self::EmptyBatch => "BAD_REQUEST",
             Self::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
+            Self::Unplannable(_) => "QUERY_PLANNING_FAILED",
             Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) | Self::Database => {
                 "INTERNAL_SERVER_ERROR"
             }
@@ -213,6 +218,10 @@ impl GatewayError {
             }
             Self::IntrospectionDisabled => "Cổng này đã tắt introspection; đối tác dùng khóa API của mình để truy cập".into(),
             Self::Plan(_) => "Cổng không lập được kế hoạch cho thao tác này".into(),
+            Self::Unplannable(detail) => format!(
+                "Không có kế hoạch nào trả lời được thao tác này bằng các dịch vụ phía sau cổng: {detail}"
+            )
+            .into(),
             Self::PlanningStopped => "Việc lập kế hoạch đã bị dừng".into(),
             Self::ShuttingDown => "Cổng đang tắt; hãy thử lại".into(),
             Self::Supergraph(_) => "Không tải được supergraph".into(),
@@ -269,6 +278,7 @@ impl GatewayError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Limit(_)
             | Self::PlanningStopped
+            | Self::Unplannable(_)
             | Self::PersistedQuery(_)
             | Self::PersistedQueryNotInList => StatusCode::BAD_REQUEST,
             Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,

@@ -207,3 +207,43 @@ fn production_without_a_real_provider_refuses_to_start() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// `congdan gateway` on a new database applies the migrations it needs
+/// (sessions, signing keys, partner keys) and serves; SIGTERM stops it.
+#[test]
+fn the_gateway_alone_starts_on_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}/congdan.db?mode=rwc", dir.path().display());
+    let mut child = Command::new(BIN)
+        .arg("gateway")
+        .current_dir(repo_root())
+        .env("DATABASE_URL", &db_url)
+        .env("GATEWAY_ADDR", "127.0.0.1:0")
+        .env_remove("VNEID_ISSUER")
+        .env("LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut child = Running(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("gateway listening on") {
+                let _ = tx.send(line);
+                return;
+            }
+        }
+    });
+    if rx.recv_timeout(Duration::from_secs(60)).is_err() {
+        let _ = child.0.kill();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.0.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+        }
+        panic!("the gateway did not start: {stderr}");
+    }
+    signal(&child, "TERM");
+    assert!(wait_exit(&mut child).success());
+}

@@ -216,3 +216,37 @@ async fn an_apollo_composed_supergraph_file_is_served_at_its_join_graph_urls() {
     shutdown.cancel();
     server.await.unwrap().unwrap();
 }
+
+/// A valid operation the supergraph gives no way to answer (here its root
+/// type names no subgraph, as an old composition wrote it) is a 400 with
+/// its own code, not an internal error, and no subgraph is called.
+#[tokio::test]
+async fn an_operation_that_cannot_be_planned_is_a_client_error_with_its_code() {
+    let unreachable = "http://127.0.0.1:9/graphql";
+    let sdl = apollo_supergraph(unreachable, unreachable).replace(
+        "type Query\n  @join__type(graph: PRODUCTS)\n  @join__type(graph: REVIEWS)\n",
+        "type Query\n",
+    );
+    let gateway = congdan_gateway::Gateway::from_sdl(&sdl, &GatewayConfig::default())
+        .expect("the supergraph loads");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    let shutdown = CancellationToken::new();
+    let server =
+        congdan::serve::spawn_server(listener, congdan_gateway::router(gateway), shutdown.clone());
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ topProducts { upc } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "QUERY_PLANNING_FAILED",
+        "{body}"
+    );
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}

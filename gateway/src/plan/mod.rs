@@ -396,8 +396,8 @@ fn plan_normalized(
                 if cancel.bail_if_cancelled().is_err() {
                     return GatewayError::PlanningStopped;
                 }
-                tracing::error!(error = %e, "query planning failed");
-                GatewayError::Plan(e.to_string())
+                tracing::warn!(error = %e, "no plan for an operation");
+                GatewayError::Unplannable(e.to_string())
             })
     });
     plan.map_err(|e: Arc<GatewayError>| (*e).clone())
