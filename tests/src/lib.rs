@@ -265,19 +265,28 @@ pub fn subgraph_urls(system: &System) -> HashMap<String, String> {
         .collect()
 }
 
-/// Waits until `check` holds, checking every 50 ms for at most 30 s (a
+/// Waits until `check` holds: checks now, then again each time the event
+/// machinery moves (the relay publishes, a consumer subscribes or handles
+/// an event; [`congdan_common::events::progress`]), for at most 30 s (a
 /// bound for a loaded machine, not a timing expectation).
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::time::Instant::now() < deadline {
-        if check().await {
-            return;
+    let mut progress = congdan_common::events::progress::watch();
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            progress.borrow_and_update();
+            if check().await {
+                return;
+            }
+            if progress.changed().await.is_err() {
+                // The count lives as long as the process: never here.
+                std::future::pending::<()>().await;
+            }
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
+    })
+    .await;
+    assert!(waited.is_ok(), "timed out waiting for {what}");
 }

@@ -8,9 +8,10 @@
 
 mod citizen_support;
 
-use citizen_support::{codes, data, eventually, gql, own_bus_deps, sign_in, AN, BINH, CUONG};
+use citizen_support::{codes, data, gql, own_bus_deps, sign_in, AN, BINH, CUONG};
 use congdan_citizen::inbox::{self, Delivery};
 use congdan_common::events::{Event, EventBus, NatsBus};
+use congdan_tests::eventually;
 use congdan_tests::{require_service_in_ci, TestApp, TestDatabase};
 use entity::citizen::{device, notification};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

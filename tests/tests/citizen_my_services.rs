@@ -204,7 +204,7 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
     .await
     .unwrap();
     let db = app.database.db.clone();
-    citizen_support::eventually("the notification", || {
+    congdan_tests::eventually("the notification", || {
         let db = db.clone();
         async move {
             entity::citizen::notification::Entity::find()
@@ -287,7 +287,7 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
         .await
         .unwrap();
     }
-    citizen_support::eventually("fifty notifications", || {
+    congdan_tests::eventually("fifty notifications", || {
         let db = db.clone();
         async move {
             entity::citizen::notification::Entity::find()

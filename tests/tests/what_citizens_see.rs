@@ -6,49 +6,17 @@
 
 mod feedback_support;
 
-use std::time::Duration;
-
 use congdan_common::events::outbox;
 use entity::{feedback, outbox_event};
 use feedback_support::*;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
-/// Waits (30 s at most) until `done` says yes.
-async fn eventually<F, Fut>(what: &str, done: F)
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while tokio::time::Instant::now() < deadline {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("not in time: {what}");
-}
-
-/// Feedback has the directory's agencies (its read model, from events).
-async fn agencies_known(w: &World) {
-    let expected = congdan_directories::seed::AGENCIES.len() as u64;
-    eventually("feedback's read model of the agencies", || async {
-        feedback::agency::Entity::find()
-            .count(&w.app.database.db)
-            .await
-            .unwrap()
-            == expected
-    })
-    .await;
-}
-
 const ASSIGN: &str = "mutation($input: AssignReportInput!) { assignReport(input: $input) { report { id agencyId } userErrors { field code } } }";
 
 #[tokio::test]
 async fn an_unknown_agency_is_refused_and_one_that_cannot_be_resolved_is_not_found() {
     let w = World::start().await;
-    agencies_known(&w).await;
     let id = submit(
         &w.app,
         Some(&w.reporter),
@@ -116,7 +84,6 @@ async fn an_unknown_agency_is_refused_and_one_that_cannot_be_resolved_is_not_fou
 #[tokio::test]
 async fn every_category_routes_to_an_agency_of_its_kind_that_exists() {
     let w = World::start().await;
-    agencies_known(&w).await;
     let body = gql(
         &w.app,
         None,
@@ -203,7 +170,6 @@ async fn open311_description(w: &World, id: &str) -> Value {
 #[tokio::test]
 async fn a_report_s_words_are_public_only_once_an_agency_handles_it() {
     let w = World::start().await;
-    agencies_known(&w).await;
     let id = submit(
         &w.app,
         Some(&w.reporter),
@@ -254,7 +220,6 @@ async fn a_report_s_words_are_public_only_once_an_agency_handles_it() {
 #[tokio::test]
 async fn an_officer_s_internal_note_never_reaches_the_citizen() {
     let w = World::start().await;
-    agencies_known(&w).await;
     let id = submit(
         &w.app,
         Some(&w.reporter),
@@ -330,7 +295,7 @@ async fn an_officer_s_internal_note_never_reaches_the_citizen() {
             .filter(|n| n["subject"]["id"] == id.as_str())
             .collect::<Vec<Value>>()
     };
-    eventually("three notifications", || async { inbox().await.len() == 3 }).await;
+    congdan_tests::eventually("three notifications", || async { inbox().await.len() == 3 }).await;
     let notifications = inbox().await;
     assert!(notifications.iter().any(|n| n["body"] == told));
     for n in &notifications {
@@ -364,7 +329,7 @@ async fn published_outbox_rows_are_deleted_after_their_retention() {
             .into_iter()
             .find(|e| e.payload.contains(&id))
     };
-    eventually("the report's event published", || async {
+    congdan_tests::eventually("the report's event published", || async {
         published().await.is_some()
     })
     .await;

@@ -181,62 +181,37 @@ impl Auth {
         bus: Arc<dyn EventBus>,
         shutdown: CancellationToken,
     ) -> JoinHandle<()> {
-        let deletions = Consumer::new(
-            "session revocations",
-            bus.clone(),
-            ACCOUNT_DELETED,
-            Revocations { auth: self.clone() },
-        )
-        .spawn(shutdown.clone());
-        let roles = Consumer::new(
-            "session roles",
-            bus,
-            ROLES_CHANGED,
-            RoleChanges { auth: self.clone() },
-        )
-        .spawn(shutdown);
-        tokio::spawn(async move {
-            let _ = tokio::join!(deletions, roles);
-        })
+        let handler = SessionEvents { auth: self.clone() };
+        Consumer::new("sessions", bus, "citizen.>", handler).spawn(shutdown)
     }
 }
 
-/// The handler of role changes: access tokens issued before end.
-struct RoleChanges {
+/// The handler of the citizen events that concern sessions.
+struct SessionEvents {
     auth: Arc<Auth>,
 }
 
-impl Handler for RoleChanges {
+impl Handler for SessionEvents {
     type Error = GatewayError;
 
     async fn handle(&self, event: &Event) -> Result<(), GatewayError> {
         let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str()) else {
             return Ok(());
         };
-        let count = self.auth.sessions.roles_changed(citizen_id).await?;
-        tracing::info!(count, "sessions told of a role change");
-        Ok(())
-    }
-}
-
-/// The handler of account deletions: ends the account's sessions.
-struct Revocations {
-    auth: Arc<Auth>,
-}
-
-impl Handler for Revocations {
-    type Error = GatewayError;
-
-    async fn handle(&self, event: &Event) -> Result<(), GatewayError> {
-        let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str()) else {
-            return Ok(());
-        };
-        let count = self
-            .auth
-            .sessions
-            .revoke_citizen(citizen_id, "account_deleted")
-            .await?;
-        tracing::info!(count, "sessions of a deleted account revoked");
+        let sessions = &self.auth.sessions;
+        match event.topic.as_str() {
+            ACCOUNT_DELETED => {
+                let count = sessions
+                    .revoke_citizen(citizen_id, "account_deleted")
+                    .await?;
+                tracing::info!(count, "sessions of a deleted account revoked");
+            }
+            ROLES_CHANGED => {
+                let count = sessions.roles_changed(citizen_id).await?;
+                tracing::info!(count, "sessions told of a role change");
+            }
+            _ => {}
+        }
         Ok(())
     }
 }

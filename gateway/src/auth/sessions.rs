@@ -379,8 +379,15 @@ impl Sessions {
         reason: &str,
     ) -> Result<u64, GatewayError> {
         let sessions = self.unrevoked(citizen_id).await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+            .col_expr(session::Column::RevokedReason, Expr::value(reason))
+            .filter(session::Column::Id.is_in(sessions.clone()))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
         for id in &sessions {
-            self.revoke(id, reason).await?;
+            self.live.invalidate(id).await;
         }
         Ok(sessions.len() as u64)
     }

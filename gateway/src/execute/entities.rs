@@ -221,6 +221,9 @@ pub fn unresolved(
     entities: &[Value],
 ) -> HashSet<usize> {
     let mut found = HashSet::new();
+    if errors.is_empty() {
+        return found;
+    }
     let mut unindexed = 0;
     for error in errors {
         match error.path.as_deref() {

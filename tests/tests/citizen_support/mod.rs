@@ -153,6 +153,3 @@ pub fn own_bus_deps(app: &TestApp) -> (Deps, Arc<InProcessBus>) {
     deps.bus = bus.clone();
     (deps, bus)
 }
-
-#[allow(unused_imports)]
-pub use congdan_tests::eventually;

@@ -92,6 +92,7 @@ impl<H: Handler> Consumer<H> {
     ) -> JoinHandle<()> {
         tokio::spawn(async move {
             if let Some(events) = self.subscribe_until_done(&shutdown).await {
+                super::progress::step();
                 subscribed.await;
                 Subscribed {
                     consumer: self,
@@ -180,6 +181,7 @@ impl<H: Handler> Subscribed<H> {
             };
             if consumer.seen.first_time(&event.id) {
                 consumer.handle_with_retry(&event, &shutdown).await;
+                super::progress::step();
             }
         }
     }

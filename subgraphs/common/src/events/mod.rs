@@ -11,6 +11,7 @@ pub mod directory;
 mod in_process;
 mod nats;
 pub mod outbox;
+pub mod progress;
 
 use std::pin::Pin;
 use std::time::Duration;

@@ -78,6 +78,7 @@ impl Relay {
                 row.published_at = Set(Some(Utc::now()));
                 row.update(&self.db).await?;
                 sent += 1;
+                super::progress::step();
             }
         }
     }
