@@ -11,9 +11,9 @@ use congdan::config::{
 use congdan::serve::{self, DRAIN_TIMEOUT};
 use congdan::subgraphs::SubgraphName;
 use congdan::{compose, db, seed, telemetry};
-use congdan_common::events::outbox::Relay;
-use congdan_common::identity::IdentityVerifier;
+use congdan_common::outbox::Relay;
 use congdan_common::server::Deps;
+use congdan_contracts::identity::IdentityVerifier;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -200,7 +200,7 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
         serve::check_personal_data_key(&deps).await?;
     }
     let mut background = serve::background_tasks(&deps, &[args.name], &relay_shutdown);
-    background.push(congdan_common::events::outbox::spawn_retention(
+    background.push(congdan_common::outbox::spawn_retention(
         deps.db.clone(),
         args.outbox.retention(),
         serve::RETENTION_INTERVAL,

@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn demo_data_refers_only_to_wards_that_geo_has() {
-        let codes: HashSet<String> = congdan_geo::seed::admin_units()
+        let codes: HashSet<String> = congdan_geography::units::all()
             .unwrap()
             .into_iter()
             .map(|unit| unit.code)

@@ -8,10 +8,10 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use axum::Router;
-use congdan_common::events::outbox::{self, Relay};
-use congdan_common::events::{EventBus, InProcessBus, NatsBus};
-use congdan_common::identity::IdentityVerifier;
+use congdan_common::outbox::{self, Relay};
 use congdan_common::server::Deps;
+use congdan_contracts::bus::{EventBus, InProcessBus, NatsBus};
+use congdan_contracts::identity::IdentityVerifier;
 use congdan_gateway::{Gateway, GatewayConfig};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;

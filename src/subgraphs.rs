@@ -2,6 +2,11 @@
 
 use axum::Router;
 use congdan_common::server::Deps;
+use congdan_common::subgraph::{self, Subgraph};
+use congdan_content::Content;
+use congdan_directories::Directories;
+use congdan_dossiers::Dossiers;
+use congdan_geo::Geo;
 use sea_orm::{ConnectionTrait, DbErr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -28,10 +33,10 @@ impl SubgraphName {
         match self {
             Self::Citizen => congdan_citizen::NAME,
             Self::Feedback => congdan_feedback::NAME,
-            Self::Dossiers => congdan_dossiers::NAME,
-            Self::Directories => congdan_directories::NAME,
-            Self::Geo => congdan_geo::NAME,
-            Self::Content => congdan_content::NAME,
+            Self::Dossiers => Dossiers::NAME,
+            Self::Directories => Directories::NAME,
+            Self::Geo => Geo::NAME,
+            Self::Content => Content::NAME,
         }
     }
 
@@ -55,10 +60,10 @@ impl SubgraphName {
         match self {
             Self::Citizen => congdan_citizen::sdl(),
             Self::Feedback => congdan_feedback::sdl(),
-            Self::Dossiers => congdan_dossiers::sdl(),
-            Self::Directories => congdan_directories::sdl(),
-            Self::Geo => congdan_geo::sdl(),
-            Self::Content => congdan_content::sdl(),
+            Self::Dossiers => subgraph::sdl::<Dossiers>(),
+            Self::Directories => subgraph::sdl::<Directories>(),
+            Self::Geo => subgraph::sdl::<Geo>(),
+            Self::Content => subgraph::sdl::<Content>(),
         }
     }
 
@@ -66,10 +71,10 @@ impl SubgraphName {
         match self {
             Self::Citizen => congdan_citizen::router(deps),
             Self::Feedback => congdan_feedback::router(deps),
-            Self::Dossiers => congdan_dossiers::router(deps),
-            Self::Directories => congdan_directories::router(deps),
-            Self::Geo => congdan_geo::router(deps),
-            Self::Content => congdan_content::router(deps),
+            Self::Dossiers => subgraph::router(&Dossiers, deps),
+            Self::Directories => subgraph::router(&Directories, deps),
+            Self::Geo => subgraph::router(&Geo, deps),
+            Self::Content => subgraph::router(&Content, deps),
         }
     }
 

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub topic: String,
+    /// The version of the topic's contract the payload follows.
+    pub version: i32,
     /// The event payload as JSON text.
     pub payload: String,
     pub occurred_at: DateTimeUtc,

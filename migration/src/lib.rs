@@ -26,6 +26,7 @@ mod m20261129_000022_feedback_timeline_messages;
 mod m20261205_000023_gateway_session_roles;
 mod m20261205_000024_citizen_key_check;
 mod m20261205_000025_gateway_session_id_token;
+mod m20261205_000026_outbox_event_version;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_gateway_session_roles::Migration),
             Box::new(m20261205_000024_citizen_key_check::Migration),
             Box::new(m20261205_000025_gateway_session_id_token::Migration),
+            Box::new(m20261205_000026_outbox_event_version::Migration),
         ]
     }
 }

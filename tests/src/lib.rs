@@ -6,6 +6,7 @@
 //! 127.0.0.1:5432; when the server is missing they are skipped, except under
 //! `CI=true`, where they fail.
 
+pub mod events;
 pub mod federation;
 pub mod logs;
 pub mod sign_in;
@@ -267,14 +268,14 @@ pub fn subgraph_urls(system: &System) -> HashMap<String, String> {
 
 /// Waits until `check` holds: checks now, then again each time the event
 /// machinery moves (the relay publishes, a consumer subscribes or handles
-/// an event; [`congdan_common::events::progress`]), for at most 30 s (a
+/// an event; [`congdan_contracts::bus::progress`]), for at most 30 s (a
 /// bound for a loaded machine, not a timing expectation).
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let mut progress = congdan_common::events::progress::watch();
+    let mut progress = congdan_contracts::bus::progress::watch();
     let waited = tokio::time::timeout(std::time::Duration::from_secs(30), async {
         loop {
             progress.borrow_and_update();

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use congdan_common::identity::jws::KeyPair;
+use congdan_contracts::identity::jws::KeyPair;
 use congdan_dev_vneid::{Provider, ProviderOptions, TestCitizen, TEST_CITIZENS};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

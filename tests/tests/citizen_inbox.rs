@@ -10,7 +10,10 @@ mod citizen_support;
 
 use citizen_support::{codes, data, gql, own_bus_deps, sign_in, AN, BINH, CUONG};
 use congdan_citizen::inbox::{self, Delivery};
-use congdan_common::events::{Event, EventBus, NatsBus};
+use congdan_contracts::bus::{EventBus, NatsBus};
+use congdan_contracts::events::citizen::AccountDeleted;
+use congdan_contracts::events::feedback::ReportUpdated;
+use congdan_tests::events::{event, report_created, report_updated};
 use congdan_tests::eventually;
 use congdan_tests::{require_service_in_ci, TestApp, TestDatabase};
 use entity::citizen::{device, notification};
@@ -89,49 +92,40 @@ async fn inbox_scenario(app: TestApp) {
     )
     .await;
 
-    let created = Event::new(
-        "feedback.report.created",
-        json!({ "id": report_id, "category": "roads", "status": "RECEIVED", "reporterId": an.citizen_id }),
-    );
+    let created = event(&report_created(&report_id, Some(&an.citizen_id)));
     let events = [
         created.clone(),
         // Redelivered: the same id again.
         created.clone(),
-        // Anonymous: no reporter (null, or the field missing as before).
-        Event::new(
-            "feedback.report.created",
-            json!({ "id": report_id, "category": "roads", "status": "RECEIVED", "reporterId": null }),
-        ),
-        Event::new(
-            "feedback.report.created",
-            json!({ "id": report_id, "category": "roads", "status": "RECEIVED" }),
-        ),
+        // Anonymous: no reporter.
+        event(&report_created(&report_id, None)),
         // Bình does not want feedback in her inbox.
-        Event::new(
-            "feedback.report.updated",
-            json!({ "id": report_id, "reporterId": binh.citizen_id, "status": "ASSIGNED" }),
-        ),
+        event(&report_updated(
+            &report_id,
+            Some(&binh.citizen_id),
+            "ASSIGNED",
+        )),
         // Cường follows An's report ("me too"); An is listed too but gets
         // the reporter's notification only.
-        Event::new(
-            "feedback.report.updated",
-            json!({ "id": report_id, "reporterId": an.citizen_id, "status": "ASSIGNED",
-                    "followerIds": [cuong.citizen_id, an.citizen_id] }),
-        ),
+        event(&ReportUpdated {
+            follower_ids: vec![cuong.citizen_id.clone(), an.citizen_id.clone()],
+            ..report_updated(&report_id, Some(&an.citizen_id), "ASSIGNED")
+        }),
         // A citizen who does not exist.
-        Event::new(
-            "feedback.report.updated",
-            json!({ "id": report_id, "reporterId": "no-such-citizen", "status": "ASSIGNED" }),
-        ),
-        Event::new(
-            "feedback.report.updated",
-            json!({ "id": report_id, "reporterId": an.citizen_id, "status": "IN_PROGRESS",
-                    "message": "Đội duy tu đã đến hiện trường." }),
-        ),
-        Event::new(
-            "feedback.report.updated",
-            json!({ "id": report_id, "reporterId": an.citizen_id, "status": "RESOLVED" }),
-        ),
+        event(&report_updated(
+            &report_id,
+            Some("no-such-citizen"),
+            "ASSIGNED",
+        )),
+        event(&ReportUpdated {
+            message: Some("Đội duy tu đã đến hiện trường.".to_string()),
+            ..report_updated(&report_id, Some(&an.citizen_id), "IN_PROGRESS")
+        }),
+        event(&report_updated(
+            &report_id,
+            Some(&an.citizen_id),
+            "RESOLVED",
+        )),
     ];
     for event in &events {
         bus.publish(event).await.unwrap();
@@ -277,22 +271,19 @@ async fn inbox_scenario(app: TestApp) {
         json!({}),
     )
     .await;
-    let off = Event::new(
-        "feedback.report.updated",
-        json!({ "id": report_id, "reporterId": an.citizen_id, "status": "CLOSED" }),
-    );
+    let off = event(&report_updated(&report_id, Some(&an.citizen_id), "CLOSED"));
     assert_eq!(
         inbox::handle(&app.database.db, &off).await.unwrap(),
         vec![Delivery::NotWanted]
     );
     // Other topics of the bus are not the consumer's.
+    let deleted = AccountDeleted {
+        citizen_id: an.citizen_id.clone(),
+    };
     assert_eq!(
-        inbox::handle(
-            &app.database.db,
-            &Event::new("content.article.published", json!({ "id": "x" }))
-        )
-        .await
-        .unwrap(),
+        inbox::handle(&app.database.db, &event(&deleted))
+            .await
+            .unwrap(),
         vec![]
     );
 
@@ -314,10 +305,10 @@ async fn spawn_consumer_subscribes_and_stops_at_shutdown() {
     let (deps, bus) = own_bus_deps(&app);
     let shutdown = CancellationToken::new();
     let task = congdan_citizen::spawn_consumer(&deps, shutdown.clone());
-    let event = Event::new(
-        "feedback.report.created",
-        json!({ "id": "5f0c1a8e-0001-4000-8000-000000000001", "reporterId": an.citizen_id, "status": "RECEIVED" }),
-    );
+    let event = event(&report_created(
+        "5f0c1a8e-0001-4000-8000-000000000001",
+        Some(&an.citizen_id),
+    ));
     // The task subscribes on its own: publish until it has seen one.
     eventually("the consumer's notification", || async {
         bus.publish(&event).await.unwrap();
@@ -462,10 +453,11 @@ async fn the_consumer_reads_report_events_from_nats() {
             .unwrap()
             .run(shutdown.clone()),
     );
-    let event = Event::new(
-        "feedback.report.updated",
-        json!({ "id": uuid::Uuid::now_v7().to_string(), "reporterId": citizen_id, "status": "RESOLVED" }),
-    );
+    let event = event(&report_updated(
+        &uuid::Uuid::now_v7().to_string(),
+        Some(&citizen_id),
+        "RESOLVED",
+    ));
     bus.publish(&event).await.unwrap();
     // Published again (a relay retry): JetStream and the table keep one.
     bus.publish(&event).await.unwrap();

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 use citizen_support::{
     codes, data, gql, own_bus_deps, requests_between, sign_in, subgraph_requests, Session, AN, BINH,
 };
-use congdan_common::events::{Event, EventBus};
+use congdan_contracts::bus::EventBus;
+use congdan_tests::events::{event, report_created, report_updated};
 use congdan_tests::{TestApp, TestDatabase};
 use entity::citizen::{my_service, pin, profile};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -76,13 +77,6 @@ async fn pin_item(app: &TestApp, who: &Session, kind: &str, id: &str) -> Value {
     .await;
     assert!(body.get("errors").is_none(), "{body}");
     body["data"]["pin"].clone()
-}
-
-fn report_event(topic: &str, report_id: &str, reporter: Option<&str>, status: &str) -> Event {
-    Event::new(
-        topic,
-        json!({ "id": report_id, "reporterId": reporter, "status": status, "category": "roads" }),
-    )
 }
 
 /// SQL statements on the citizen subgraph's tables, counted while `on`.
@@ -195,14 +189,9 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
         let pinned = pin_item(&app, &an, kind, id).await;
         assert_eq!(pinned["userErrors"], json!([]), "{pinned}");
     }
-    bus.publish(&report_event(
-        "feedback.report.created",
-        &reports[0].0,
-        Some(&an.citizen_id),
-        "RECEIVED",
-    ))
-    .await
-    .unwrap();
+    bus.publish(&event(&report_created(&reports[0].0, Some(&an.citizen_id))))
+        .await
+        .unwrap();
     let db = app.database.db.clone();
     congdan_tests::eventually("the notification", || {
         let db = db.clone();
@@ -278,12 +267,11 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
     }
     for i in 0..49 {
         let report = &reports[i % 2].0;
-        bus.publish(&report_event(
-            "feedback.report.updated",
+        bus.publish(&event(&report_updated(
             report,
             Some(&an.citizen_id),
             "IN_PROGRESS",
-        ))
+        )))
         .await
         .unwrap();
     }

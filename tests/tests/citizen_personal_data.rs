@@ -8,7 +8,7 @@ mod citizen_support;
 use citizen_support::{
     after_role_change, codes, data, gql, own_bus_deps, sign_in, AN, BINH, DUNG_ADMIN,
 };
-use congdan_common::events::Event;
+use congdan_tests::events::{event, report_created};
 use congdan_tests::{TestApp, TestDatabase};
 use entity::citizen::{
     access_log, citizen_record, consent, device, my_service, notification, notification_preference,
@@ -239,10 +239,10 @@ async fn consents_log_export_delete(app: TestApp) {
     let (deps, _bus) = own_bus_deps(&app);
     congdan_citizen::inbox::handle(
         &deps.db,
-        &Event::new(
-            "feedback.report.created",
-            json!({ "id": "5f0c1a8e-0001-4000-8000-000000000001", "reporterId": an.citizen_id, "status": "RECEIVED" }),
-        ),
+        &event(&report_created(
+            "5f0c1a8e-0001-4000-8000-000000000001",
+            Some(&an.citizen_id),
+        )),
     )
     .await
     .unwrap();

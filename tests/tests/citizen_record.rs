@@ -6,12 +6,12 @@
 
 use std::sync::Arc;
 
-use congdan_common::identity::jws::{KeyPair, TimeClaims};
-use congdan_common::identity::{
+use congdan_common::server::{Deps, Secrets};
+use congdan_contracts::identity::jws::{KeyPair, TimeClaims};
+use congdan_contracts::identity::{
     Identity, IdentityClaims, IdentityVerifier, Role, GATEWAY_ISSUER, IDENTITY_HEADER,
     SUBGRAPH_AUDIENCE,
 };
-use congdan_common::server::{Deps, Secrets};
 use congdan_tests::TestDatabase;
 use entity::citizen::{citizen_record, role_grant};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -49,7 +49,7 @@ impl Subgraph {
                 personal_data_key: rand::random(),
                 bootstrap_admins: vec![ADMIN_NUMBER.to_string()],
             }),
-            bus: Arc::new(congdan_common::events::InProcessBus::new(16)),
+            bus: Arc::new(congdan_contracts::bus::InProcessBus::new(16)),
         };
         let router = congdan_citizen::router(&deps);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -6,14 +6,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use congdan_common::events::outbox::{enqueue, Relay};
-use congdan_common::events::{Event, EventBus, EventStream, InProcessBus, NatsBus, SeenEvents};
+use congdan_common::outbox::{enqueue, Relay};
+use congdan_contracts::bus::{
+    Contract, Event, EventBus, EventStream, InProcessBus, NatsBus, SeenEvents,
+};
+use congdan_tests::events::{event, report_created, report_updated};
 use congdan_tests::{require_service_in_ci, TestDatabase};
 use entity::outbox_event;
 use futures::StreamExt;
 use sea_orm::{EntityTrait, TransactionTrait};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
+
+/// A contract of these tests only, on a topic no subgraph uses.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pinged {
+    n: u32,
+}
+
+impl Contract for Pinged {
+    const TOPIC: &'static str = "test.bus.pinged";
+    const VERSION: u32 = 1;
+}
 
 async fn next(stream: &mut EventStream) -> Option<Event> {
     tokio::time::timeout(Duration::from_secs(5), stream.next())
@@ -29,12 +43,9 @@ async fn nothing_more(stream: &mut EventStream) {
 
 async fn delivers_matching_topics_once(bus: &dyn EventBus) {
     let mut feedback = bus.subscribe("feedback.>").await.unwrap();
-    let report = Event::new(
-        "feedback.report.updated",
-        json!({ "id": "r1", "status": "ASSIGNED" }),
-    );
-    let dossier = Event::new("dossiers.dossier.updated", json!({ "id": "d1" }));
-    bus.publish(&dossier).await.unwrap();
+    let report = event(&report_updated("r1", None, "ASSIGNED"));
+    let other = event(&Pinged { n: 1 });
+    bus.publish(&other).await.unwrap();
     bus.publish(&report).await.unwrap();
     assert_eq!(next(&mut feedback).await, Some(report));
     nothing_more(&mut feedback).await;
@@ -62,9 +73,8 @@ async fn nats_jetstream_delivers_by_topic_and_drops_a_republished_id() {
 
     // The same event published twice (a relay that crashed before marking
     // it sent) reaches subscribers once: the id is the message id.
-    let topic = format!("test.{}", uuid::Uuid::new_v4().simple());
-    let mut stream = bus.subscribe(&topic).await.unwrap();
-    let event = Event::new(topic.clone(), json!({ "n": 1 }));
+    let mut stream = bus.subscribe(Pinged::TOPIC).await.unwrap();
+    let event = event(&Pinged { n: 1 });
     bus.publish(&event).await.unwrap();
     bus.publish(&event).await.unwrap();
     assert_eq!(next(&mut stream).await, Some(event));
@@ -80,17 +90,11 @@ async fn an_event_is_published_only_if_its_change_commits_even_when_the_relay_wa
 
     // Rolled back: never published.
     let txn = database.db.begin().await.unwrap();
-    enqueue(
-        &txn,
-        &Event::new("feedback.report.created", json!({ "id": "gone" })),
-    )
-    .await
-    .unwrap();
+    enqueue(&txn, &report_created("gone", None)).await.unwrap();
     txn.rollback().await.unwrap();
     // Committed while no relay runs.
-    let kept = Event::new("feedback.report.created", json!({ "id": "kept" }));
     let txn = database.db.begin().await.unwrap();
-    enqueue(&txn, &kept).await.unwrap();
+    let kept = enqueue(&txn, &report_created("kept", None)).await.unwrap();
     txn.commit().await.unwrap();
     nothing_more(&mut stream).await;
 
@@ -124,8 +128,9 @@ async fn a_redelivered_event_is_handled_once() {
     congdan::db::migrate(&database.db).await.unwrap();
     let bus = Arc::new(InProcessBus::new(16));
     let mut stream = bus.subscribe("feedback.>").await.unwrap();
-    let event = Event::new("feedback.report.updated", json!({ "id": "r1" }));
-    enqueue(&database.db, &event).await.unwrap();
+    let event = enqueue(&database.db, &report_updated("r1", None, "ASSIGNED"))
+        .await
+        .unwrap();
     // A relay published it and crashed before marking it sent...
     bus.publish(&event).await.unwrap();
     // ...so the next relay publishes it again.

@@ -10,7 +10,7 @@ use async_graphql::{Object, Schema, SimpleObject, ID};
 use async_graphql_axum::GraphQL;
 use axum::Router;
 use congdan_common::directives::authenticated;
-use congdan_common::identity::{Identity, Role};
+use congdan_contracts::identity::{Identity, Role};
 use congdan_gateway::pipeline::{Caller, GraphQLRequest};
 use congdan_gateway::{Gateway, GatewayConfig};
 use congdan_tests::federation::{compose, spawn_router, Federation, TestSubgraph};

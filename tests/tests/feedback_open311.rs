@@ -5,7 +5,7 @@
 
 mod feedback_support;
 
-use congdan_common::identity::Role;
+use congdan_contracts::identity::Role;
 use entity::feedback::report;
 use entity::outbox_event;
 use feedback_support::*;

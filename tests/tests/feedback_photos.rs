@@ -6,7 +6,7 @@
 
 mod feedback_support;
 
-use congdan_common::identity::Role;
+use congdan_contracts::identity::Role;
 use entity::feedback::{photo, report};
 use feedback_support::*;
 use sea_orm::{EntityTrait, PaginatorTrait};

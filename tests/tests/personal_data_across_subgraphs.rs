@@ -11,12 +11,12 @@ mod feedback_support;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use congdan::subgraphs::SubgraphName;
-use congdan_common::events::Event;
-use congdan_common::identity::jws::{KeyPair, TimeClaims};
-use congdan_common::identity::{
+use congdan_common::server::Deps;
+use congdan_contracts::bus::Event;
+use congdan_contracts::identity::jws::{KeyPair, TimeClaims};
+use congdan_contracts::identity::{
     Identity, IdentityClaims, Role, GATEWAY_ISSUER, IDENTITY_HEADER, SUBGRAPH_AUDIENCE,
 };
-use congdan_common::server::Deps;
 use congdan_tests::sign_in::post_json;
 use congdan_tests::{TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
 use entity::feedback::{follower, report, submission, timeline_entry};
@@ -361,6 +361,7 @@ async fn export_and_delete(app: TestApp) {
     let event = Event {
         id: row.id,
         topic: row.topic,
+        version: row.version as u32,
         payload: serde_json::from_str(&row.payload).unwrap(),
         occurred_at: row.occurred_at,
     };

@@ -4,7 +4,7 @@
 //! the event crosses NATS to subgraph A's subscription, which gateway A
 //! completes with the ward from geo.
 
-use congdan_common::events::NatsBus;
+use congdan_contracts::bus::NatsBus;
 use congdan_tests::sign_in::{citizen, mobile_sign_in, post_json};
 use congdan_tests::subscriptions::{Seen, WsClient};
 use congdan_tests::{

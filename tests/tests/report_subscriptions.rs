@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use congdan_common::events::Event;
+use congdan_tests::events::{event, report_updated};
 use congdan_tests::sign_in::{citizen, mobile_sign_in, post_json};
 use congdan_tests::subscriptions::{graphql_ws_npm, Seen, WsClient};
 use congdan_tests::{serve_args, TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
@@ -215,11 +215,11 @@ async fn each_update_carries_the_state_of_its_own_change() {
     let w = world(TestApp::spawn().await).await;
     let id = w.report("live-0004").await;
     let mut an = w.watch(&w.an, &id).await;
-    // The subscription is live once an event for the report reaches it: a
-    // bare event (no state) for it, sent until one arrives.
+    // The subscription is live once an event for the report reaches it: an
+    // event that changes nothing, sent until one arrives.
     let mut live = false;
     for _ in 0..40 {
-        let ping = Event::new("feedback.report.updated", json!({ "id": id }));
+        let ping = event(&report_updated(&id, None, "RECEIVED"));
         w.app.system.bus.publish(&ping).await.unwrap();
         if let Some(seen) = an.next_within(Duration::from_millis(250)).await {
             assert_eq!(payload(seen)["data"]["reportUpdated"]["status"], "RECEIVED");

@@ -7,8 +7,8 @@
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use congdan::subgraphs::SubgraphName;
-use congdan_common::identity::jws::{self, KeyPair, TimeClaims};
-use congdan_common::identity::{Identity, IdentityClaims, Role};
+use congdan_contracts::identity::jws::{self, KeyPair, TimeClaims};
+use congdan_contracts::identity::{Identity, IdentityClaims, Role};
 use congdan_dev_vneid::{ProviderOptions, SigningAlg};
 use congdan_gateway::auth::client_key::ClientKey;
 use congdan_tests::sign_in::{
@@ -782,10 +782,9 @@ async fn deleting_an_account_revokes_its_sessions() {
     .await;
     assert_eq!(status, 200);
 
-    let event = congdan_common::events::Event::new(
-        "citizen.account.deleted",
-        json!({ "citizenId": citizen_id }),
-    );
+    let event = congdan_tests::events::event(&congdan_contracts::events::citizen::AccountDeleted {
+        citizen_id: citizen_id.clone(),
+    });
     app.system.bus.publish(&event).await.unwrap();
     let mut status = 200;
     for _ in 0..50 {

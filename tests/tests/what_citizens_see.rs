@@ -6,7 +6,7 @@
 
 mod feedback_support;
 
-use congdan_common::events::outbox;
+use congdan_common::outbox;
 use entity::{feedback, outbox_event};
 use feedback_support::*;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -338,6 +338,7 @@ async fn published_outbox_rows_are_deleted_after_their_retention() {
     outbox_event::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         topic: Set("test.pending".into()),
+        version: Set(1),
         payload: Set("{}".into()),
         occurred_at: Set(published_at - chrono::Duration::days(365)),
         published_at: Set(None),

@@ -2,11 +2,11 @@
 //! (`Role::Service`): create or update the citizen record at sign-in, and
 //! read a citizen's roles when a session is refreshed.
 
-use congdan_common::identity::{
+use congdan_common::language::Language;
+use congdan_contracts::identity::{
     jws::TimeClaims, Identity, IdentityClaims, Role, GATEWAY_ISSUER, IDENTITY_TOKEN_SECS,
     SUBGRAPH_AUDIENCE,
 };
-use congdan_common::language::Language;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::Utc;
-use congdan_common::identity::jws::{self, KeyPair};
+use congdan_contracts::identity::jws::{self, KeyPair};
 use ed25519_dalek::VerifyingKey;
 use entity::gateway::signing_key;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};

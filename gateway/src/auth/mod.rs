@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{header, HeaderMap};
-use congdan_common::events::{Consumer, Event, EventBus, Handler};
-use congdan_common::identity::{Identity, Role};
 use congdan_common::language::Language;
+use congdan_contracts::bus::{Consumer, Event, EventBus, Handler};
+use congdan_contracts::events::citizen as citizen_events;
+use congdan_contracts::identity::{Identity, Role};
 use sea_orm::DatabaseConnection;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -166,11 +167,6 @@ impl Auth {
     }
 }
 
-/// The event the citizen subgraph publishes when an account is deleted.
-pub const ACCOUNT_DELETED: &str = "citizen.account.deleted";
-/// The event the citizen subgraph publishes when a citizen's roles change.
-pub const ROLES_CHANGED: &str = "citizen.roles.changed";
-
 impl Auth {
     /// Follows the citizen events that end or change sessions, until
     /// `shutdown`: a deleted account's sessions are revoked, a citizen
@@ -182,7 +178,7 @@ impl Auth {
         shutdown: CancellationToken,
     ) -> JoinHandle<()> {
         let handler = SessionEvents { auth: self.clone() };
-        Consumer::new("sessions", bus, "citizen.>", handler).spawn(shutdown)
+        Consumer::new("sessions", bus, citizen_events::EVENTS, handler).spawn(shutdown)
     }
 }
 
@@ -195,22 +191,15 @@ impl Handler for SessionEvents {
     type Error = GatewayError;
 
     async fn handle(&self, event: &Event) -> Result<(), GatewayError> {
-        let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str()) else {
-            return Ok(());
-        };
         let sessions = &self.auth.sessions;
-        match event.topic.as_str() {
-            ACCOUNT_DELETED => {
-                let count = sessions
-                    .revoke_citizen(citizen_id, "account_deleted")
-                    .await?;
-                tracing::info!(count, "sessions of a deleted account revoked");
-            }
-            ROLES_CHANGED => {
-                let count = sessions.roles_changed(citizen_id).await?;
-                tracing::info!(count, "sessions told of a role change");
-            }
-            _ => {}
+        if let Some(deleted) = event.read::<citizen_events::AccountDeleted>() {
+            let count = sessions
+                .revoke_citizen(&deleted.citizen_id, "account_deleted")
+                .await?;
+            tracing::info!(count, "sessions of a deleted account revoked");
+        } else if let Some(changed) = event.read::<citizen_events::RolesChanged>() {
+            let count = sessions.roles_changed(&changed.citizen_id).await?;
+            tracing::info!(count, "sessions told of a role change");
         }
         Ok(())
     }

@@ -9,9 +9,9 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use congdan_common::identity::jws::{self, TimeClaims};
-use congdan_common::identity::{Identity, Role, GATEWAY_ISSUER};
 use congdan_common::language::Language;
+use congdan_contracts::identity::jws::{self, TimeClaims};
+use congdan_contracts::identity::{Identity, Role, GATEWAY_ISSUER};
 use entity::gateway::{refresh_token, session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

@@ -247,7 +247,7 @@ impl SubgraphClient {
             request = request.header("x-request-id", id);
         }
         if let Some(token) = identity_token {
-            request = request.header(congdan_common::identity::IDENTITY_HEADER, token);
+            request = request.header(congdan_contracts::identity::IDENTITY_HEADER, token);
         }
         let request = request.send();
         let response = tokio::time::timeout(timeout, async {

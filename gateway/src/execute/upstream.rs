@@ -51,7 +51,7 @@ pub async fn subscribe(
         HeaderValue::from_static("graphql-transport-ws"),
     );
     for (name, value) in [
-        (congdan_common::identity::IDENTITY_HEADER, identity_token),
+        (congdan_contracts::identity::IDENTITY_HEADER, identity_token),
         ("x-request-id", request_id),
         ("accept-language", Some(language.code())),
     ] {

@@ -44,7 +44,7 @@ pub struct GraphQLRequest {
 /// Who sent a request, as the gateway established it (see `auth`).
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
-    pub identity: Option<congdan_common::identity::Identity>,
+    pub identity: Option<congdan_contracts::identity::Identity>,
     /// The identity token forwarded to subgraphs (`x-congdan-identity`).
     pub identity_token: Option<String>,
     /// Whether this caller may introspect even where the policy says no (a

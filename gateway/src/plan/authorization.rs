@@ -18,7 +18,7 @@
 use congdan_common::language::Language;
 use std::collections::HashMap;
 
-use congdan_common::identity::Identity;
+use congdan_contracts::identity::Identity;
 use hive_router_query_planner::ast::operation::OperationDefinition;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::{FieldSelection, SelectionSet};
@@ -329,7 +329,7 @@ impl Denied {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use congdan_common::identity::Role;
+    use congdan_contracts::identity::Role;
 
     fn requirement(scopes: &[&[&[&str]]]) -> Requirement {
         Requirement {

@@ -12,8 +12,8 @@ use congdan_common::language::Text;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
-use congdan_common::identity::Role;
 use congdan_common::personal_id::{self, PersonalId};
+use congdan_contracts::identity::Role;
 
 /// The feature groups services are listed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]

@@ -9,9 +9,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use congdan_common::events::{Consumer, Event, Handler};
 use congdan_common::pagination::PageRequest;
 use congdan_common::server::Deps;
+use congdan_contracts::bus::{Consumer, Event, Handler};
+use congdan_contracts::events::feedback::{ReportCreated, ReportUpdated, REPORT_EVENTS};
 use entity::citizen::{citizen_record, notification};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -22,9 +23,6 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::preferences::{NotificationChannel, NotificationTopic};
-
-/// What the consumer subscribes to.
-pub const FEEDBACK_REPORT_EVENTS: &str = "feedback.report.>";
 
 /// A notification to deliver to one citizen.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,92 +112,93 @@ pub async fn deliver(db: &DatabaseConnection, new: &NewNotification) -> Result<D
 /// (none for anonymous reports) and, on updates, for the citizens who
 /// follow the report ("me too"). Empty for other events.
 pub fn from_feedback_event(event: &Event) -> Vec<NewNotification> {
-    let payload = &event.payload;
-    let text = |name: &str| {
-        payload
-            .get(name)
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    let Some(report_id) = text("id") else {
-        return Vec::new();
-    };
-    let reporter = text("reporterId");
-    let status = text("status").unwrap_or_default().to_ascii_lowercase();
-    // The text feedback meant for the citizen; its officers' internal
-    // notes never travel in events.
-    let message = text("message");
-    let notification = |citizen_id: &str, title_vi, title_en, body_vi, body_en| NewNotification {
-        citizen_id: citizen_id.to_string(),
-        event_id: event.id.clone(),
-        topic: NotificationTopic::Feedback,
-        title_vi,
-        title_en,
-        body_vi,
-        body_en,
-        subject: Some(("report".to_string(), report_id.to_string())),
-        created_at: event.occurred_at,
-    };
-    match event.topic.as_str() {
-        "feedback.report.created" => reporter
+    let notification =
+        |citizen_id: &str, report_id: &str, title: (String, String), body: (String, String)| {
+            NewNotification {
+                citizen_id: citizen_id.to_string(),
+                event_id: event.id.clone(),
+                topic: NotificationTopic::Feedback,
+                title_vi: title.0,
+                title_en: title.1,
+                body_vi: body.0,
+                body_en: body.1,
+                subject: Some(("report".to_string(), report_id.to_string())),
+                created_at: event.occurred_at,
+            }
+        };
+    if let Some(created) = event.read::<ReportCreated>() {
+        return non_empty(created.reporter_id.as_deref())
             .map(|citizen| {
                 notification(
                     citizen,
-                    "Đã nhận phản ánh của bạn".to_string(),
-                    "Your report was received".to_string(),
-                    "Phản ánh đã được gửi đến Tổng đài 1022 và sẽ được chuyển đến đơn vị phụ trách."
-                        .to_string(),
-                    "Your report reached the 1022 hotline and will be forwarded to the unit in charge."
-                        .to_string(),
+                    &created.id,
+                    (
+                        "Đã nhận phản ánh của bạn".to_string(),
+                        "Your report was received".to_string(),
+                    ),
+                    (
+                        "Phản ánh đã được gửi đến Tổng đài 1022 và sẽ được chuyển đến đơn vị phụ trách."
+                            .to_string(),
+                        "Your report reached the 1022 hotline and will be forwarded to the unit in charge."
+                            .to_string(),
+                    ),
                 )
             })
             .into_iter()
-            .collect(),
-        "feedback.report.updated" => {
-            let (vi, en) = status_text(&status);
-            let (body_vi, body_en) = match message {
-                Some(message) => (message.to_string(), message.to_string()),
-                None => (
-                    format!("Trạng thái mới: {vi}."),
-                    format!("New status: {en}."),
-                ),
-            };
-            let mut all: Vec<NewNotification> = reporter
-                .map(|citizen| {
-                    notification(
-                        citizen,
-                        format!("Phản ánh của bạn: {vi}"),
-                        format!("Your report: {en}"),
-                        body_vi.clone(),
-                        body_en.clone(),
-                    )
-                })
-                .into_iter()
-                .collect();
-            let followers = payload
-                .get("followerIds")
-                .and_then(|f| f.as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|f| f.as_str())
-                .filter(|f| !f.is_empty() && Some(*f) != reporter);
-            for follower in followers {
-                if all.iter().any(|n| n.citizen_id == follower) {
-                    continue;
-                }
-                all.push(notification(
-                    follower,
-                    format!("Phản ánh bạn theo dõi: {vi}"),
-                    format!("A report you follow: {en}"),
-                    body_vi.clone(),
-                    body_en.clone(),
-                ));
-            }
-            all
-        }
-        _ => Vec::new(),
+            .collect();
     }
+    let Some(updated) = event.read::<ReportUpdated>() else {
+        return Vec::new();
+    };
+    let (vi, en) = status_text(&updated.status.to_ascii_lowercase());
+    // The text feedback meant for the citizen; its officers' internal notes
+    // never travel in events.
+    let body = match non_empty(updated.message.as_deref()) {
+        Some(message) => (message.to_string(), message.to_string()),
+        None => (
+            format!("Trạng thái mới: {vi}."),
+            format!("New status: {en}."),
+        ),
+    };
+    let reporter = non_empty(updated.reporter_id.as_deref());
+    let mut all: Vec<NewNotification> = reporter
+        .map(|citizen| {
+            notification(
+                citizen,
+                &updated.id,
+                (
+                    format!("Phản ánh của bạn: {vi}"),
+                    format!("Your report: {en}"),
+                ),
+                body.clone(),
+            )
+        })
+        .into_iter()
+        .collect();
+    let followers = updated
+        .follower_ids
+        .iter()
+        .filter_map(|f| non_empty(Some(f)))
+        .filter(|f| Some(*f) != reporter);
+    for follower in followers {
+        if all.iter().any(|n| n.citizen_id == follower) {
+            continue;
+        }
+        all.push(notification(
+            follower,
+            &updated.id,
+            (
+                format!("Phản ánh bạn theo dõi: {vi}"),
+                format!("A report you follow: {en}"),
+            ),
+            body.clone(),
+        ));
+    }
+    all
+}
+
+fn non_empty(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// A report status in Vietnamese and English; unknown statuses as given.
@@ -252,7 +251,7 @@ pub fn consumer(deps: &Deps) -> Consumer<Inbox> {
     let inbox = Inbox {
         db: deps.db.clone(),
     };
-    Consumer::new("inbox", deps.bus.clone(), FEEDBACK_REPORT_EVENTS, inbox)
+    Consumer::new("inbox", deps.bus.clone(), REPORT_EVENTS, inbox)
         .dedupe(100_000, Duration::from_secs(3600))
 }
 

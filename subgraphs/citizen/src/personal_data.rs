@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use chrono::Utc;
-use congdan_common::events::{outbox, Event};
+use congdan_common::outbox;
 use congdan_common::personal_data::PersonalDataCipher;
+use congdan_contracts::events::citizen::AccountDeleted;
 use entity::citizen::{
     access_log, citizen_record, consent, device, my_service, notification, notification_preference,
     pin, profile, role_grant,
@@ -21,10 +22,6 @@ use sea_orm::{
 use serde_json::{json, Value};
 
 use crate::domain::consent::ConsentPurpose;
-
-/// The topic other subgraphs (and the gateway) consume to erase or
-/// anonymise what they hold about a citizen: payload `{"citizenId": …}`.
-pub const ACCOUNT_DELETED: &str = "citizen.account.deleted";
 
 /// Gives consent for `purpose`; giving it while it stands changes nothing.
 pub async fn give_consent(
@@ -278,7 +275,9 @@ pub async fn delete_account(db: &DatabaseConnection, citizen_id: &str) -> Result
         erase_rows(&txn, citizen_id).await?;
         outbox::enqueue(
             &txn,
-            &Event::new(ACCOUNT_DELETED, json!({ "citizenId": citizen_id })),
+            &AccountDeleted {
+                citizen_id: citizen_id.to_string(),
+            },
         )
         .await?;
         Ok::<_, DbErr>(true)

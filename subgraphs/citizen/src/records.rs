@@ -7,18 +7,17 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Datelike, Utc};
-use congdan_common::events::{outbox, Event};
-use congdan_common::identity::Role;
+use congdan_common::outbox;
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::personal_id::PersonalId;
 use congdan_common::Error;
+use congdan_contracts::events::citizen::RolesChanged;
+use congdan_contracts::identity::Role;
 use entity::citizen::{citizen_record, role_grant};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
-
-use serde_json::json;
 
 use crate::domain::{SignInClaims, StaffRole};
 
@@ -286,10 +285,6 @@ async fn existing(
         .ok_or_else(|| Error::not_found("công dân", "citizen"))
 }
 
-/// The topic the gateway consumes to end access tokens that carry a
-/// citizen's old roles: payload `{"citizenId": …}`.
-pub const ROLES_CHANGED: &str = "citizen.roles.changed";
-
 /// Grants a staff role (an officer once per agency); granting what is
 /// already granted changes nothing. The change and its event are written
 /// in one transaction.
@@ -347,9 +342,12 @@ pub async fn revoke(
 async fn roles_changed(db: &impl ConnectionTrait, citizen_id: &str) -> Result<(), DbErr> {
     outbox::enqueue(
         db,
-        &Event::new(ROLES_CHANGED, json!({ "citizenId": citizen_id })),
+        &RolesChanged {
+            citizen_id: citizen_id.to_string(),
+        },
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// The grants of many citizens in one query.

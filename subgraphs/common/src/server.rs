@@ -14,9 +14,9 @@ use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::events::{EventBus, InProcessBus};
-use crate::identity::{IdentityVerifier, IDENTITY_HEADER};
 use crate::language::Language;
+use congdan_contracts::bus::{EventBus, InProcessBus};
+use congdan_contracts::identity::{IdentityVerifier, IDENTITY_HEADER};
 
 /// What a subgraph is built from: its database, how it learns who is asking,
 /// and the secrets of personal data.
@@ -186,7 +186,10 @@ async fn graphql_get<E: Executor>(
 
 impl<E> Served<E> {
     /// The identity the gateway's header carries, if it verifies.
-    async fn identity_of(&self, headers: &HeaderMap) -> Option<crate::identity::Identity> {
+    async fn identity_of(
+        &self,
+        headers: &HeaderMap,
+    ) -> Option<congdan_contracts::identity::Identity> {
         let token = headers.get(IDENTITY_HEADER)?.to_str().ok()?;
         match self.identity.verify(token).await {
             Ok(identity) => Some(identity),

@@ -3,38 +3,34 @@
 pub mod domain;
 pub mod graphql;
 pub mod seed;
+pub mod store;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
-use entity::content::article;
-use sea_orm::DatabaseConnection;
+use async_graphql::{EmptyMutation, EmptySubscription, SchemaBuilder};
+use congdan_common::server::Deps;
+use congdan_common::subgraph::Subgraph;
 
-pub use graphql::Query;
+use graphql::Query;
 
-pub type ContentSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The content subgraph.
+pub struct Content;
 
-pub const NAME: &str = "content";
+impl Subgraph for Content {
+    const NAME: &'static str = "content";
+    type Query = Query;
+    type Mutation = EmptyMutation;
+    type Subscription = EmptySubscription;
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
-        .enable_federation()
-        .extension(congdan_common::control_characters::RefuseControlCharacters)
-        .extension(congdan_common::localize::LocalizeErrors)
-}
+    fn roots() -> (Query, EmptyMutation, EmptySubscription) {
+        (Query, EmptyMutation, EmptySubscription)
+    }
 
-pub fn schema(db: DatabaseConnection) -> ContentSchema {
-    builder()
-        .data(congdan_common::loader::by_key::<article::Entity>(
-            db.clone(),
-        ))
-        .data(db)
-        .finish()
-}
-
-pub fn router(deps: &congdan_common::server::Deps) -> axum::Router {
-    congdan_common::server::router(schema(deps.db.clone()), deps)
-}
-
-/// The subgraph's federation SDL, as `_service { sdl }` returns it.
-pub fn sdl() -> String {
-    congdan_common::server::federation_sdl(&builder().finish())
+    fn data(
+        &self,
+        schema: SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
+        deps: &Deps,
+    ) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+        schema
+            .data(store::articles_by_id(deps.db.clone()))
+            .data(deps.db.clone())
+    }
 }

@@ -4,9 +4,11 @@
 //! asks ([`AgenciesWanted`]). Whichever of the two starts last makes the
 //! other's read model complete.
 
-use congdan_common::events::directory::{AgenciesListed, AgenciesWanted, ListedAgency};
-use congdan_common::events::{outbox, Consumer, Event, Handler};
+use congdan_common::outbox;
 use congdan_common::server::Deps;
+use congdan_contracts::bus::{Consumer, Contract, Event, Handler};
+use congdan_contracts::events::directories::{AgenciesListed, ListedAgency};
+use congdan_contracts::events::feedback::AgenciesWanted;
 use entity::directories::agency;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder};
 use tokio::task::JoinHandle;
@@ -26,10 +28,7 @@ pub async fn announce(db: &DatabaseConnection) -> Result<usize, DbErr> {
         })
         .collect();
     let count = agencies.len();
-    let event = AgenciesListed::new(agencies)
-        .event()
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
-    outbox::enqueue(db, &event).await?;
+    outbox::enqueue(db, &AgenciesListed { agencies }).await?;
     Ok(count)
 }
 

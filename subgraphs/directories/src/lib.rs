@@ -2,47 +2,46 @@
 //! schools, clinics, housing projects).
 
 pub mod announce;
+pub mod domain;
 pub mod graphql;
 pub mod seed;
+pub mod store;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
-use entity::directories::agency;
-use sea_orm::DatabaseConnection;
+use async_graphql::{EmptyMutation, EmptySubscription, SchemaBuilder};
+use congdan_common::server::Deps;
+use congdan_common::subgraph::Subgraph;
 
-pub use graphql::Query;
+use graphql::Query;
 
-pub type DirectoriesSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The directories subgraph.
+pub struct Directories;
 
-pub const NAME: &str = "directories";
+impl Subgraph for Directories {
+    const NAME: &'static str = "directories";
+    type Query = Query;
+    type Mutation = EmptyMutation;
+    type Subscription = EmptySubscription;
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
-        .enable_federation()
-        .extension(congdan_common::control_characters::RefuseControlCharacters)
-        .extension(congdan_common::localize::LocalizeErrors)
-}
+    fn roots() -> (Query, EmptyMutation, EmptySubscription) {
+        (Query, EmptyMutation, EmptySubscription)
+    }
 
-pub fn schema(db: DatabaseConnection) -> DirectoriesSchema {
-    builder()
-        .data(congdan_common::loader::by_key::<agency::Entity>(db.clone()))
-        .data(db)
-        .finish()
-}
-
-pub fn router(deps: &congdan_common::server::Deps) -> axum::Router {
-    congdan_common::server::router(schema(deps.db.clone()), deps)
+    fn data(
+        &self,
+        schema: SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
+        deps: &Deps,
+    ) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+        schema
+            .data(store::agencies_by_id(deps.db.clone()))
+            .data(deps.db.clone())
+    }
 }
 
 /// Starts publishing the agency list (see [`announce`]) until `shutdown`.
 /// Run it beside the subgraph's server, once per process.
 pub fn spawn_announcements(
-    deps: &congdan_common::server::Deps,
+    deps: &Deps,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     announce::spawn(deps, shutdown)
-}
-
-/// The subgraph's federation SDL, as `_service { sdl }` returns it.
-pub fn sdl() -> String {
-    congdan_common::server::federation_sdl(&builder().finish())
 }

@@ -4,38 +4,34 @@
 pub mod domain;
 pub mod graphql;
 pub mod seed;
+pub mod store;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
-use entity::dossiers::procedure;
-use sea_orm::DatabaseConnection;
+use async_graphql::{EmptyMutation, EmptySubscription, SchemaBuilder};
+use congdan_common::server::Deps;
+use congdan_common::subgraph::Subgraph;
 
-pub use graphql::Query;
+use graphql::Query;
 
-pub type DossiersSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The dossiers subgraph.
+pub struct Dossiers;
 
-pub const NAME: &str = "dossiers";
+impl Subgraph for Dossiers {
+    const NAME: &'static str = "dossiers";
+    type Query = Query;
+    type Mutation = EmptyMutation;
+    type Subscription = EmptySubscription;
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
-        .enable_federation()
-        .extension(congdan_common::control_characters::RefuseControlCharacters)
-        .extension(congdan_common::localize::LocalizeErrors)
-}
+    fn roots() -> (Query, EmptyMutation, EmptySubscription) {
+        (Query, EmptyMutation, EmptySubscription)
+    }
 
-pub fn schema(db: DatabaseConnection) -> DossiersSchema {
-    builder()
-        .data(congdan_common::loader::by_key::<procedure::Entity>(
-            db.clone(),
-        ))
-        .data(db)
-        .finish()
-}
-
-pub fn router(deps: &congdan_common::server::Deps) -> axum::Router {
-    congdan_common::server::router(schema(deps.db.clone()), deps)
-}
-
-/// The subgraph's federation SDL, as `_service { sdl }` returns it.
-pub fn sdl() -> String {
-    congdan_common::server::federation_sdl(&builder().finish())
+    fn data(
+        &self,
+        schema: SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
+        deps: &Deps,
+    ) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+        schema
+            .data(store::procedures_by_code(deps.db.clone()))
+            .data(deps.db.clone())
+    }
 }

@@ -4,9 +4,11 @@
 //! agency id and to route a report to the agency of its category's kind.
 
 use chrono::Utc;
-use congdan_common::events::directory::{AgenciesListed, AgenciesWanted};
-use congdan_common::events::{outbox, Consumer, Event, Handler};
+use congdan_common::outbox;
 use congdan_common::server::Deps;
+use congdan_contracts::bus::{Consumer, Contract, Event, Handler};
+use congdan_contracts::events::directories::AgenciesListed;
+use congdan_contracts::events::feedback::AgenciesWanted;
 use entity::feedback::{agency, category, report};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -94,12 +96,9 @@ impl Handler for Listings {
     type Error = DbErr;
 
     async fn handle(&self, event: &Event) -> Result<(), DbErr> {
-        match AgenciesListed::from_event(event) {
+        match event.read::<AgenciesListed>() {
             Some(listed) => replace(&self.db, &listed).await,
-            None => {
-                tracing::warn!(event = %event.id, "an agency list of another version; skipped");
-                Ok(())
-            }
+            None => Ok(()),
         }
     }
 }
@@ -115,7 +114,7 @@ pub fn spawn(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
         Listings { db: db.clone() },
     )
     .spawn_then(shutdown, async move {
-        if let Err(error) = outbox::enqueue(&db, &AgenciesWanted::event()).await {
+        if let Err(error) = outbox::enqueue(&db, &AgenciesWanted {}).await {
             tracing::warn!(%error, "cannot ask for the agency list; the directory's next start will send it");
         }
     })

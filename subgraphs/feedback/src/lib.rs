@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use async_graphql::{Schema, SchemaBuilder};
 use axum::routing::get;
-use congdan_common::events::EventBus;
 use congdan_common::server::Deps;
+use congdan_contracts::bus::EventBus;
 use entity::feedback::{category, report};
 use sea_orm::DatabaseConnection;
 use tokio::task::JoinHandle;

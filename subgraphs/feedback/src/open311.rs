@@ -462,7 +462,7 @@ async fn post_request(
         Ok(point) => point,
         Err(e) => return bad(&e.to_string()),
     };
-    let Some(ward) = congdan_geo::locate::unit_at(point.latitude(), point.longitude()) else {
+    let Some(ward) = congdan_geography::locate::unit_at(point.latitude(), point.longitude()) else {
         return bad("the point is not in any ward or commune of Ho Chi Minh City");
     };
     let description = form

@@ -25,8 +25,9 @@
 //! replica, the relay publishing again after a crash) finds nothing left to
 //! change.
 
-use congdan_common::events::{Consumer, Event, Handler};
 use congdan_common::server::Deps;
+use congdan_contracts::bus::{Consumer, Contract, Event, Handler};
+use congdan_contracts::events::citizen::AccountDeleted;
 use entity::feedback::{follower, photo, report, submission, timeline_entry};
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
@@ -38,10 +39,6 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::ActorRole;
-
-/// The event the citizen subgraph publishes when a citizen deletes their
-/// account: payload `{"citizenId": …}`.
-pub const ACCOUNT_DELETED: &str = "citizen.account.deleted";
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> Value {
     json!(t.to_rfc3339())
@@ -342,15 +339,10 @@ async fn anonymise_rows(db: &impl ConnectionTrait, citizen_id: &str) -> Result<A
 
 /// The citizen an account-deletion event is about; None for other events
 /// and payloads without one.
-pub fn deleted_citizen(event: &Event) -> Option<&str> {
-    if event.topic != ACCOUNT_DELETED {
-        return None;
-    }
+pub fn deleted_citizen(event: &Event) -> Option<String> {
     event
-        .payload
-        .get("citizenId")
-        .and_then(Value::as_str)
-        .map(str::trim)
+        .read::<AccountDeleted>()
+        .map(|deleted| deleted.citizen_id.trim().to_string())
         .filter(|id| !id.is_empty())
 }
 
@@ -358,7 +350,7 @@ pub fn deleted_citizen(event: &Event) -> Option<&str> {
 /// events that are not account deletions (or name no citizen).
 pub async fn handle(db: &DatabaseConnection, event: &Event) -> Result<Option<Anonymised>, DbErr> {
     match deleted_citizen(event) {
-        Some(citizen_id) => anonymise(db, citizen_id).await.map(Some),
+        Some(citizen_id) => anonymise(db, &citizen_id).await.map(Some),
         None => Ok(None),
     }
 }
@@ -397,7 +389,7 @@ pub fn spawn(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
     Consumer::new(
         "account deletions",
         deps.bus.clone(),
-        ACCOUNT_DELETED,
+        AccountDeleted::TOPIC,
         handler,
     )
     .spawn(shutdown)
@@ -409,22 +401,17 @@ mod tests {
 
     #[test]
     fn only_account_deletions_with_a_citizen_are_handled() {
-        let event = |topic: &str, payload: Value| Event::new(topic, payload);
-        assert_eq!(
-            deleted_citizen(&event(ACCOUNT_DELETED, json!({ "citizenId": "c-1" }))),
-            Some("c-1")
-        );
-        assert_eq!(
-            deleted_citizen(&event(ACCOUNT_DELETED, json!({ "citizenId": " " }))),
-            None
-        );
-        assert_eq!(deleted_citizen(&event(ACCOUNT_DELETED, json!({}))), None);
-        assert_eq!(
-            deleted_citizen(&event(
-                "feedback.report.created",
-                json!({ "citizenId": "c-1" })
-            )),
-            None
-        );
+        let deleted = |id: &str| {
+            Event::of(&AccountDeleted {
+                citizen_id: id.to_string(),
+            })
+            .unwrap()
+        };
+        assert_eq!(deleted_citizen(&deleted("c-1")).as_deref(), Some("c-1"));
+        assert_eq!(deleted_citizen(&deleted(" ")), None);
+        let roles = congdan_contracts::events::citizen::RolesChanged {
+            citizen_id: "c-1".into(),
+        };
+        assert_eq!(deleted_citizen(&Event::of(&roles).unwrap()), None);
     }
 }

@@ -8,17 +8,17 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use congdan_common::city_point::CityPoint;
-use congdan_common::events::{outbox, Event};
-use congdan_common::identity::{Identity, Role};
+use congdan_common::outbox;
 use congdan_common::text::fold;
+use congdan_contracts::events::feedback::{ReportCreated, ReportState, ReportUpdated};
+use congdan_contracts::identity::{Identity, Role};
+use congdan_geography::distance::{haversine_m, BoundingBox};
 use entity::feedback::{category, follower, photo, report, submission, timeline_entry};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::agencies;
 use crate::domain::{transition, Action, Actor, ActorRole, ReportStatus, TransitionError};
@@ -29,7 +29,6 @@ pub const SIMILAR_RADIUS_M: f64 = 50.0;
 /// How far back similar reports are looked for.
 pub const SIMILAR_WINDOW_DAYS: i64 = 7;
 /// Metres per degree of latitude (mean Earth radius).
-const METRES_PER_DEGREE: f64 = congdan_geo::locate::EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -395,30 +394,18 @@ async fn insert_report(
     insert_photos(txn, id, None, &new.photos, stored, now).await?;
     outbox::enqueue(
         txn,
-        &Event::new(
-            "feedback.report.created",
-            json!({
-                "id": id,
-                "reporterId": new.reporter_id,
-                "category": new.category.key,
-                "wardId": new.ward_code,
-                "status": ReportStatus::Received.graphql_name(),
-                "dueAt": row.due_at,
-                "eventAt": now,
-            }),
-        ),
+        &ReportCreated {
+            id: id.to_string(),
+            reporter_id: new.reporter_id.clone(),
+            category: new.category.key.clone(),
+            ward_id: Some(new.ward_code.clone()),
+            status: ReportStatus::Received.graphql_name().to_string(),
+            due_at: row.due_at,
+            event_at: now,
+        },
     )
     .await?;
     Ok(row)
-}
-
-/// A bounding box around `(lat, lon)` that holds every point within
-/// `radius_m` (the SQL prefilter; the exact distance is checked after).
-pub fn bounding_box(lat: f64, lon: f64, radius_m: f64) -> (f64, f64, f64, f64) {
-    let dlat = radius_m / METRES_PER_DEGREE;
-    // Longitude degrees shrink with the cosine of the latitude.
-    let dlon = radius_m / (METRES_PER_DEGREE * lat.to_radians().cos().max(1e-6));
-    (lat - dlat, lon - dlon, lat + dlat, lon + dlon)
 }
 
 /// Open reports of `category` within 50 m of the point from the last 7
@@ -431,7 +418,12 @@ pub async fn similar(
     now: DateTime<Utc>,
     exclude: Option<&str>,
 ) -> Result<Vec<(report::Model, f64)>, DbErr> {
-    let (south, west, north, east) = bounding_box(lat, lon, SIMILAR_RADIUS_M);
+    let BoundingBox {
+        south,
+        west,
+        north,
+        east,
+    } = BoundingBox::around(lat, lon, SIMILAR_RADIUS_M);
     let mut select = report::Entity::find()
         .filter(report::Column::Category.eq(category))
         .filter(report::Column::Status.is_in(ReportStatus::OPEN.map(|s| s.as_str())))
@@ -446,7 +438,7 @@ pub async fn similar(
         .await?
         .into_iter()
         .map(|row| {
-            let d = congdan_geo::locate::haversine_m(lat, lon, row.latitude, row.longitude);
+            let d = haversine_m(lat, lon, row.latitude, row.longitude);
             (row, d)
         })
         .filter(|(_, d)| *d <= SIMILAR_RADIUS_M)
@@ -659,79 +651,56 @@ async fn write_step(
         .ok_or_else(|| DbErr::RecordNotFound(row.id.clone()))?;
     outbox::enqueue(
         txn,
-        &Event::new(
-            "feedback.report.updated",
-            json!({
-                "id": row.id,
-                "reporterId": row.reporter_id,
-                "agencyId": agency_id,
-                "previousAgencyId": row.agency_id,
-                "status": to.graphql_name(),
-                "previousStatus": from.graphql_name(),
-                "action": step.action.as_str(),
-                // What the citizen is told; the internal note stays out.
-                "message": message,
-                "eventAt": now,
-                "followerIds": followers,
-                "state": ReportState::of(&report),
-            }),
-        ),
+        &ReportUpdated {
+            id: row.id.clone(),
+            reporter_id: row.reporter_id.clone(),
+            agency_id: agency_id.clone(),
+            previous_agency_id: row.agency_id.clone(),
+            status: to.graphql_name().to_string(),
+            previous_status: from.graphql_name().to_string(),
+            action: step.action.as_str().to_string(),
+            // What the citizen is told; the internal note stays out.
+            message: message.clone(),
+            event_at: now,
+            follower_ids: followers,
+            state: report_state(&report),
+        },
     )
     .await?;
     Ok(Some(Stepped { report, entry }))
 }
 
-/// The fields of a report a workflow step changes, as that step left them.
-/// Its `feedback.report.updated` event carries them, so a live update shows
-/// its own change even when it is delivered after the next one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReportState {
-    /// The stored form (`in_progress`).
-    pub status: String,
-    pub agency_id: Option<String>,
-    pub updated_at: Option<DateTime<Utc>>,
-    pub status_changed_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub official_answer: Option<String>,
-    pub rating_stars: Option<i32>,
-    pub rating_comment: Option<String>,
-    pub rated_at: Option<DateTime<Utc>>,
-    pub follower_count: i32,
+/// The fields of `row` a workflow step changes, for its event.
+pub fn report_state(row: &report::Model) -> ReportState {
+    ReportState {
+        status: row.status.clone(),
+        agency_id: row.agency_id.clone(),
+        updated_at: row.updated_at,
+        status_changed_at: row.status_changed_at,
+        resolved_at: row.resolved_at,
+        closed_at: row.closed_at,
+        official_answer: row.official_answer.clone(),
+        rating_stars: row.rating_stars,
+        rating_comment: row.rating_comment.clone(),
+        rated_at: row.rated_at,
+        follower_count: row.follower_count,
+    }
 }
 
-impl ReportState {
-    pub fn of(row: &report::Model) -> Self {
-        Self {
-            status: row.status.clone(),
-            agency_id: row.agency_id.clone(),
-            updated_at: row.updated_at,
-            status_changed_at: row.status_changed_at,
-            resolved_at: row.resolved_at,
-            closed_at: row.closed_at,
-            official_answer: row.official_answer.clone(),
-            rating_stars: row.rating_stars,
-            rating_comment: row.rating_comment.clone(),
-            rated_at: row.rated_at,
-            follower_count: row.follower_count,
-        }
-    }
-
-    /// `row` (read later) with this state's fields put back.
-    pub fn apply(self, row: &mut report::Model) {
-        row.status = self.status;
-        row.agency_id = self.agency_id;
-        row.updated_at = self.updated_at;
-        row.status_changed_at = self.status_changed_at;
-        row.resolved_at = self.resolved_at;
-        row.closed_at = self.closed_at;
-        row.official_answer = self.official_answer;
-        row.rating_stars = self.rating_stars;
-        row.rating_comment = self.rating_comment;
-        row.rated_at = self.rated_at;
-        row.follower_count = self.follower_count;
-    }
+/// `row` (read later) with the fields of an event's `state` put back, so a
+/// live update shows its own change even when delivered after the next.
+pub fn apply_state(state: ReportState, row: &mut report::Model) {
+    row.status = state.status;
+    row.agency_id = state.agency_id;
+    row.updated_at = state.updated_at;
+    row.status_changed_at = state.status_changed_at;
+    row.resolved_at = state.resolved_at;
+    row.closed_at = state.closed_at;
+    row.official_answer = state.official_answer;
+    row.rating_stars = state.rating_stars;
+    row.rating_comment = state.rating_comment;
+    row.rated_at = state.rated_at;
+    row.follower_count = state.follower_count;
 }
 
 /// Whether a follow changed anything.
@@ -905,20 +874,3 @@ pub async fn backfill(db: &DatabaseConnection) -> Result<usize, DbErr> {
 
 /// A shared handle on the photo store.
 pub type Store = Arc<dyn PhotoStore>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bounding_box_holds_the_circle() {
-        let (lat, lon) = (10.7769, 106.7009);
-        let (s, w, n, e) = bounding_box(lat, lon, 50.0);
-        let haversine = congdan_geo::locate::haversine_m;
-        // Its edges are 50 m away along the axes.
-        assert!((haversine(lat, lon, n, lon) - 50.0).abs() < 0.01);
-        assert!((haversine(lat, lon, s, lon) - 50.0).abs() < 0.01);
-        assert!((haversine(lat, lon, lat, e) - 50.0).abs() < 0.05);
-        assert!((haversine(lat, lon, lat, w) - 50.0).abs() < 0.05);
-    }
-}

@@ -3,40 +3,35 @@
 
 pub mod domain;
 pub mod graphql;
-pub mod locate;
 pub mod seed;
+pub mod store;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
-use entity::geo::admin_unit;
-use sea_orm::DatabaseConnection;
+use async_graphql::{EmptyMutation, EmptySubscription, SchemaBuilder};
+use congdan_common::server::Deps;
+use congdan_common::subgraph::Subgraph;
 
-pub use graphql::Query;
+use graphql::Query;
 
-pub type GeoSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The geo subgraph.
+pub struct Geo;
 
-pub const NAME: &str = "geo";
+impl Subgraph for Geo {
+    const NAME: &'static str = "geo";
+    type Query = Query;
+    type Mutation = EmptyMutation;
+    type Subscription = EmptySubscription;
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
-        .enable_federation()
-        .extension(congdan_common::control_characters::RefuseControlCharacters)
-        .extension(congdan_common::localize::LocalizeErrors)
-}
+    fn roots() -> (Query, EmptyMutation, EmptySubscription) {
+        (Query, EmptyMutation, EmptySubscription)
+    }
 
-pub fn schema(db: DatabaseConnection) -> GeoSchema {
-    builder()
-        .data(congdan_common::loader::by_key::<admin_unit::Entity>(
-            db.clone(),
-        ))
-        .data(db)
-        .finish()
-}
-
-pub fn router(deps: &congdan_common::server::Deps) -> axum::Router {
-    congdan_common::server::router(schema(deps.db.clone()), deps)
-}
-
-/// The subgraph's federation SDL, as `_service { sdl }` returns it.
-pub fn sdl() -> String {
-    congdan_common::server::federation_sdl(&builder().finish())
+    fn data(
+        &self,
+        schema: SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
+        deps: &Deps,
+    ) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+        schema
+            .data(store::units_by_code(deps.db.clone()))
+            .data(deps.db.clone())
+    }
 }

@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use congdan_common::events::InProcessBus;
 use congdan_common::server::{Deps, Secrets};
+use congdan_contracts::bus::InProcessBus;
 use congdan_tests::sign_in::{citizen, mobile_sign_in};
 use congdan_tests::TestApp;
 use serde_json::{json, Value};

@@ -297,7 +297,7 @@ pub async fn timeline_actions(app: &TestApp, who: &Person, id: &str) -> Vec<Stri
 pub struct Direct {
     pub base: String,
     pub database: congdan_tests::TestDatabase,
-    pair: congdan_common::identity::jws::KeyPair,
+    pair: congdan_contracts::identity::jws::KeyPair,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -315,8 +315,8 @@ pub fn photos_dir() -> &'static std::path::Path {
 
 impl Direct {
     pub async fn start() -> Self {
-        use congdan_common::identity::IdentityVerifier;
         use congdan_common::server::{Deps, Secrets};
+        use congdan_contracts::identity::IdentityVerifier;
         photos_dir();
         let database = congdan_tests::TestDatabase::sqlite().await;
         congdan::db::migrate(&database.db)
@@ -330,7 +330,7 @@ impl Direct {
             .await
             .expect("the demo agencies")
             .into_iter()
-            .map(|a| congdan_common::events::directory::ListedAgency {
+            .map(|a| congdan_contracts::events::directories::ListedAgency {
                 id: a.id,
                 kind: a.kind,
                 ward_id: a.ward_code,
@@ -338,11 +338,11 @@ impl Direct {
             .collect();
         congdan_feedback::agencies::replace(
             &database.db,
-            &congdan_common::events::directory::AgenciesListed::new(agencies),
+            &congdan_contracts::events::directories::AgenciesListed { agencies },
         )
         .await
         .expect("the agencies' read model");
-        let pair = congdan_common::identity::jws::KeyPair::generate();
+        let pair = congdan_contracts::identity::jws::KeyPair::generate();
         let deps = Deps {
             db: database.db.clone(),
             identity: IdentityVerifier::trusting([(pair.kid.clone(), pair.public())]),
@@ -350,7 +350,7 @@ impl Direct {
                 personal_data_key: rand::random(),
                 bootstrap_admins: Vec::new(),
             }),
-            bus: std::sync::Arc::new(congdan_common::events::InProcessBus::new(16)),
+            bus: std::sync::Arc::new(congdan_contracts::bus::InProcessBus::new(16)),
         };
         let router = congdan::subgraphs::SubgraphName::Feedback.router(&deps);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -375,16 +375,16 @@ impl Direct {
     pub fn token(
         &self,
         sub: &str,
-        roles: &[congdan_common::identity::Role],
+        roles: &[congdan_contracts::identity::Role],
         agencies: &[&str],
     ) -> String {
-        use congdan_common::identity::{
+        use congdan_contracts::identity::{
             Identity, IdentityClaims, GATEWAY_ISSUER, SUBGRAPH_AUDIENCE,
         };
         let now = chrono::Utc::now().timestamp();
         self.pair
             .sign(&IdentityClaims {
-                time: congdan_common::identity::jws::TimeClaims {
+                time: congdan_contracts::identity::jws::TimeClaims {
                     iss: GATEWAY_ISSUER.into(),
                     aud: SUBGRAPH_AUDIENCE.into(),
                     iat: now,
@@ -403,7 +403,7 @@ impl Direct {
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut headers = Vec::new();
         if let Some(token) = token {
-            headers.push((congdan_common::identity::IDENTITY_HEADER, token));
+            headers.push((congdan_contracts::identity::IDENTITY_HEADER, token));
         }
         let (status, body) = post_json(
             &format!("{}/graphql", self.base),
@@ -461,7 +461,7 @@ impl Direct {
             )
             .body(body);
         if let Some(token) = token {
-            request = request.header(congdan_common::identity::IDENTITY_HEADER, token);
+            request = request.header(congdan_contracts::identity::IDENTITY_HEADER, token);
         }
         let response = request.send().await.expect("the subgraph answers");
         let status = response.status().as_u16();

@@ -1,13 +1,14 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use congdan_common::access;
 use congdan_common::directives::authenticated;
-use congdan_common::identity::{self, Identity, Role};
 use congdan_common::language::Language;
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::personal_id::PersonalId;
 use congdan_common::Error;
+use congdan_contracts::identity::{Identity, Role};
 use entity::citizen::{access_log, citizen_record, consent, device, pin, profile, role_grant};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
@@ -62,7 +63,7 @@ impl Citizen {
         reader: Reader,
         field: &'static str,
     ) -> Result<(), Error> {
-        let identity = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+        let identity = access::current(ctx).ok_or(Error::Unauthenticated)?;
         if identity.citizen_id() == Some(self.row.id.as_str()) {
             return Ok(());
         }
@@ -75,7 +76,7 @@ impl Citizen {
 
     /// The citizen themself only (`FORBIDDEN` for anyone else).
     fn owner(&self, ctx: &Context<'_>) -> Result<&str, Error> {
-        let identity = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+        let identity = access::current(ctx).ok_or(Error::Unauthenticated)?;
         if identity.citizen_id() == Some(self.row.id.as_str()) {
             Ok(&self.row.id)
         } else {

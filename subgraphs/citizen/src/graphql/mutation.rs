@@ -1,8 +1,9 @@
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, MergedObject, Object, Result, ID};
-use congdan_common::identity::{self, Role};
+use congdan_common::access;
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::Error;
+use congdan_contracts::identity::Role;
 use sea_orm::DatabaseConnection;
 
 use super::{Citizen, CitizenAccess};
@@ -58,7 +59,7 @@ impl RolesMutation {
         ctx: &Context<'_>,
         #[graphql(inaccessible)] input: VneidSignInInput,
     ) -> Result<CitizenAccess> {
-        identity::require_role(ctx, Role::Service)?;
+        access::require_role(ctx, Role::Service)?;
         let claims = SignInClaims::parse(
             RawSignInClaims {
                 subject: &input.subject,
@@ -99,7 +100,7 @@ impl RolesMutation {
         role: StaffRole,
         agency_ids: Option<Vec<ID>>,
     ) -> Result<Option<Citizen>> {
-        let admin = identity::require_role(ctx, Role::Admin)?;
+        let admin = access::require_role(ctx, Role::Admin)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let agency_ids: Vec<String> = agency_ids
             .unwrap_or_default()
@@ -119,7 +120,7 @@ impl RolesMutation {
         citizen_id: ID,
         role: StaffRole,
     ) -> Result<Option<Citizen>> {
-        identity::require_role(ctx, Role::Admin)?;
+        access::require_role(ctx, Role::Admin)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let row = records::revoke(db, &citizen_id, role).await?;
         Ok(Some(Citizen::new(row)))

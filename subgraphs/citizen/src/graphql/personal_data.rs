@@ -1,11 +1,12 @@
 use async_graphql::{ComplexObject, Context, Json, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use congdan_common::access;
 use congdan_common::directives::authenticated;
-use congdan_common::identity::{self, Role};
 use congdan_common::language::Text;
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::user_error::UserError;
 use congdan_common::Error;
+use congdan_contracts::identity::Role;
 use entity::citizen::{access_log, consent};
 use sea_orm::DatabaseConnection;
 
@@ -88,7 +89,7 @@ impl PersonalDataExport {
     /// the access log.
     #[graphql(directive = authenticated::apply())]
     async fn citizen(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
-        let me = identity::require_citizen(ctx)?;
+        let me = access::require_citizen(ctx)?;
         if me != self.citizen_id.as_str() {
             return Err(Error::Forbidden.into());
         }
@@ -181,7 +182,7 @@ impl PersonalDataMutation {
     /// erase or anonymise theirs and the gateway to end the sessions.
     #[graphql(directive = authenticated::apply())]
     async fn delete_my_account(&self, ctx: &Context<'_>) -> Result<DeleteMyAccountPayload> {
-        let me = identity::require_citizen(ctx)?;
+        let me = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let deleted = store::delete_account(db, me).await.map_err(Error::from)?;
         Ok(if deleted {

@@ -1,11 +1,12 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, ID};
+use congdan_common::access;
 use congdan_common::directives::authenticated;
-use congdan_common::identity::{self, Role};
 use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::Error;
+use congdan_contracts::identity::Role;
 use entity::citizen::{citizen_record, service};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
@@ -44,7 +45,7 @@ impl Query {
     /// The signed-in citizen.
     #[graphql(directive = authenticated::apply())]
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<Citizen>> {
-        let id = identity::require_citizen(ctx)?;
+        let id = access::require_citizen(ctx)?;
         load_one::<citizen_record::Entity, _>(ctx, id.to_string()).await
     }
 
@@ -52,7 +53,7 @@ impl Query {
     /// (Personal Data Protection Law: the right to a copy).
     #[graphql(directive = authenticated::apply())]
     async fn export_my_data(&self, ctx: &Context<'_>) -> Result<Option<PersonalDataExport>> {
-        let id = identity::require_citizen(ctx)?;
+        let id = access::require_citizen(ctx)?;
         Ok(Some(PersonalDataExport {
             citizen_id: ID(id.to_string()),
         }))
@@ -66,7 +67,7 @@ impl Query {
         ctx: &Context<'_>,
         citizen_id: ID,
     ) -> Result<Option<CitizenAccess>> {
-        identity::require_role(ctx, Role::Service)?;
+        access::require_role(ctx, Role::Service)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let Some(row) = citizen_record::Entity::find_by_id(citizen_id.0)
             .one(db)

@@ -3,10 +3,11 @@ use async_graphql::{Context, Object, Result, ID};
 use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use entity::content::article;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 
 use super::Article;
 use crate::domain::ArticleCategory;
+use crate::store;
 
 pub struct Query;
 
@@ -22,13 +23,7 @@ impl Query {
     ) -> Result<Connection<String, Article, ListInfo, EmptyFields>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut select = article::Entity::find()
-            .order_by_desc(article::Column::PublishedAt)
-            .order_by_asc(article::Column::Id);
-        if let Some(category) = category {
-            select = select.filter(article::Column::Category.eq(category.as_str()));
-        }
-        Ok(pagination::connection(db, select, page, Article::try_from).await?)
+        Ok(pagination::connection(db, store::articles(category), page, Article::try_from).await?)
     }
 
     /// One article by id.

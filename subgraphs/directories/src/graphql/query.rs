@@ -2,11 +2,12 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result, ID};
 use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
-use congdan_common::text::fold;
 use entity::directories::agency;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 
 use super::Agency;
+use crate::domain::AgencyFilter;
+use crate::store;
 
 pub struct Query;
 
@@ -24,16 +25,8 @@ impl Query {
     ) -> Result<Connection<String, Agency, ListInfo, EmptyFields>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut select = agency::Entity::find()
-            .order_by_asc(agency::Column::NameFolded)
-            .order_by_asc(agency::Column::Id);
-        if let Some(ward) = ward_id {
-            select = select.filter(agency::Column::WardCode.eq(ward.0));
-        }
-        if let Some(search) = search.as_deref().map(fold).filter(|s| !s.is_empty()) {
-            select = select.filter(agency::Column::NameFolded.contains(&search));
-        }
-        Ok(pagination::connection(db, select, page, Agency::try_from).await?)
+        let filter = AgencyFilter::parse(ward_id.as_ref().map(|w| w.as_str()), search.as_deref());
+        Ok(pagination::connection(db, store::agencies(&filter), page, Agency::try_from).await?)
     }
 
     /// One agency by id.

@@ -2,11 +2,12 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result, ID};
 use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
-use congdan_common::text::fold;
 use entity::dossiers::procedure;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 
 use super::Procedure;
+use crate::domain::ProcedureFilter;
+use crate::store;
 
 pub struct Query;
 
@@ -23,10 +24,7 @@ impl Query {
     ) -> Result<Connection<String, Procedure, ListInfo, EmptyFields>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut select = procedure::Entity::find().order_by_asc(procedure::Column::Code);
-        if let Some(search) = search.as_deref().map(fold).filter(|s| !s.is_empty()) {
-            select = select.filter(procedure::Column::NameFolded.contains(&search));
-        }
+        let select = store::procedures(&ProcedureFilter::parse(search.as_deref()));
         Ok(pagination::connection(db, select, page, Procedure::try_from).await?)
     }
 

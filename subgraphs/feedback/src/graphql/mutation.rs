@@ -2,12 +2,13 @@ use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, ID};
 use chrono::Utc;
+use congdan_common::access;
 use congdan_common::city_point::{CityPoint, CityPointError};
 use congdan_common::directives::authenticated;
-use congdan_common::identity::{self, Role};
 use congdan_common::language::Text;
 use congdan_common::user_error::UserError;
 use congdan_common::Error;
+use congdan_contracts::identity::Role;
 use entity::feedback::category;
 use sea_orm::{DatabaseConnection, EntityTrait};
 
@@ -154,7 +155,7 @@ impl Mutation {
     ) -> Result<SubmitReportPayload> {
         let db = ctx.data::<DatabaseConnection>()?;
         let settings = ctx.data::<Arc<Settings>>()?;
-        let reporter = identity::current(ctx)
+        let reporter = access::current(ctx)
             .and_then(|i| i.citizen_id())
             .map(str::to_string);
         let (point, mut errors) = validate(&input);
@@ -181,7 +182,8 @@ impl Mutation {
             )),
             Some(_) => {}
         }
-        let ward = point.and_then(|p| congdan_geo::locate::unit_at(p.latitude(), p.longitude()));
+        let ward =
+            point.and_then(|p| congdan_geography::locate::unit_at(p.latitude(), p.longitude()));
         if point.is_some() && ward.is_none() {
             errors.push(UserError::new(
                 &["input", "latitude"],
@@ -400,7 +402,7 @@ impl Mutation {
     /// Following again changes nothing.
     #[graphql(directive = authenticated::apply())]
     async fn follow_report(&self, ctx: &Context<'_>, id: ID) -> Result<FollowReportPayload> {
-        let citizen = identity::require_citizen(ctx)?;
+        let citizen = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let (outcome, row) = service::follow(db, &id, citizen)
             .await
@@ -433,7 +435,7 @@ impl Mutation {
     /// Stops following a report.
     #[graphql(directive = authenticated::apply())]
     async fn unfollow_report(&self, ctx: &Context<'_>, id: ID) -> Result<FollowReportPayload> {
-        let citizen = identity::require_citizen(ctx)?;
+        let citizen = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let row = service::unfollow(db, &id, citizen)
             .await
@@ -449,7 +451,7 @@ impl Mutation {
     /// returns how many were closed. Admins only.
     #[graphql(requires_scopes = "admin")]
     async fn close_expired_reports(&self, ctx: &Context<'_>) -> Result<i32> {
-        identity::require_role(ctx, Role::Admin)?;
+        access::require_role(ctx, Role::Admin)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let settings = ctx.data::<Arc<Settings>>()?;
         let closed = service::close_expired(
@@ -471,7 +473,7 @@ impl Mutation {
         ctx: &Context<'_>,
         name: String,
     ) -> Result<Open311ApiKey> {
-        identity::require_role(ctx, Role::Admin)?;
+        access::require_role(ctx, Role::Admin)?;
         let name = name.trim().to_string();
         if !(1..=100).contains(&name.chars().count()) {
             return Err(Error::bad_input(
@@ -494,7 +496,7 @@ impl Mutation {
     /// Revokes an Open311 API key (admins); true if it was active.
     #[graphql(requires_scopes = "admin")]
     async fn revoke_open311_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
-        identity::require_role(ctx, Role::Admin)?;
+        access::require_role(ctx, Role::Admin)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(crate::open311::revoke_key(db, &id)
             .await
@@ -583,7 +585,7 @@ async fn take(
     uploads: Option<&[Upload]>,
     mut errors: Vec<UserError>,
 ) -> Result<ReportStepPayload> {
-    let identity = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+    let identity = access::current(ctx).ok_or(Error::Unauthenticated)?;
     let db = ctx.data::<DatabaseConnection>()?;
     let settings = ctx.data::<Arc<Settings>>()?;
     for (text, field) in [(&mut step.note, "note"), (&mut step.message, "message")] {

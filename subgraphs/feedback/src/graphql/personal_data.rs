@@ -1,6 +1,6 @@
 use async_graphql::{ComplexObject, Context, Json, Result, SimpleObject, ID};
+use congdan_common::access;
 use congdan_common::directives::authenticated;
-use congdan_common::identity;
 use congdan_common::Error;
 use sea_orm::DatabaseConnection;
 
@@ -23,7 +23,7 @@ impl PersonalDataExport {
     /// as staff, and the reports they follow. For its owner only.
     #[graphql(directive = authenticated::apply())]
     async fn feedback(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
-        let me = identity::require_citizen(ctx)?;
+        let me = access::require_citizen(ctx)?;
         if me != self.citizen_id.as_str() {
             return Err(Error::Forbidden.into());
         }

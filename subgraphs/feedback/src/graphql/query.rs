@@ -3,12 +3,13 @@ use std::collections::BTreeMap;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use congdan_common::access;
 use congdan_common::directives::authenticated;
-use congdan_common::identity::{self, Role};
 use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::text::fold;
 use congdan_common::Error;
+use congdan_contracts::identity::Role;
 use entity::feedback::{category, follower, report};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -180,7 +181,7 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Reports> {
-        let citizen = identity::require_citizen(ctx)?;
+        let citizen = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let select =
@@ -196,7 +197,7 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Reports> {
-        let citizen = identity::require_citizen(ctx)?;
+        let citizen = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let followed = follower::Entity::find()
@@ -324,7 +325,7 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Reports> {
-        let who = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+        let who = access::current(ctx).ok_or(Error::Unauthenticated)?;
         if !(who.has_role(Role::Officer) || who.has_role(Role::Admin)) {
             return Err(Error::Forbidden.into());
         }

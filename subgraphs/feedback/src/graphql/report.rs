@@ -1,7 +1,7 @@
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use congdan_common::identity;
+use congdan_common::access;
 use congdan_common::loader::load_one;
 use congdan_common::Error;
 use entity::feedback::{category, photo, report, timeline_entry};
@@ -54,7 +54,7 @@ impl Report {
     /// Whether the caller may see the report's history: its reporter, a
     /// follower, or staff handling it.
     async fn can_track(&self, ctx: &Context<'_>) -> Result<bool> {
-        let identity = identity::current(ctx);
+        let identity = access::current(ctx);
         let settings = ctx.data::<std::sync::Arc<Settings>>()?;
         if service::is_staff_for(identity, &self.row, &settings.config.dispatch_agency) {
             return Ok(true);
@@ -80,7 +80,7 @@ impl Report {
     async fn require_tracking(&self, ctx: &Context<'_>) -> Result<()> {
         if self.can_track(ctx).await? {
             Ok(())
-        } else if identity::current(ctx).is_none() {
+        } else if access::current(ctx).is_none() {
             Err(Error::Unauthenticated.into())
         } else {
             Err(Error::Forbidden.into())
@@ -201,13 +201,13 @@ impl Report {
 
     /// Whether the caller reported it.
     async fn viewer_is_reporter(&self, ctx: &Context<'_>) -> bool {
-        let citizen = identity::current(ctx).and_then(|i| i.citizen_id());
+        let citizen = access::current(ctx).and_then(|i| i.citizen_id());
         citizen.is_some() && self.row.reporter_id.as_deref() == citizen
     }
 
     /// Whether the caller follows it.
     async fn viewer_follows(&self, ctx: &Context<'_>) -> Result<bool> {
-        let Some(citizen) = identity::current(ctx).and_then(|i| i.citizen_id()) else {
+        let Some(citizen) = access::current(ctx).and_then(|i| i.citizen_id()) else {
             return Ok(false);
         };
         self.followed_by(ctx, citizen).await
@@ -233,7 +233,7 @@ impl Report {
         let db = ctx.data::<DatabaseConnection>()?;
         let settings = ctx.data::<std::sync::Arc<Settings>>()?;
         let staff = service::is_staff_for(
-            identity::current(ctx),
+            access::current(ctx),
             &self.row,
             &settings.config.dispatch_agency,
         );

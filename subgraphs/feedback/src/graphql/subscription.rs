@@ -11,20 +11,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Context, Result, Subscription, ID};
+use congdan_common::access;
 use congdan_common::directives::authenticated;
-use congdan_common::events::{EventBus, SeenEvents};
-use congdan_common::identity::{self, Role};
 use congdan_common::Error;
+use congdan_contracts::bus::{Contract, EventBus, SeenEvents};
+use congdan_contracts::events::feedback::ReportUpdated;
+use congdan_contracts::identity::Role;
 use entity::feedback::report;
 use futures::{Stream, StreamExt};
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::Report;
 use crate::{service, Settings};
-
-/// Each workflow transition of a report (creation is not an update: a
-/// report has no agency and no watchers yet).
-const REPORT_EVENTS: &str = "feedback.report.updated";
 
 pub struct Subscription;
 
@@ -38,7 +36,7 @@ impl Subscription {
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<impl Stream<Item = Report>> {
-        let caller = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+        let caller = access::current(ctx).ok_or(Error::Unauthenticated)?;
         let db = ctx.data::<DatabaseConnection>()?.clone();
         let settings = ctx.data::<Arc<Settings>>()?;
         let row = report::Entity::find_by_id(id.to_string())
@@ -60,10 +58,7 @@ impl Subscription {
             return Err(Error::Forbidden.into());
         }
         let report_id = row.id;
-        events(ctx, db, move |payload| {
-            payload.get("id").and_then(|v| v.as_str()) == Some(report_id.as_str())
-        })
-        .await
+        events(ctx, db, move |update| update.id == report_id).await
     }
 
     /// Each report of `agencyId` when it is created for, assigned or
@@ -76,55 +71,52 @@ impl Subscription {
         ctx: &Context<'_>,
         agency_id: ID,
     ) -> Result<impl Stream<Item = Report>> {
-        let caller = identity::current(ctx).ok_or(Error::Unauthenticated)?;
+        let caller = access::current(ctx).ok_or(Error::Unauthenticated)?;
         let agency = agency_id.to_string();
         let officer_here = caller.has_role(Role::Officer) && caller.agencies.contains(&agency);
         if !(officer_here || caller.has_role(Role::Admin)) {
             return Err(Error::Forbidden.into());
         }
         let db = ctx.data::<DatabaseConnection>()?.clone();
-        events(ctx, db, move |payload| {
-            ["agencyId", "previousAgencyId"]
-                .iter()
-                .any(|key| payload.get(*key).and_then(|v| v.as_str()) == Some(agency.as_str()))
+        events(ctx, db, move |update| {
+            [&update.agency_id, &update.previous_agency_id]
+                .into_iter()
+                .any(|id| id.as_deref() == Some(agency.as_str()))
         })
         .await
     }
 }
 
-/// Reports of the bus's report events that `wanted` keeps, each read from
-/// the database with the event's state put back; redelivered events are
-/// skipped.
+/// Reports of the workflow's transitions (creation is not an update: a
+/// report has no agency and no watchers yet) that `wanted` keeps, each read
+/// from the database with the event's state put back; redelivered events
+/// are skipped.
 async fn events(
     ctx: &Context<'_>,
     db: DatabaseConnection,
-    wanted: impl Fn(&serde_json::Value) -> bool + Send + Sync + 'static,
+    wanted: impl Fn(&ReportUpdated) -> bool + Send + Sync + 'static,
 ) -> Result<impl Stream<Item = Report>> {
     let bus = ctx.data::<Arc<dyn EventBus>>()?.clone();
-    let stream = bus.subscribe(REPORT_EVENTS).await.map_err(|error| {
+    let stream = bus.subscribe(ReportUpdated::TOPIC).await.map_err(|error| {
         tracing::error!(%error, "cannot subscribe to report events");
         async_graphql::Error::new("live updates are unavailable right now")
     })?;
     let seen = Arc::new(SeenEvents::new(10_000, Duration::from_secs(600)));
     Ok(stream
-        .filter(move |event| {
-            futures::future::ready(wanted(&event.payload) && seen.first_time(&event.id))
-        })
         .filter_map(move |event| {
+            let update = event
+                .read::<ReportUpdated>()
+                .filter(|update| wanted(update) && seen.first_time(&event.id));
+            futures::future::ready(update)
+        })
+        .filter_map(move |update| {
             let db = db.clone();
             async move {
-                let id = event.payload.get("id")?.as_str()?.to_string();
-                let mut row = report::Entity::find_by_id(id).one(&db).await.ok()??;
-                // Events written before they carried a state show the
-                // report as it is now.
-                if let Some(state) = event.payload.get("state") {
-                    match serde_json::from_value::<service::ReportState>(state.clone()) {
-                        Ok(state) => state.apply(&mut row),
-                        Err(error) => {
-                            tracing::warn!(event = %event.id, %error, "a report event's state is unreadable");
-                        }
-                    }
-                }
+                let mut row = report::Entity::find_by_id(update.id)
+                    .one(&db)
+                    .await
+                    .ok()??;
+                service::apply_state(update.state, &mut row);
                 Report::try_from(row).ok()
             }
         }))

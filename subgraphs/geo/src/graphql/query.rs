@@ -1,12 +1,12 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result, ID};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
-use congdan_common::text::fold;
 use entity::geo::admin_unit;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 
-use super::AdministrativeUnit;
-use crate::domain::AdministrativeUnitKind;
+use super::admin_unit::{AdministrativeUnit, AdministrativeUnitKind};
+use crate::domain::{UnitCode, UnitFilter};
+use crate::store;
 
 pub struct Query;
 
@@ -25,13 +25,8 @@ impl Query {
     ) -> Result<Connection<String, AdministrativeUnit, ListInfo, EmptyFields>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut select = admin_unit::Entity::find().order_by_asc(admin_unit::Column::Code);
-        if let Some(kind) = kind {
-            select = select.filter(admin_unit::Column::Kind.eq(kind.as_str()));
-        }
-        if let Some(search) = search.as_deref().map(fold).filter(|s| !s.is_empty()) {
-            select = select.filter(admin_unit::Column::NameFolded.contains(&search));
-        }
+        let filter = UnitFilter::parse(search.as_deref(), kind.map(Into::into));
+        let select = store::units(&filter);
         Ok(pagination::connection(db, select, page, AdministrativeUnit::try_from).await?)
     }
 
@@ -60,5 +55,8 @@ impl Query {
 }
 
 async fn load(ctx: &Context<'_>, id: ID) -> Result<Option<AdministrativeUnit>> {
-    congdan_common::loader::load_one::<admin_unit::Entity, _>(ctx, id.0).await
+    let Some(code) = UnitCode::parse(&id) else {
+        return Ok(None);
+    };
+    congdan_common::loader::load_one::<admin_unit::Entity, _>(ctx, code.as_str().to_string()).await
 }

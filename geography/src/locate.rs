@@ -24,10 +24,9 @@
 
 use std::sync::LazyLock;
 
-const WARD_POINTS_TSV: &str = include_str!("../data/ward_points.tsv");
+use crate::distance::haversine_m;
 
-/// Mean Earth radius (IUGG), in metres.
-pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+const WARD_POINTS_TSV: &str = include_str!("../data/ward_points.tsv");
 
 /// Closest a point outside every unit can be to a seed, in metres.
 const MIN_REACH_M: f64 = 3_000.0;
@@ -84,15 +83,6 @@ fn parse(tsv: &str) -> Index {
     Index { seeds, reach }
 }
 
-/// Great-circle distance between two points, in metres.
-pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
-}
-
 /// The code of the unit `(latitude, longitude)` is taken to lie in, or
 /// None when the point is farther from every unit than a unit reaches.
 /// The caller has already checked that the point is a coordinate.
@@ -114,7 +104,7 @@ mod tests {
 
     #[test]
     fn every_unit_has_a_point_and_every_seed_a_known_unit() {
-        let units: HashSet<String> = crate::seed::admin_units()
+        let units: HashSet<String> = crate::units::all()
             .unwrap()
             .into_iter()
             .map(|u| u.code)
@@ -145,12 +135,5 @@ mod tests {
     fn the_open_sea_is_outside() {
         assert_eq!(unit_at(9.5, 107.5), None);
         assert_eq!(unit_at(11.5, 107.6), None);
-    }
-
-    #[test]
-    fn haversine_is_right_at_city_scale() {
-        // One thousandth of a degree of latitude is about 111 m.
-        let d = haversine_m(10.0, 106.0, 10.001, 106.0);
-        assert!((d - 111.2).abs() < 0.5, "{d}");
     }
 }

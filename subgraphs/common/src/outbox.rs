@@ -1,5 +1,6 @@
-//! Writing events in the same transaction as the change that causes them,
-//! and the relay that publishes them to the bus and marks them sent.
+//! The transactional outbox: an event is written in the same transaction as
+//! the change that causes it, and a relay publishes it to the bus and marks
+//! it sent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,21 +14,34 @@ use sea_orm::{
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{Event, EventBus, EventError};
+use congdan_contracts::bus::{progress, Contract, Event, EventBus, EventError};
+use sea_orm::DbErr;
 
-/// Adds `event` to the outbox, inside the caller's transaction: it is
-/// published if and only if the change commits.
-pub async fn enqueue(db: &impl ConnectionTrait, event: &Event) -> Result<(), sea_orm::DbErr> {
+/// Adds the event of `contract` to the outbox, inside the caller's
+/// transaction: it is published if and only if the change commits.
+/// Returns the event.
+pub async fn enqueue<C: Contract>(db: &impl ConnectionTrait, contract: &C) -> Result<Event, DbErr> {
+    let event = Event::of(contract).map_err(|error| DbErr::Json(error.to_string()))?;
     outbox_event::ActiveModel {
         id: Set(event.id.clone()),
         topic: Set(event.topic.clone()),
+        version: Set(event.version as i32),
         payload: Set(event.payload.to_string()),
         occurred_at: Set(event.occurred_at),
         published_at: Set(None),
     }
     .insert(db)
     .await?;
-    Ok(())
+    Ok(event)
+}
+
+/// Why the relay stopped (it tries again at its next turn).
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error(transparent)]
+    Bus(#[from] EventError),
+    #[error(transparent)]
+    Database(#[from] DbErr),
 }
 
 /// Publishes outbox rows in order and marks them sent. A crash between
@@ -50,7 +64,7 @@ impl Relay {
 
     /// Publishes what is pending, oldest first; stops at the first event the
     /// bus refuses (it stays pending, order kept). Returns how many were sent.
-    pub async fn publish_pending(&self) -> Result<usize, EventError> {
+    pub async fn publish_pending(&self) -> Result<usize, RelayError> {
         let mut sent = 0;
         loop {
             let pending = outbox_event::Entity::find()
@@ -70,6 +84,7 @@ impl Relay {
                 let event = Event {
                     id: row.id.clone(),
                     topic: row.topic.clone(),
+                    version: u32::try_from(row.version).unwrap_or_default(),
                     payload,
                     occurred_at: row.occurred_at,
                 };
@@ -78,7 +93,7 @@ impl Relay {
                 row.published_at = Set(Some(Utc::now()));
                 row.update(&self.db).await?;
                 sent += 1;
-                super::progress::step();
+                progress::step();
             }
         }
     }

@@ -9,8 +9,8 @@ use tokio::sync::watch;
 
 static PROGRESS: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
 
-/// Counts one step.
-pub(crate) fn step() {
+/// Counts one step (the bus's consumers here, the outbox relay elsewhere).
+pub fn step() {
     PROGRESS.send_modify(|count| *count = count.wrapping_add(1));
 }
 

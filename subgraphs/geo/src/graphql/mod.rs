@@ -3,5 +3,4 @@
 mod admin_unit;
 mod query;
 
-pub use admin_unit::AdministrativeUnit;
 pub use query::Query;

@@ -8,12 +8,9 @@
 pub mod jws;
 mod verifier;
 
-use async_graphql::Context;
 use serde::{Deserialize, Serialize};
 
 pub use verifier::IdentityVerifier;
-
-use crate::Error;
 
 /// The header the gateway forwards the identity token in.
 pub const IDENTITY_HEADER: &str = "x-congdan-identity";
@@ -103,29 +100,6 @@ impl Identity {
             .map(|r| r.as_str().to_string())
             .chain(self.agencies.iter().map(|a| format!("agency:{a}")))
             .collect()
-    }
-}
-
-/// The request's identity, if it carried a valid one.
-pub fn current<'a>(ctx: &Context<'a>) -> Option<&'a Identity> {
-    ctx.data_opt::<Identity>()
-}
-
-/// The signed-in citizen's id, or `UNAUTHENTICATED`.
-pub fn require_citizen<'a>(ctx: &Context<'a>) -> Result<&'a str, Error> {
-    current(ctx)
-        .and_then(Identity::citizen_id)
-        .ok_or(Error::Unauthenticated)
-}
-
-/// The identity when it holds `role`: `UNAUTHENTICATED` without an identity,
-/// `FORBIDDEN` with one that lacks the role.
-pub fn require_role<'a>(ctx: &Context<'a>, role: Role) -> Result<&'a Identity, Error> {
-    let identity = current(ctx).ok_or(Error::Unauthenticated)?;
-    if identity.has_role(role) {
-        Ok(identity)
-    } else {
-        Err(Error::Forbidden)
     }
 }
 

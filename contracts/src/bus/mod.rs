@@ -1,16 +1,16 @@
 //! The event bus: one trait, two implementations chosen by configuration —
 //! in-process (tokio broadcast) for the all-in-one mode, NATS JetStream for
-//! the distributed mode — and the transactional outbox that feeds it.
+//! the distributed mode. What travels on it is an [`Event`] envelope around
+//! one of the typed contracts of [`crate::events`]; subgraphs feed it from
+//! their transactional outbox (`congdan_common::outbox`).
 //!
 //! Delivery is at least once: an event carries an id, the relay may publish
 //! it again after a crash, and consumers skip ids they have seen
 //! ([`SeenEvents`]); [`Consumer`] is the loop that follows a topic so.
 
 mod consumer;
-pub mod directory;
 mod in_process;
 mod nats;
-pub mod outbox;
 pub mod progress;
 
 use std::pin::Pin;
@@ -21,29 +21,78 @@ use futures::future::BoxFuture;
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
+pub use crate::events::{Contract, DecodeError};
 pub use consumer::{Consumer, Handler, Subscribed};
 pub use in_process::InProcessBus;
 pub use nats::NatsBus;
 
-/// Something that happened, for subscribers to react to.
+/// Something that happened, for subscribers to react to: the envelope of
+/// one [`Contract`], made by [`Event::of`] and read by [`Event::decode`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// Unique (UUID v7, so ids sort by time); consumers deduplicate by it.
     pub id: String,
     /// Dot-separated, owner first: `feedback.report.updated`.
     pub topic: String,
+    /// The version of the topic's contract the payload follows.
+    pub version: u32,
     pub payload: serde_json::Value,
     pub occurred_at: DateTime<Utc>,
 }
 
 impl Event {
-    pub fn new(topic: impl Into<String>, payload: serde_json::Value) -> Self {
-        Self {
+    /// The envelope of `contract`, happening now.
+    pub fn of<C: Contract>(contract: &C) -> Result<Self, serde_json::Error> {
+        Ok(Self {
             id: uuid::Uuid::now_v7().to_string(),
-            topic: topic.into(),
-            payload,
+            topic: C::TOPIC.to_string(),
+            version: C::VERSION,
+            payload: serde_json::to_value(contract)?,
             occurred_at: Utc::now(),
+        })
+    }
+
+    /// Whether this is an event of `C`'s topic (of any version).
+    pub fn is<C: Contract>(&self) -> bool {
+        self.topic == C::TOPIC
+    }
+
+    /// The contract this event carries, for a consumer that follows more
+    /// than its topic: None for another topic; an event of its topic this
+    /// build cannot read (a newer version, a broken payload) is logged, by
+    /// id and never with its payload, and skipped, since retrying cannot
+    /// help.
+    pub fn read<C: Contract>(&self) -> Option<C> {
+        match self.decode::<C>() {
+            Ok(contract) => Some(contract),
+            Err(DecodeError::OtherTopic { .. }) => None,
+            Err(error) => {
+                tracing::warn!(event = %self.id, %error, "an event this build cannot read; skipped");
+                None
+            }
         }
+    }
+
+    /// The contract this event carries: an error for another topic, a
+    /// version this build does not know, or a payload that does not fit.
+    pub fn decode<C: Contract>(&self) -> Result<C, DecodeError> {
+        if !self.is::<C>() {
+            return Err(DecodeError::OtherTopic {
+                expected: C::TOPIC,
+                found: self.topic.clone(),
+            });
+        }
+        if self.version != C::VERSION {
+            return Err(DecodeError::Version {
+                topic: C::TOPIC,
+                expected: C::VERSION,
+                found: self.version,
+            });
+        }
+        C::deserialize(&self.payload).map_err(|error| DecodeError::Malformed {
+            topic: C::TOPIC,
+            error: error.to_string(),
+        })
     }
 }
 
@@ -55,8 +104,6 @@ pub enum EventError {
     Publish(String),
     #[error("cannot subscribe: {0}")]
     Subscribe(String),
-    #[error(transparent)]
-    Database(#[from] sea_orm::DbErr),
 }
 
 /// Events as a subscriber receives them.

@@ -191,12 +191,36 @@ impl<H: Handler> Subscribed<H> {
 mod tests {
     use std::sync::Mutex;
 
-    use serde_json::json;
+    use serde::{Deserialize, Serialize};
 
     use super::*;
-    use crate::events::InProcessBus;
+    use crate::bus::{progress, Contract, InProcessBus};
 
-    const TOPIC: &str = "test.thing.happened";
+    /// A contract of these tests only.
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Happened {
+        n: u32,
+    }
+
+    impl Contract for Happened {
+        const TOPIC: &'static str = "test.thing.happened";
+        const VERSION: u32 = 1;
+    }
+
+    /// Another topic, which the consumer does not follow.
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Other {}
+
+    impl Contract for Other {
+        const TOPIC: &'static str = "test.other";
+        const VERSION: u32 = 1;
+    }
+
+    const TOPIC: &str = Happened::TOPIC;
+
+    fn happened(n: u32) -> Event {
+        Event::of(&Happened { n }).unwrap()
+    }
 
     /// Records the ids it handled; fails the first `failures` attempts.
     #[derive(Clone, Default)]
@@ -238,15 +262,17 @@ mod tests {
         (tokio::spawn(consumer.run(shutdown.clone())), shutdown)
     }
 
-    /// Waits (a few seconds at most) until `done`.
+    /// Waits (ten seconds at most) until `done`, checking again whenever
+    /// the event machinery moves (a consumer handled or gave up on an
+    /// event).
     async fn until(done: impl Fn() -> bool) {
-        for _ in 0..500 {
-            if done() {
-                return;
+        let mut progress = progress::watch();
+        let waited = tokio::time::timeout(Duration::from_secs(10), async {
+            while !done() {
+                progress.changed().await.unwrap();
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("not done in time");
+        });
+        waited.await.expect("done in time");
     }
 
     async fn stops(task: JoinHandle<()>, shutdown: CancellationToken) {
@@ -262,9 +288,9 @@ mod tests {
         let bus = Arc::new(InProcessBus::new(16));
         let recorder = Recorder::default();
         let (task, shutdown) = subscribed(&bus, &recorder).await;
-        let event = Event::new(TOPIC, json!({ "n": 1 }));
-        let other = Event::new("test.other", json!({}));
-        let last = Event::new(TOPIC, json!({ "n": 2 }));
+        let event = happened(1);
+        let other = Event::of(&Other {}).unwrap();
+        let last = happened(2);
         for e in [&event, &event, &other, &last] {
             bus.publish(e).await.unwrap();
         }
@@ -281,7 +307,7 @@ mod tests {
             ..Recorder::default()
         };
         let (task, shutdown) = subscribed(&bus, &recorder).await;
-        let event = Event::new(TOPIC, json!({}));
+        let event = happened(1);
         bus.publish(&event).await.unwrap();
         until(|| !recorder.handled().is_empty()).await;
         assert_eq!(recorder.handled(), [event.id]);
@@ -302,18 +328,16 @@ mod tests {
             ..Recorder::default()
         };
         let shutdown = CancellationToken::new();
-        let task =
-            Consumer::new("test", bus.clone(), TOPIC, failing.clone()).spawn(shutdown.clone());
-        // The task subscribes on its own: publish until it has tried once.
-        let event = Event::new(TOPIC, json!({}));
-        for _ in 0..500 {
-            bus.publish(&event).await.unwrap();
-            if *failing.attempts.lock().unwrap() >= 1 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert!(*failing.attempts.lock().unwrap() >= 1);
+        let (subscribed, standing) = tokio::sync::oneshot::channel();
+        let task = Consumer::new("test", bus.clone(), TOPIC, failing.clone()).spawn_then(
+            shutdown.clone(),
+            async move {
+                let _ = subscribed.send(());
+            },
+        );
+        standing.await.unwrap();
+        bus.publish(&happened(1)).await.unwrap();
+        until(|| *failing.attempts.lock().unwrap() >= 1).await;
         stops(task, shutdown).await;
         assert!(failing.handled().is_empty());
     }

@@ -1,0 +1,45 @@
+//! Typed events as the subgraphs publish them, for tests that feed a bus or
+//! a consumer directly.
+
+use chrono::Utc;
+use congdan_contracts::bus::{Contract, Event};
+use congdan_contracts::events::feedback::{ReportCreated, ReportState, ReportUpdated};
+
+/// The envelope of `contract`.
+pub fn event(contract: &impl Contract) -> Event {
+    Event::of(contract).unwrap()
+}
+
+/// A report submitted by `reporter` (None: anonymously).
+pub fn report_created(id: &str, reporter: Option<&str>) -> ReportCreated {
+    ReportCreated {
+        id: id.to_string(),
+        reporter_id: reporter.map(str::to_string),
+        category: "roads".to_string(),
+        ward_id: None,
+        status: "RECEIVED".to_string(),
+        due_at: None,
+        event_at: Utc::now(),
+    }
+}
+
+/// A workflow step that left the report in `status` (its GraphQL name,
+/// `IN_PROGRESS`), with no message, no followers and no agency.
+pub fn report_updated(id: &str, reporter: Option<&str>, status: &str) -> ReportUpdated {
+    ReportUpdated {
+        id: id.to_string(),
+        reporter_id: reporter.map(str::to_string),
+        agency_id: None,
+        previous_agency_id: None,
+        status: status.to_string(),
+        previous_status: "RECEIVED".to_string(),
+        action: "assign".to_string(),
+        message: None,
+        event_at: Utc::now(),
+        follower_ids: Vec::new(),
+        state: ReportState {
+            status: status.to_ascii_lowercase(),
+            ..ReportState::default()
+        },
+    }
+}
