@@ -40,7 +40,7 @@ pub enum ServeError {
     #[error("{0}")]
     Config(String),
     #[error(transparent)]
-    PersonalDataKey(#[from] congdan_citizen::key_check::KeyCheckError),
+    PersonalDataKey(#[from] congdan_citizen::store::key_check::KeyCheckError),
     #[error("a server stopped with an error: {0}")]
     Server(std::io::Error),
 }
@@ -315,11 +315,11 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
 /// Plannings in progress stop when `shutdown` is cancelled, so a costly
 /// operation cannot hold the gateway's shutdown up.
 /// The citizen subgraph's start refuses a changed `PERSONAL_DATA_KEY`
-/// (`congdan_citizen::key_check`).
+/// (`congdan_citizen::store::key_check`).
 pub async fn check_personal_data_key(deps: &Deps) -> Result<(), ServeError> {
     let cipher =
         congdan_common::personal_data::PersonalDataCipher::new(&deps.secrets.personal_data_key);
-    congdan_citizen::key_check::verify(&deps.db, &cipher).await?;
+    congdan_citizen::store::key_check::verify(&deps.db, &cipher).await?;
     Ok(())
 }
 
@@ -344,7 +344,7 @@ pub fn background_tasks(
     names
         .iter()
         .flat_map(|name| match name {
-            SubgraphName::Citizen => vec![congdan_citizen::spawn_consumer(
+            SubgraphName::Citizen => vec![congdan_citizen::inbox::spawn_consumer(
                 deps,
                 shutdown.child_token(),
             )],

@@ -1,6 +1,7 @@
 //! The six subgraphs as one registry: name, default port, SDL, router, demo data.
 
 use axum::Router;
+use congdan_citizen::Citizen;
 use congdan_common::server::Deps;
 use congdan_common::subgraph::{self, Subgraph};
 use congdan_content::Content;
@@ -31,7 +32,7 @@ impl SubgraphName {
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Citizen => congdan_citizen::NAME,
+            Self::Citizen => Citizen::NAME,
             Self::Feedback => congdan_feedback::NAME,
             Self::Dossiers => Dossiers::NAME,
             Self::Directories => Directories::NAME,
@@ -58,7 +59,7 @@ impl SubgraphName {
 
     pub fn sdl(self) -> String {
         match self {
-            Self::Citizen => congdan_citizen::sdl(),
+            Self::Citizen => subgraph::sdl::<Citizen>(),
             Self::Feedback => congdan_feedback::sdl(),
             Self::Dossiers => subgraph::sdl::<Dossiers>(),
             Self::Directories => subgraph::sdl::<Directories>(),
@@ -69,7 +70,7 @@ impl SubgraphName {
 
     pub fn router(self, deps: &Deps) -> Router {
         match self {
-            Self::Citizen => congdan_citizen::router(deps),
+            Self::Citizen => subgraph::router(&Citizen, deps),
             Self::Feedback => congdan_feedback::router(deps),
             Self::Dossiers => subgraph::router(&Dossiers, deps),
             Self::Directories => subgraph::router(&Directories, deps),

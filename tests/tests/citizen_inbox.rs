@@ -9,7 +9,8 @@
 mod citizen_support;
 
 use citizen_support::{codes, data, gql, own_bus_deps, sign_in, AN, BINH, CUONG};
-use congdan_citizen::inbox::{self, Delivery};
+use congdan_citizen::inbox;
+use congdan_citizen::store::inbox::Delivery;
 use congdan_contracts::bus::{EventBus, NatsBus};
 use congdan_contracts::events::citizen::AccountDeleted;
 use congdan_contracts::events::feedback::ReportUpdated;
@@ -304,7 +305,7 @@ async fn spawn_consumer_subscribes_and_stops_at_shutdown() {
     let an = sign_in(&app, AN).await;
     let (deps, bus) = own_bus_deps(&app);
     let shutdown = CancellationToken::new();
-    let task = congdan_citizen::spawn_consumer(&deps, shutdown.clone());
+    let task = congdan_citizen::inbox::spawn_consumer(&deps, shutdown.clone());
     let event = event(&report_created(
         "5f0c1a8e-0001-4000-8000-000000000001",
         Some(&an.citizen_id),

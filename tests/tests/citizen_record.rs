@@ -51,7 +51,7 @@ impl Subgraph {
             }),
             bus: Arc::new(congdan_contracts::bus::InProcessBus::new(16)),
         };
-        let router = congdan_citizen::router(&deps);
+        let router = congdan_common::subgraph::router(&congdan_citizen::Citizen, &deps);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/graphql", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {

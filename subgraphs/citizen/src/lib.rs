@@ -3,112 +3,96 @@
 //! roles); their profile, My Services and pins; the notification inbox
 //! (filled from the event bus by [`inbox::spawn_consumer`]); push devices;
 //! personal-data rights (consents, access log, export, account deletion);
-//! `PERSONAL_DATA_KEY` checked at start ([`key_check::verify`]).
+//! `PERSONAL_DATA_KEY` checked at start ([`store::key_check::verify`]).
 
-pub mod devices;
 pub mod domain;
 pub mod graphql;
 pub mod inbox;
-pub mod key_check;
-pub mod loaders;
-pub mod my_services;
-pub mod personal_data;
-pub mod pins;
-pub mod profile;
-pub mod records;
 pub mod seed;
+pub mod store;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, SchemaBuilder};
+use congdan_common::loader::{by_citizen, by_key};
 use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::server::Deps;
+use congdan_common::subgraph::Subgraph;
 use entity::citizen::{
-    citizen_record, consent, device, my_service, notification_preference, pin, service,
+    citizen_record, consent, device, my_service, notification_preference, pin, profile, service,
 };
 use sea_orm::Order;
 
-pub use graphql::{Mutation, Query};
-pub use inbox::spawn_consumer;
+use graphql::{Mutation, Query};
+use store::{personal_data, records};
 
-pub type CitizenSchema = Schema<Query, Mutation, EmptySubscription>;
+/// The citizen subgraph.
+pub struct Citizen;
 
-pub const NAME: &str = "citizen";
+impl Subgraph for Citizen {
+    const NAME: &'static str = "citizen";
+    type Query = Query;
+    type Mutation = Mutation;
+    type Subscription = EmptySubscription;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation::default(), EmptySubscription)
-        .enable_federation()
-        .extension(congdan_common::control_characters::RefuseControlCharacters)
-        .extension(congdan_common::localize::LocalizeErrors)
-}
+    fn roots() -> (Query, Mutation, EmptySubscription) {
+        (Query, Mutation::default(), EmptySubscription)
+    }
 
-/// The schema with what its resolvers use: the database, the personal-data
-/// cipher and the bootstrap admins (from `deps.secrets`), and dataloaders.
-pub fn schema(deps: &Deps) -> CitizenSchema {
-    let db = deps.db.clone();
-    let cipher = PersonalDataCipher::new(&deps.secrets.personal_data_key);
-    let bootstrap = records::BootstrapAdmins::new(&cipher, &deps.secrets.bootstrap_admins);
-    builder()
-        .data(congdan_common::loader::by_key::<service::Entity>(
-            db.clone(),
-        ))
-        .data(congdan_common::loader::by_key::<citizen_record::Entity>(
-            db.clone(),
-        ))
-        .data(DataLoader::new(
-            records::RolesLoader::new(db.clone()),
-            tokio::spawn,
-        ))
-        .data(congdan_common::loader::by_key::<
-            entity::citizen::profile::Entity,
-        >(db.clone()))
-        .data(loaders::by_citizen::<notification_preference::Entity>(
-            db.clone(),
-            notification_preference::Column::CitizenId,
-            vec![],
-        ))
-        .data(loaders::by_citizen::<my_service::Entity>(
-            db.clone(),
-            my_service::Column::CitizenId,
-            vec![
-                (my_service::Column::Position, Order::Asc),
-                (my_service::Column::ServiceKey, Order::Asc),
-            ],
-        ))
-        .data(loaders::by_citizen::<pin::Entity>(
-            db.clone(),
-            pin::Column::CitizenId,
-            vec![
-                (pin::Column::PinnedAt, Order::Desc),
-                (pin::Column::Id, Order::Desc),
-            ],
-        ))
-        .data(loaders::by_citizen::<device::Entity>(
-            db.clone(),
-            device::Column::CitizenId,
-            vec![(device::Column::RegisteredAt, Order::Asc)],
-        ))
-        .data(loaders::by_citizen::<consent::Entity>(
-            db.clone(),
-            consent::Column::CitizenId,
-            vec![(consent::Column::GivenAt, Order::Asc)],
-        ))
-        .data(DataLoader::new(
-            personal_data::AccessLogWriter::new(db.clone()),
-            tokio::spawn,
-        ))
-        .data(cipher)
-        .data(bootstrap)
-        .data(db)
-        .finish()
-}
-
-pub fn router(deps: &Deps) -> axum::Router {
-    congdan_common::server::router(schema(deps), deps)
-}
-
-/// The subgraph's federation SDL, as `_service { sdl }` returns it.
-pub fn sdl() -> String {
-    congdan_common::server::federation_sdl(&builder().finish())
+    fn data(
+        &self,
+        schema: SchemaBuilder<Query, Mutation, EmptySubscription>,
+        deps: &Deps,
+    ) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+        let db = deps.db.clone();
+        let cipher = PersonalDataCipher::new(&deps.secrets.personal_data_key);
+        let bootstrap = records::BootstrapAdmins::new(&cipher, &deps.secrets.bootstrap_admins);
+        schema
+            .data(by_key::<service::Entity>(db.clone()))
+            .data(by_key::<citizen_record::Entity>(db.clone()))
+            .data(DataLoader::new(
+                records::RolesLoader::new(db.clone()),
+                tokio::spawn,
+            ))
+            .data(by_key::<profile::Entity>(db.clone()))
+            .data(by_citizen::<notification_preference::Entity>(
+                db.clone(),
+                notification_preference::Column::CitizenId,
+                vec![],
+            ))
+            .data(by_citizen::<my_service::Entity>(
+                db.clone(),
+                my_service::Column::CitizenId,
+                vec![
+                    (my_service::Column::Position, Order::Asc),
+                    (my_service::Column::ServiceKey, Order::Asc),
+                ],
+            ))
+            .data(by_citizen::<pin::Entity>(
+                db.clone(),
+                pin::Column::CitizenId,
+                vec![
+                    (pin::Column::PinnedAt, Order::Desc),
+                    (pin::Column::Id, Order::Desc),
+                ],
+            ))
+            .data(by_citizen::<device::Entity>(
+                db.clone(),
+                device::Column::CitizenId,
+                vec![(device::Column::RegisteredAt, Order::Asc)],
+            ))
+            .data(by_citizen::<consent::Entity>(
+                db.clone(),
+                consent::Column::CitizenId,
+                vec![(consent::Column::GivenAt, Order::Asc)],
+            ))
+            .data(DataLoader::new(
+                personal_data::AccessLogWriter::new(db.clone()),
+                tokio::spawn,
+            ))
+            .data(cipher)
+            .data(bootstrap)
+            .data(db)
+    }
 }
 
 #[cfg(test)]
@@ -122,7 +106,7 @@ mod tests {
 
     #[test]
     fn sdl_declares_access_rules() {
-        let sdl = super::sdl();
+        let sdl = congdan_common::subgraph::sdl::<super::Citizen>();
         println!("{sdl}");
         assert!(line(&sdl, "me:").contains("@authenticated"));
         // Everything private to a citizen is refused to anonymous callers

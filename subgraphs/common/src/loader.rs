@@ -1,6 +1,11 @@
-//! One dataloader for every entity looked up by its string primary key: a
-//! batch of `_entities` representations (or of list items' references) costs
-//! one `SELECT ... WHERE pk IN (...)`.
+//! The generic dataloaders. [`by_key`]: every entity looked up by its
+//! string primary key — a batch of `_entities` representations (or of list
+//! items' references) costs one `SELECT ... WHERE pk IN (...)`.
+//! [`by_citizen`]: what belongs to citizens, grouped by citizen.
+
+mod by_citizen;
+
+pub use by_citizen::{by_citizen, load_row, of_citizen, ByCitizen};
 
 use std::collections::HashMap;
 use std::marker::PhantomData;

@@ -5,7 +5,7 @@ use congdan_common::access;
 use congdan_common::Error;
 use entity::citizen::citizen_record;
 
-use crate::loaders::load_row;
+use congdan_common::loader::load_row;
 
 /// The signed-in citizen's record: `UNAUTHENTICATED` without sign-in,
 /// `NOT_FOUND` when the record is gone (an account deleted while a token

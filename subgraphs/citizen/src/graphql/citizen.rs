@@ -9,8 +9,8 @@ use congdan_common::personal_data::PersonalDataCipher;
 use congdan_common::personal_id::PersonalId;
 use congdan_common::Error;
 use congdan_contracts::identity::{Identity, Role};
-use entity::citizen::{access_log, citizen_record, consent, device, pin, profile, role_grant};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use entity::citizen::{citizen_record, consent, device, pin, profile, role_grant};
+use sea_orm::DatabaseConnection;
 
 use super::devices::Device;
 use super::my_services::MyService;
@@ -19,10 +19,10 @@ use super::personal_data::{AccessLogEntry, Consent};
 use super::pins::Pin;
 use super::profile::CitizenProfile;
 use crate::domain::Sex;
-use crate::inbox;
-use crate::loaders::{load_row, of_citizen};
-use crate::personal_data::{AccessLogWriter, PersonalRead};
-use crate::records::{self, RolesLoader};
+use crate::store::inbox;
+use crate::store::personal_data::{AccessLogWriter, PersonalRead};
+use crate::store::records::{self, RolesLoader};
+use congdan_common::loader::{load_row, of_citizen};
 
 /// A person who has signed in with VNeID. Only the citizen themself and
 /// admins see their personal data (`FORBIDDEN` for anyone else,
@@ -264,10 +264,7 @@ impl Citizen {
         let id = self.owner(ctx)?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let select = access_log::Entity::find()
-            .filter(access_log::Column::CitizenId.eq(id))
-            .order_by_desc(access_log::Column::AccessedAt)
-            .order_by_desc(access_log::Column::Id);
+        let select = crate::store::personal_data::access_log(id);
         Ok(Some(
             pagination::connection(db, select, page, |row| Ok(AccessLogEntry::from(row))).await?,
         ))

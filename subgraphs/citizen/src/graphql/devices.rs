@@ -7,8 +7,8 @@ use entity::citizen::device;
 use sea_orm::DatabaseConnection;
 
 use super::account::signed_in;
-use crate::devices as store;
 use crate::domain::devices::{check_app_version, check_token, Platform};
+use crate::store::devices as store;
 
 /// A device that receives the citizen's push notifications. The token
 /// itself is not shown back.

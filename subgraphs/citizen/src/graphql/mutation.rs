@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use super::{Citizen, CitizenAccess};
 use crate::domain::{RawSignInClaims, SignInClaims, StaffRole};
-use crate::records::{self, BootstrapAdmins, RolesLoader};
+use crate::store::records::{self, BootstrapAdmins, RolesLoader};
 
 /// Every mutation of the subgraph.
 #[derive(MergedObject, Default)]
@@ -83,7 +83,7 @@ impl RolesMutation {
             .await
             .map_err(Error::from)?
             .unwrap_or_default();
-        let language = crate::profile::language(db, &row.id)
+        let language = crate::store::profile::language(db, &row.id)
             .await
             .map_err(Error::from)?;
         Ok(CitizenAccess::new(&row.id, &grants, language))

@@ -12,8 +12,8 @@ use sea_orm::DatabaseConnection;
 
 use super::account::signed_in;
 use super::Service;
-use crate::loaders::{load_row, of_citizen as rows_of};
-use crate::my_services as store;
+use crate::store::my_services as store;
+use congdan_common::loader::{load_row, of_citizen as rows_of};
 
 /// A service in a citizen's My Services.
 #[derive(SimpleObject)]

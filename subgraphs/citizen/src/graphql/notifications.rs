@@ -13,7 +13,7 @@ use sea_orm::DatabaseConnection;
 use super::account::signed_in;
 use super::refs::NotificationSubject;
 use crate::domain::preferences::NotificationTopic;
-use crate::inbox::{self, InboxPage};
+use crate::store::inbox::{self, InboxPage};
 
 /// A notification in the citizen's inbox.
 #[derive(SimpleObject)]

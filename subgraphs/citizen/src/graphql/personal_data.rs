@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use super::account::signed_in;
 use crate::domain::consent::ConsentPurpose;
-use crate::personal_data as store;
+use crate::store::personal_data as store;
 
 /// A consent a citizen gave for one purpose.
 #[derive(SimpleObject)]

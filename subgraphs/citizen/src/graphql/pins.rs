@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use super::account::signed_in;
 use super::refs::PinnedItem;
 use crate::domain::pins::PinnedItemType;
-use crate::pins as store;
+use crate::store::pins as store;
 
 /// An item of another domain a citizen pinned; the gateway fetches the
 /// item's fields from its owner.

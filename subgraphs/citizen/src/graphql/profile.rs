@@ -5,14 +5,14 @@ use congdan_common::language::Text;
 use congdan_common::user_error::UserError;
 use congdan_common::Error;
 use entity::citizen::{citizen_record, notification_preference, profile};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
 use super::account::signed_in;
 use super::refs::AdministrativeUnitRef;
 use crate::domain::contact::{Email, MobilePhone, WardCode};
 use crate::domain::preferences::{NotificationChannel, NotificationTopic};
-use crate::loaders::of_citizen;
-use crate::profile::{self as store, ProfileChange};
+use crate::store::profile::{self as store, ProfileChange};
+use congdan_common::loader::of_citizen;
 
 /// What a citizen edits about themself.
 pub struct CitizenProfile {
@@ -234,10 +234,7 @@ impl ProfileMutation {
         store::update(db, &record.id, &change)
             .await
             .map_err(Error::from)?;
-        let row = profile::Entity::find_by_id(record.id.clone())
-            .one(db)
-            .await
-            .map_err(Error::from)?;
+        let row = store::of(db, &record.id).await.map_err(Error::from)?;
         Ok(UpdateProfilePayload {
             profile: Some(CitizenProfile::new(&record, row)),
             user_errors: Vec::new(),

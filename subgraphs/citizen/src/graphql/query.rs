@@ -8,11 +8,11 @@ use congdan_common::pagination::{self, ListInfo, PageRequest};
 use congdan_common::Error;
 use congdan_contracts::identity::Role;
 use entity::citizen::{citizen_record, service};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 
 use super::{Citizen, CitizenAccess, PersonalDataExport, Service};
 use crate::domain::ServiceGroup;
-use crate::records::RolesLoader;
+use crate::store::records::RolesLoader;
 
 pub struct Query;
 
@@ -28,12 +28,7 @@ impl Query {
     ) -> Result<Connection<String, Service, ListInfo, EmptyFields>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut select = service::Entity::find()
-            .order_by_asc(service::Column::Position)
-            .order_by_asc(service::Column::Key);
-        if let Some(group) = group {
-            select = select.filter(service::Column::GroupKey.eq(group.as_str()));
-        }
+        let select = crate::store::my_services::catalog(group);
         Ok(pagination::connection(db, select, page, Service::try_from).await?)
     }
 
@@ -69,8 +64,7 @@ impl Query {
     ) -> Result<Option<CitizenAccess>> {
         access::require_role(ctx, Role::Service)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let Some(row) = citizen_record::Entity::find_by_id(citizen_id.0)
-            .one(db)
+        let Some(row) = crate::store::records::find(db, &citizen_id)
             .await
             .map_err(Error::from)?
         else {
@@ -82,7 +76,7 @@ impl Query {
             .await
             .map_err(Error::from)?
             .unwrap_or_default();
-        let language = crate::profile::language(db, &row.id)
+        let language = crate::store::profile::language(db, &row.id)
             .await
             .map_err(Error::from)?;
         Ok(Some(CitizenAccess::new(&row.id, &grants, language)))

@@ -98,6 +98,16 @@ async fn find_by_hash(
 /// The citizen with `claims`' number: created at the first sign-in (with a
 /// sealed copy of the number and the `citizen` role), refreshed from the
 /// claims at later ones. Bootstrap admins get the `admin` role.
+/// The citizen record `id`, if there is one.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<citizen_record::Model>, DbErr> {
+    citizen_record::Entity::find_by_id(id.to_string())
+        .one(db)
+        .await
+}
+
 pub async fn sign_in(
     db: &DatabaseConnection,
     cipher: &PersonalDataCipher,

@@ -59,6 +59,16 @@ pub fn default_row(citizen_id: &str) -> profile::Model {
 }
 
 /// Applies `change` (the profile row made when missing) in one transaction.
+/// The citizen's profile row, if they have one.
+pub async fn of(
+    db: &impl ConnectionTrait,
+    citizen_id: &str,
+) -> Result<Option<profile::Model>, DbErr> {
+    profile::Entity::find_by_id(citizen_id.to_string())
+        .one(db)
+        .await
+}
+
 pub async fn update(
     db: &DatabaseConnection,
     citizen_id: &str,

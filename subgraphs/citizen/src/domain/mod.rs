@@ -5,6 +5,7 @@
 pub mod consent;
 pub mod contact;
 pub mod devices;
+pub mod notifications;
 pub mod pins;
 pub mod preferences;
 

@@ -68,7 +68,7 @@ where
 pub async fn of_citizen<E>(
     ctx: &async_graphql::Context<'_>,
     citizen_id: &str,
-) -> Result<Vec<E::Model>, congdan_common::Error>
+) -> Result<Vec<E::Model>, crate::Error>
 where
     E: EntityTrait,
     E::Model: Clone + Send + Sync,
@@ -86,13 +86,13 @@ where
 pub async fn load_row<E>(
     ctx: &async_graphql::Context<'_>,
     key: &str,
-) -> Result<Option<E::Model>, congdan_common::Error>
+) -> Result<Option<E::Model>, crate::Error>
 where
     E: EntityTrait,
     E::Model: Clone + Send + Sync,
 {
     let loader = ctx
-        .data::<DataLoader<congdan_common::loader::ByKey<E>>>()
+        .data::<DataLoader<super::ByKey<E>>>()
         .map_err(|_| DbErr::Custom("a by-key dataloader is missing".into()))?;
     Ok(loader.load_one(key.to_string()).await?)
 }

@@ -147,6 +147,15 @@ fn time(t: chrono::DateTime<Utc>) -> Value {
 
 /// Everything the citizen subgraph holds about a citizen, as one JSON
 /// document; None when there is no such citizen.
+/// The reads of a citizen's personal data by others, newest first (paged
+/// by the caller).
+pub fn access_log(citizen_id: &str) -> sea_orm::Select<access_log::Entity> {
+    access_log::Entity::find()
+        .filter(access_log::Column::CitizenId.eq(citizen_id))
+        .order_by_desc(access_log::Column::AccessedAt)
+        .order_by_desc(access_log::Column::Id)
+}
+
 pub async fn export(
     db: &DatabaseConnection,
     cipher: &PersonalDataCipher,
@@ -173,7 +182,7 @@ pub async fn export(
         .filter(notification_preference::Column::CitizenId.eq(citizen_id))
         .all(db)
         .await?;
-    let services = crate::my_services::list(db, citizen_id).await?;
+    let services = super::my_services::list(db, citizen_id).await?;
     let pins = pin::Entity::find()
         .filter(pin::Column::CitizenId.eq(citizen_id))
         .order_by_asc(pin::Column::PinnedAt)

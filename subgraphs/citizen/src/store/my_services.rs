@@ -14,6 +14,18 @@ use sea_orm::{
 use crate::domain::DEFAULT_MY_SERVICES;
 
 /// The citizen's list, ordered.
+/// The service catalog in display order, one group or all (paged by the
+/// caller).
+pub fn catalog(group: Option<crate::domain::ServiceGroup>) -> sea_orm::Select<service::Entity> {
+    let select = service::Entity::find()
+        .order_by_asc(service::Column::Position)
+        .order_by_asc(service::Column::Key);
+    match group {
+        Some(group) => select.filter(service::Column::GroupKey.eq(group.as_str())),
+        None => select,
+    }
+}
+
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     citizen_id: &str,
@@ -60,7 +72,7 @@ pub async fn initialise(
             .exec_without_returning(&txn)
             .await?;
     }
-    let mut marker: profile::ActiveModel = crate::profile::default_row(citizen_id).into();
+    let mut marker: profile::ActiveModel = super::profile::default_row(citizen_id).into();
     marker.services_initialised = Set(true);
     marker.updated_at = Set(now);
     profile::Entity::insert(marker)
