@@ -8,6 +8,7 @@
 //! schema.
 
 pub mod auth;
+pub mod caller;
 pub mod config;
 pub mod error;
 pub mod execute;
@@ -17,7 +18,6 @@ pub mod pipeline;
 pub mod plan;
 pub mod rate_limit;
 pub mod supergraph;
-pub mod uploads;
 
 pub use config::GatewayConfig;
 pub use error::GatewayError;

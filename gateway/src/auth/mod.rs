@@ -27,12 +27,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use self::api_keys::ApiKeys;
-use self::citizen::CitizenAccess;
+use self::citizen::{CitizenAccess, CitizenClient};
 use self::keys::KeyRing;
 use self::oidc::{OidcClient, Vneid};
 use self::sessions::{Sessions, MAX_ACCESS_TOKEN_SECS};
+use crate::caller::Caller;
 use crate::error::GatewayError;
-use crate::pipeline::{Caller, Pipeline};
 
 /// Name of the web session cookie.
 pub const SESSION_COOKIE: &str = "congdan_session";
@@ -114,7 +114,7 @@ impl Auth {
     pub async fn caller(
         &self,
         headers: &HeaderMap,
-        pipeline: &Pipeline,
+        citizen: &CitizenClient,
     ) -> Result<Caller, GatewayError> {
         let mut caller = Caller::default();
         let mut profile_language = None;
@@ -144,7 +144,7 @@ impl Auth {
                 .web_access
                 .try_get_with(
                     (session.citizen_id.clone(), session.roles_version),
-                    citizen::access(pipeline, &self.keys, &session.citizen_id),
+                    citizen.access(&self.keys, &session.citizen_id),
                 )
                 .await
                 .map_err(|e| (*e).clone())?

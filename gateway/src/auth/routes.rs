@@ -28,10 +28,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::api_keys::NewApiKey;
+use super::citizen::CitizenClient;
 use super::sessions::{sha256_hex, Sessions};
-use super::{bearer_token, citizen, cookie, Auth, SESSION_COOKIE, STATE_COOKIE};
+use super::{bearer_token, cookie, Auth, SESSION_COOKIE, STATE_COOKIE};
 use crate::error::GatewayError;
-use crate::pipeline::Pipeline;
 
 /// How long a web sign-in may take at the provider.
 const SIGN_IN_WINDOW: Duration = Duration::from_secs(600);
@@ -39,7 +39,7 @@ const SIGN_IN_WINDOW: Duration = Duration::from_secs(600);
 #[derive(Clone)]
 pub struct AuthState {
     pub auth: Arc<Auth>,
-    pub pipeline: Arc<Pipeline>,
+    pub citizen: CitizenClient,
 }
 
 pub fn router(state: AuthState) -> Router {
@@ -327,7 +327,7 @@ async fn finish_sign_in(
             Some(&request.nonce),
         )
         .await?;
-    let access = citizen::sign_in(&state.pipeline, &auth.keys, &verified).await?;
+    let access = state.citizen.sign_in(&auth.keys, &verified).await?;
     let (session, ttl) = auth
         .sessions
         .start_web(&access.citizen_id, &verified.id_token)
@@ -442,7 +442,7 @@ async fn token(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) 
                 request.nonce.as_deref(),
             )
             .await?;
-        let access = citizen::sign_in(&state.pipeline, &auth.keys, &verified).await?;
+        let access = state.citizen.sign_in(&auth.keys, &verified).await?;
         let tokens = auth.sessions.start_mobile(&auth.keys, &access).await?;
         tracing::info!("mobile sign-in completed");
         Ok(tokens)
@@ -464,28 +464,29 @@ struct RefreshRequest {
 
 async fn refresh(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) -> Response {
     let auth = &state.auth;
-    let result =
-        async {
-            let request: RefreshRequest = body_fields(&headers, &body)?;
-            if request
-                .grant_type
-                .as_deref()
-                .is_some_and(|g| g != "refresh_token")
-            {
-                return Err(GatewayError::SignIn {
-                    code: "UNSUPPORTED_GRANT_TYPE",
-                    message: "only refresh_token is accepted here".into(),
-                });
-            }
-            let pipeline = state.pipeline.clone();
-            let keys = auth.keys.clone();
-            auth.sessions
-            .refresh(&auth.keys, &request.refresh_token, |citizen_id| async move {
-                citizen::access(&pipeline, &keys, &citizen_id).await
-            })
-            .await
+    let result = async {
+        let request: RefreshRequest = body_fields(&headers, &body)?;
+        if request
+            .grant_type
+            .as_deref()
+            .is_some_and(|g| g != "refresh_token")
+        {
+            return Err(GatewayError::SignIn {
+                code: "UNSUPPORTED_GRANT_TYPE",
+                message: "only refresh_token is accepted here".into(),
+            });
         }
-        .await;
+        let citizen = state.citizen.clone();
+        let keys = auth.keys.clone();
+        auth.sessions
+            .refresh(
+                &auth.keys,
+                &request.refresh_token,
+                |citizen_id| async move { citizen.access(&keys, &citizen_id).await },
+            )
+            .await
+    }
+    .await;
     match result {
         Ok(tokens) => no_store(Json(tokens).into_response()),
         Err(error) => no_store(error_response(error, &headers)),
@@ -603,7 +604,7 @@ async fn jwks(State(state): State<AuthState>) -> Response {
 
 /// The caller when it is an admin.
 async fn admin(state: &AuthState, headers: &HeaderMap) -> Result<Identity, GatewayError> {
-    let caller = state.auth.caller(headers, &state.pipeline).await?;
+    let caller = state.auth.caller(headers, &state.citizen).await?;
     let identity = caller
         .identity
         .ok_or_else(|| GatewayError::Unauthenticated("sign in as an admin".into()))?;

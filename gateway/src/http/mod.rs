@@ -5,6 +5,7 @@
 mod accept;
 mod batch;
 mod client_address;
+mod multipart;
 mod passthrough;
 mod sse;
 mod streaming;
@@ -25,11 +26,12 @@ use sha2::{Digest, Sha256};
 
 use congdan_common::language::Language;
 
+use crate::auth::citizen::{CitizenClient, CITIZEN_SUBGRAPH};
 use crate::auth::Auth;
 use crate::config::{GatewayConfig, MetricsAccess, PersistedQueryMode};
 use crate::error::GatewayError;
 use crate::execute::response::{GraphQLError, GraphQLResponse};
-use crate::execute::subgraph::SubgraphClient;
+use crate::execute::transport::SubgraphClient;
 use crate::metrics::{Metrics, Outcome};
 use crate::pipeline::persisted::PersistedQueries;
 use crate::pipeline::{Answer, Caller, GraphQLRequest, Method, Pipeline};
@@ -46,6 +48,8 @@ pub struct Gateway {
     max_upload_bytes: usize,
     /// Sign-in and callers' credentials; None serves anonymous callers only.
     auth: Option<Arc<Auth>>,
+    /// The citizen subgraph, as sign-in calls it.
+    citizen: CitizenClient,
     metrics_access: MetricsAccess,
     /// Whether the client's address is the last `X-Forwarded-For` entry
     /// (behind a proxy that appends it) rather than the peer's.
@@ -63,7 +67,7 @@ impl Gateway {
         })?;
         let gateway = Self::from_sdl(&sdl, config)?;
         if let Some(interval) = config.supergraph_poll_interval {
-            crate::supergraph::reload::watch(
+            crate::pipeline::reload::watch(
                 config.supergraph_path.clone(),
                 interval,
                 &sdl,
@@ -89,20 +93,30 @@ impl Gateway {
             config.breaker,
         )
         .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let pipeline = Arc::new(Pipeline::new(
+            supergraph,
+            config.plan_cache_size,
+            client.clone(),
+            Arc::new(Policy {
+                introspection: config.introspection,
+                limits: config.limits.clone(),
+                anonymous_mutations_per_minute: config.anonymous_mutations_per_minute,
+            }),
+            metrics,
+            persisted,
+            config.coalesce_queries,
+        ));
+        let citizen_url = {
+            let pipeline = Arc::downgrade(&pipeline);
+            Arc::new(move || {
+                let pipeline = pipeline.upgrade()?;
+                let loaded = pipeline.current();
+                loaded.supergraph.endpoints.get(CITIZEN_SUBGRAPH).cloned()
+            })
+        };
         Ok(Self {
-            pipeline: Arc::new(Pipeline::new(
-                supergraph,
-                config.plan_cache_size,
-                client,
-                Arc::new(Policy {
-                    introspection: config.introspection,
-                    limits: config.limits.clone(),
-                    anonymous_mutations_per_minute: config.anonymous_mutations_per_minute,
-                }),
-                metrics,
-                persisted,
-                config.coalesce_queries,
-            )),
+            citizen: CitizenClient::new(client, citizen_url),
+            pipeline,
             max_body_bytes: config.max_body_bytes,
             max_upload_bytes: config.max_upload_bytes,
             auth: None,
@@ -133,7 +147,7 @@ impl Gateway {
     /// Who sent a request with these headers.
     pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
         let mut caller = match &self.auth {
-            Some(auth) => auth.caller(headers, &self.pipeline).await?,
+            Some(auth) => auth.caller(headers, &self.citizen).await?,
             None => Caller {
                 language: Language::of_headers(headers),
                 ..Caller::default()
@@ -152,7 +166,7 @@ pub fn router(gateway: Gateway) -> Router {
     let auth_routes = match &gateway.auth {
         Some(auth) => crate::auth::routes::router(crate::auth::routes::AuthState {
             auth: auth.clone(),
-            pipeline: gateway.pipeline.clone(),
+            citizen: gateway.citizen.clone(),
         }),
         None => Router::new(),
     };
@@ -312,6 +326,7 @@ async fn graphql_get(
             operation_name: params.operation_name,
             variables,
             extensions,
+            uploads: None,
         },
         (Err(e), _) | (_, Err(e)) => return respond(&gateway, Err(e), wants_gql, language),
     };
@@ -330,7 +345,7 @@ async fn graphql_post(
     let accept = Negotiated::from_headers(&headers);
     let wants_gql = accept.graphql_response_json();
     let language = Language::of_headers(&headers);
-    let multipart = crate::uploads::is_multipart(&headers);
+    let multipart = multipart::is_multipart(&headers);
     if !is_json_body(&headers) && !multipart {
         return respond(
             &gateway,
@@ -374,14 +389,8 @@ async fn graphql_post(
     if !multipart && batch::is_batch(&body) {
         return batch::respond(&gateway, &headers, &body, accept).await;
     }
-    let mut uploads = None;
     let parsed = if multipart {
-        crate::uploads::parse(&headers, body)
-            .await
-            .map(|(request, files)| {
-                uploads = Some(files);
-                request
-            })
+        multipart::parse(&headers, body).await
     } else {
         serde_json::from_slice(&body).map_err(|e| GatewayError::MalformedJson(e.to_string()))
     };
@@ -390,7 +399,7 @@ async fn graphql_post(
         Err(error) => return respond(&gateway, Err(error), wants_gql, language),
     };
     let caller = match gateway.caller(&headers).await {
-        Ok(caller) => Caller { uploads, ..caller },
+        Ok(caller) => caller,
         Err(error) => return respond(&gateway, Err(error), wants_gql, language),
     };
     answer(&gateway, &headers, request, Method::Post, caller, accept).await

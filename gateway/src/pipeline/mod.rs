@@ -2,6 +2,7 @@
 //! with limits and validation) → variables → execute → shape.
 
 pub mod persisted;
+pub mod reload;
 
 use congdan_common::language::Language;
 use std::net::{IpAddr, Ipv4Addr};
@@ -17,12 +18,14 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use self::persisted::PersistedQueries;
+pub use crate::caller::Caller;
 use crate::error::GatewayError;
 use crate::execute::projection::project;
 use crate::execute::response::GraphQLResponse;
 use crate::execute::single_flight::{self, SingleFlight};
-use crate::execute::subgraph::SubgraphClient;
-use crate::execute::{upstream, Executed, Execution};
+use crate::execute::transport::{websocket, SubgraphClient};
+use crate::execute::uploads::Uploads;
+use crate::execute::{Executed, Execution, Forwarded};
 use crate::metrics::Metrics;
 use crate::plan::authorization::Denied;
 use crate::plan::{variables, IntrospectionPart, PlanCache, Policy, PreparedOperation};
@@ -39,31 +42,10 @@ pub struct GraphQLRequest {
     pub variables: Option<Value>,
     #[serde(default)]
     pub extensions: Option<Value>,
-}
-
-/// Who sent a request, as the gateway established it (see `auth`).
-#[derive(Debug, Clone, Default)]
-pub struct Caller {
-    pub identity: Option<congdan_common::identity::Identity>,
-    /// The identity token forwarded to subgraphs (`x-congdan-identity`).
-    pub identity_token: Option<String>,
-    /// Whether this caller may introspect even where the policy says no (a
-    /// partner key that grants it).
-    pub may_introspect: bool,
-    /// When the caller's credential expires (Unix seconds); a subscription
-    /// ends then.
-    pub expires_at: Option<i64>,
-    /// The files of a multipart request, forwarded with the fetch whose
+    /// The files of a multipart request, sent on with the fetch whose
     /// variables carry them.
-    pub uploads: Option<crate::uploads::Uploads>,
-    /// Signs fresh identity tokens for long-lived operations (a
-    /// subscription outlives the 60 s token made when it started).
-    pub signer: Option<Arc<crate::auth::keys::KeyRing>>,
-    /// The client's address (for anonymous callers' limits).
-    pub client: Option<IpAddr>,
-    /// The language of messages: the signed-in citizen's profile, else the
-    /// request's `Accept-Language`; forwarded to subgraphs.
-    pub language: congdan_common::language::Language,
+    #[serde(skip)]
+    pub uploads: Option<Uploads>,
 }
 
 /// How the request arrived; GET may not run mutations.
@@ -250,6 +232,7 @@ impl Pipeline {
             variables,
             plan,
             denied,
+            uploads: request.uploads,
         })
     }
 
@@ -299,7 +282,7 @@ impl Pipeline {
         let flight = self
             .coalesce
             .as_ref()
-            .filter(|_| ready.prepared.kind == OperationKind::Query && caller.uploads.is_none())
+            .filter(|_| ready.prepared.kind == OperationKind::Query && ready.uploads.is_none())
             .and_then(|flights| Some((flights, ready.flight_key(caller)?)));
         let Some((flights, key)) = flight else {
             return self.run_ready(ready, request_id, caller).await;
@@ -371,7 +354,7 @@ impl Pipeline {
             .flatten()
             .filter_map(|name| ready.variables.get(name).map(|v| (name.clone(), v.clone())))
             .collect();
-        let events = upstream::subscribe(
+        let events = websocket::subscribe(
             &url,
             &primary.operation.document_str,
             variables,
@@ -398,17 +381,15 @@ impl Pipeline {
                         return ready.shape(Executed::default(), caller.language);
                     };
                     let mut caller = caller.clone();
-                    if let (Some(identity), Some(keys)) = (&caller.identity, &caller.signer) {
-                        caller.identity_token =
-                            crate::auth::citizen::identity_token(keys, identity).ok();
+                    if let (Some(identity), Some(signer)) = (&caller.identity, &caller.signer) {
+                        caller.identity_token = signer.identity_token(identity);
                     }
                     let executed = Execution::new(
                         &ready.supergraph,
                         &pipeline.client,
                         &pipeline.metrics,
                         &ready.variables,
-                        request_id.as_deref(),
-                        &caller,
+                        ready.forwarded(&caller, request_id.as_deref()),
                     )
                     .run_event(primary, event, &rest)
                     .await;
@@ -431,8 +412,7 @@ impl Pipeline {
                     &self.client,
                     &self.metrics,
                     &ready.variables,
-                    request_id,
-                    caller,
+                    ready.forwarded(caller, request_id),
                 )
                 .run(plan)
                 .await
@@ -452,9 +432,20 @@ struct Ready {
     /// is nothing for subgraphs to answer.
     plan: Option<Arc<QueryPlan>>,
     denied: Option<Denied>,
+    uploads: Option<Uploads>,
 }
 
 impl Ready {
+    /// What this request's subgraph fetches carry for `caller`.
+    fn forwarded<'a>(&'a self, caller: &'a Caller, request_id: Option<&'a str>) -> Forwarded<'a> {
+        Forwarded {
+            identity_token: caller.identity_token.as_deref(),
+            language: caller.language,
+            request_id,
+            uploads: self.uploads.as_ref(),
+        }
+    }
+
     /// What the answer to this request depends on: the operation (the same
     /// prepared operation of the same supergraph: the leader holds both, so
     /// their addresses stay theirs while it runs), the coerced variables,

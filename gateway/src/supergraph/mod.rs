@@ -4,7 +4,6 @@
 
 pub mod api_types;
 pub mod introspection;
-pub mod reload;
 
 use std::collections::HashMap;
 use std::sync::Arc;
