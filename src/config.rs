@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use congdan_gateway::config::{MetricsAccess, PersistedQueryMode, Secret};
+use congdan_gateway::config::{MetricsAccess, PassthroughRoute, PersistedQueryMode, Secret};
 use congdan_gateway::plan::limits::Limits;
 
 use crate::subgraphs::SubgraphName;
@@ -376,7 +376,20 @@ pub struct GatewayOptions {
     /// Longest planning of one operation, in milliseconds.
     #[arg(long, env = "MAX_PLAN_MS", default_value_t = 2_000)]
     pub max_plan_ms: u64,
+    /// Plain HTTP routes of the subgraphs served at the gateway's address,
+    /// `PREFIX=SUBGRAPH`, comma-separated (default: feedback's signed photo
+    /// links and its Open311 facade).
+    #[arg(
+        long = "passthrough-route",
+        env = "PASSTHROUGH_ROUTES",
+        default_value = DEFAULT_PASSTHROUGH_ROUTES,
+        value_delimiter = ','
+    )]
+    pub passthrough_routes: Vec<PassthroughRoute>,
 }
+
+/// The pass-through routes when PASSTHROUGH_ROUTES is unset.
+pub const DEFAULT_PASSTHROUGH_ROUTES: &str = "/feedback/photos/=feedback,/open311/v2/=feedback";
 
 impl GatewayOptions {
     pub fn subgraph_timeout(&self) -> Duration {
@@ -645,13 +658,17 @@ mod tests {
     use super::*;
 
     fn gateway_options(args: &[&str]) -> GatewayOptions {
+        gateway_options_result(args).unwrap()
+    }
+
+    fn gateway_options_result(args: &[&str]) -> Result<GatewayOptions, clap::Error> {
         #[derive(Parser)]
         struct Only {
             #[command(flatten)]
             options: GatewayOptions,
         }
         let argv = std::iter::once("congdan").chain(args.iter().copied());
-        Only::try_parse_from(argv).unwrap().options
+        Only::try_parse_from(argv).map(|only| only.options)
     }
 
     #[test]
@@ -663,6 +680,25 @@ mod tests {
                 .introspection()
         );
         assert!(!gateway_options(&["--introspection", "false"]).introspection());
+    }
+
+    #[test]
+    fn feedback_routes_pass_through_by_default() {
+        let routes = gateway_options(&[]).passthrough_routes;
+        let routes: Vec<_> = routes
+            .iter()
+            .map(|r| (r.prefix.as_str(), r.subgraph.as_str()))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                ("/feedback/photos/", "feedback"),
+                ("/open311/v2/", "feedback")
+            ]
+        );
+        let one = gateway_options(&["--passthrough-route", "/files/=content"]);
+        assert_eq!(one.passthrough_routes.len(), 1);
+        assert!(gateway_options_result(&["--passthrough-route", "/files=content"]).is_err());
     }
 
     #[test]

@@ -135,6 +135,7 @@ pub fn gateway_config(
         },
         anonymous_mutations_per_minute: options.anonymous_mutations_per_minute,
         trust_forwarded_for: options.trust_forwarded_for,
+        passthrough: options.passthrough_routes.clone(),
     })
 }
 

@@ -54,6 +54,8 @@ pub struct Gateway {
     /// Whether the client's address is the last `X-Forwarded-For` entry
     /// (behind a proxy that appends it) rather than the peer's.
     trust_forwarded_for: bool,
+    /// Path prefixes forwarded to subgraphs as they are.
+    passthrough: Arc<[crate::config::PassthroughRoute]>,
 }
 
 impl Gateway {
@@ -80,6 +82,16 @@ impl Gateway {
 
     pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Self, GatewayError> {
         let supergraph = Supergraph::from_sdl(sdl, &config.subgraph_urls)?;
+        if let Some(route) = config
+            .passthrough
+            .iter()
+            .find(|route| !supergraph.endpoints.contains_key(&route.subgraph))
+        {
+            return Err(GatewayError::Config(format!(
+                "the pass-through route {} names subgraph `{}`, which the supergraph does not have",
+                route.prefix, route.subgraph
+            )));
+        }
         let metrics = Arc::new(Metrics::new(supergraph.endpoints.keys()));
         let persisted = match &config.persisted_queries {
             PersistedQueryMode::Off => PersistedQueries::Off,
@@ -122,6 +134,7 @@ impl Gateway {
             auth: None,
             metrics_access: config.metrics.clone(),
             trust_forwarded_for: config.trust_forwarded_for,
+            passthrough: config.passthrough.clone().into(),
         })
     }
 
