@@ -312,17 +312,20 @@ async fn graphql_get(
             .on_upgrade(move |socket| websocket::serve(gateway, socket, headers, request_id))
             .into_response();
     }
-    let accept = Negotiated::from_headers(&headers);
-    let wants_gql = accept.graphql_response_json();
-    let language = Language::of_headers(&headers);
-    let Ok(Query(params)) = params else {
-        let error = GatewayError::MalformedJson("the query string is malformed".into());
-        return respond(&gateway, Err(error), wants_gql, language);
-    };
     // A browser opening /graphql gets GraphiQL.
-    if params.query.is_none() && accepts_html(&headers) {
-        return graphiql().await.into_response();
+    if let Ok(Query(GetParams { query: None, .. })) = &params {
+        if accepts_html(&headers) {
+            return graphiql().await.into_response();
+        }
     }
+    let request = params
+        .map_err(|_| GatewayError::MalformedJson("the query string is malformed".into()))
+        .and_then(|Query(params)| get_request(params));
+    run(&gateway, &headers, request, Method::Get).await
+}
+
+/// The request a GET carries in its query string.
+fn get_request(params: GetParams) -> Result<GraphQLRequest, GatewayError> {
     let parse_json = |text: Option<String>, what: &str| -> Result<Option<Value>, GatewayError> {
         text.map(|t| {
             serde_json::from_str(&t)
@@ -330,24 +333,13 @@ async fn graphql_get(
         })
         .transpose()
     };
-    let request = match (
-        parse_json(params.variables, "variables"),
-        parse_json(params.extensions, "extensions"),
-    ) {
-        (Ok(variables), Ok(extensions)) => GraphQLRequest {
-            query: params.query,
-            operation_name: params.operation_name,
-            variables,
-            extensions,
-            uploads: None,
-        },
-        (Err(e), _) | (_, Err(e)) => return respond(&gateway, Err(e), wants_gql, language),
-    };
-    let caller = match gateway.caller(&headers).await {
-        Ok(caller) => caller,
-        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
-    };
-    answer(&gateway, &headers, request, Method::Get, caller, accept).await
+    Ok(GraphQLRequest {
+        variables: parse_json(params.variables, "variables")?,
+        extensions: parse_json(params.extensions, "extensions")?,
+        query: params.query,
+        operation_name: params.operation_name,
+        uploads: None,
+    })
 }
 
 async fn graphql_post(
@@ -355,17 +347,38 @@ async fn graphql_post(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let accept = Negotiated::from_headers(&headers);
-    let wants_gql = accept.graphql_response_json();
-    let language = Language::of_headers(&headers);
-    let multipart = multipart::is_multipart(&headers);
-    if !is_json_body(&headers) && !multipart {
-        return respond(
-            &gateway,
-            Err(GatewayError::UnsupportedMediaType),
-            wants_gql,
-            language,
-        );
+    let body = post_body(&gateway, &headers, body);
+    if let Ok(PostBody::Json(body)) = &body {
+        if batch::is_batch(body) {
+            return batch::respond(&gateway, &headers, body, Negotiated::from_headers(&headers))
+                .await;
+        }
+    }
+    let request = match body {
+        Ok(PostBody::Json(body)) => {
+            serde_json::from_slice(&body).map_err(|e| GatewayError::MalformedJson(e.to_string()))
+        }
+        Ok(PostBody::Multipart(body)) => multipart::parse(&headers, body).await,
+        Err(error) => Err(error),
+    };
+    run(&gateway, &headers, request, Method::Post).await
+}
+
+/// A POST body the gateway reads: JSON within its limit, or a multipart
+/// (file upload) request within the upload limit.
+enum PostBody {
+    Json(Bytes),
+    Multipart(Bytes),
+}
+
+fn post_body(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<PostBody, GatewayError> {
+    let multipart = multipart::is_multipart(headers);
+    if !is_json_body(headers) && !multipart {
+        return Err(GatewayError::UnsupportedMediaType);
     }
     let body = match body {
         Ok(body) => body,
@@ -375,47 +388,45 @@ async fn graphql_post(
             } else {
                 gateway.max_body_bytes
             };
-            return respond(
-                &gateway,
-                Err(GatewayError::BodyTooLarge(limit)),
-                wants_gql,
-                language,
-            );
+            return Err(GatewayError::BodyTooLarge(limit));
         }
-        Err(rejection) => {
-            return respond(
-                &gateway,
-                Err(GatewayError::MalformedJson(rejection.body_text())),
-                wants_gql,
-                language,
-            );
-        }
+        Err(rejection) => return Err(GatewayError::MalformedJson(rejection.body_text())),
     };
-    if !multipart && body.len() > gateway.max_body_bytes {
-        return respond(
-            &gateway,
-            Err(GatewayError::BodyTooLarge(gateway.max_body_bytes)),
-            wants_gql,
+    if multipart {
+        return Ok(PostBody::Multipart(body));
+    }
+    if body.len() > gateway.max_body_bytes {
+        return Err(GatewayError::BodyTooLarge(gateway.max_body_bytes));
+    }
+    Ok(PostBody::Json(body))
+}
+
+/// The tail GET and POST share: the request each parsed (or why it could
+/// not be), the caller established, the operation run and answered.
+async fn run(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    request: Result<GraphQLRequest, GatewayError>,
+    method: Method,
+) -> Response {
+    let accept = Negotiated::from_headers(headers);
+    let refused = |error| {
+        let language = Language::of_headers(headers);
+        respond(
+            gateway,
+            Err(error),
+            accept.graphql_response_json(),
             language,
-        );
-    }
-    if !multipart && batch::is_batch(&body) {
-        return batch::respond(&gateway, &headers, &body, accept).await;
-    }
-    let parsed = if multipart {
-        multipart::parse(&headers, body).await
-    } else {
-        serde_json::from_slice(&body).map_err(|e| GatewayError::MalformedJson(e.to_string()))
+        )
     };
-    let request: GraphQLRequest = match parsed {
+    let request = match request {
         Ok(request) => request,
-        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
+        Err(error) => return refused(error),
     };
-    let caller = match gateway.caller(&headers).await {
-        Ok(caller) => caller,
-        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
-    };
-    answer(&gateway, &headers, request, Method::Post, caller, accept).await
+    match gateway.caller(headers).await {
+        Ok(caller) => answer(gateway, headers, request, method, caller, accept).await,
+        Err(error) => refused(error),
+    }
 }
 
 /// Runs one operation and answers in the form `Accept` prefers: JSON, or
