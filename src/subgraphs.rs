@@ -4,6 +4,13 @@ use axum::Router;
 use congdan_common::server::Deps;
 use sea_orm::{ConnectionTrait, DbErr};
 
+/// The subgraphs' own settings (read with the rest of the configuration,
+/// `config::FeedbackArgs`).
+#[derive(Debug, Clone, Default)]
+pub struct SubgraphConfig {
+    pub feedback: congdan_feedback::FeedbackConfig,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum SubgraphName {
     Citizen,
@@ -46,11 +53,6 @@ impl SubgraphName {
         format!("http://127.0.0.1:{}/graphql", self.default_port())
     }
 
-    /// Environment variable that overrides this subgraph's URL at the gateway.
-    pub fn url_env_var(self) -> String {
-        format!("SUBGRAPH_URL_{}", self.as_str().to_uppercase())
-    }
-
     pub fn sdl(self) -> String {
         match self {
             Self::Citizen => congdan_citizen::sdl(),
@@ -62,10 +64,10 @@ impl SubgraphName {
         }
     }
 
-    pub fn router(self, deps: &Deps) -> Router {
+    pub fn router(self, deps: &Deps, config: &SubgraphConfig) -> Router {
         match self {
             Self::Citizen => congdan_citizen::router(deps),
-            Self::Feedback => congdan_feedback::router(deps),
+            Self::Feedback => congdan_feedback::router(deps, config.feedback.clone()),
             Self::Dossiers => congdan_dossiers::router(deps),
             Self::Directories => congdan_directories::router(deps),
             Self::Geo => congdan_geo::router(deps),

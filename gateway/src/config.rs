@@ -96,8 +96,8 @@ pub enum MetricsAccess {
     Closed,
 }
 
-/// A secret setting: its value is never printed (`Debug` shows a
-/// placeholder), only read where it is used.
+/// A secret setting: its value is never printed (`Debug` and `Display`
+/// show a placeholder), only read where it is used.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -108,6 +108,18 @@ impl Secret {
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_string())
     }
 }
 
@@ -122,6 +134,12 @@ impl std::str::FromStr for Secret {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(…)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("…")
     }
 }
 

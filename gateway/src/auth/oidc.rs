@@ -39,6 +39,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::client_key::ClientKey;
+use crate::config::Secret;
 use crate::error::GatewayError;
 
 /// Claims VNeID adds to the standard ones.
@@ -141,7 +142,7 @@ const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 pub struct OidcClient {
     pub client_id: String,
     /// None for public clients (the mobile app), which rely on PKCE.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// The web client's key for `private_key_jwt`, used when the provider
     /// lists that method.
     pub assertion_key: Option<Arc<ClientKey>>,
@@ -275,7 +276,10 @@ impl Vneid {
             // The assertion goes in the form, beside client_id.
             TokenAuth::PrivateKeyJwt(_) => (None, AuthType::RequestBody),
             TokenAuth::Secret(auth_type) => (
-                client.client_secret.clone().map(ClientSecret::new),
+                client
+                    .client_secret
+                    .as_ref()
+                    .map(|secret| ClientSecret::new(secret.expose().to_string())),
                 auth_type,
             ),
         };
