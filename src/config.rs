@@ -237,7 +237,7 @@ impl AuthArgs {
         default_secret: Option<Secret>,
         gateway_addr: SocketAddr,
         environment: Environment,
-    ) -> Result<congdan_gateway::auth::AuthConfig, congdan_gateway::GatewayError> {
+    ) -> Result<congdan_gateway::auth::AuthConfig, congdan_gateway::StartupError> {
         use congdan_gateway::auth::client_key::ClientKey;
         use congdan_gateway::auth::oidc::OidcClient;
         let assertion_key = match &self.vneid_client_private_key {

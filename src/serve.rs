@@ -36,7 +36,7 @@ pub enum ServeError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Gateway(#[from] congdan_gateway::GatewayError),
+    Gateway(#[from] congdan_gateway::StartupError),
     #[error("{0}")]
     Config(String),
     #[error(transparent)]

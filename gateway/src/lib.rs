@@ -20,7 +20,7 @@ pub mod rate_limit;
 pub mod supergraph;
 
 pub use config::GatewayConfig;
-pub use error::GatewayError;
+pub use error::{RequestError, SignInError, StartupError};
 pub use http::{router, Gateway};
 
 impl Gateway {
@@ -30,7 +30,7 @@ impl Gateway {
         &self,
         request: pipeline::GraphQLRequest,
         caller: &pipeline::Caller,
-    ) -> Result<execute::response::GraphQLResponse, GatewayError> {
+    ) -> Result<execute::response::GraphQLResponse, RequestError> {
         self.pipeline()
             .run(request, pipeline::Method::Post, None, caller)
             .await

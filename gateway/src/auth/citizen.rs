@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::keys::KeyRing;
 use super::oidc::VerifiedCitizen;
 use crate::caller::IdentitySigner;
-use crate::error::GatewayError;
+use crate::error::SignInError;
 use crate::execute::transport::SubgraphClient;
 
 /// The subgraph that owns citizen records.
@@ -47,7 +47,7 @@ impl CitizenAccess {
 /// reused for 20 s: signing anew for every request would cost more than the
 /// rest of a small request, and one caller's identical subgraph requests
 /// then deduplicate.
-pub fn identity_token(keys: &KeyRing, identity: &Identity) -> Result<String, GatewayError> {
+pub fn identity_token(keys: &KeyRing, identity: &Identity) -> Result<String, SignInError> {
     let sign = || {
         let now = chrono::Utc::now().timestamp();
         keys.sign(&IdentityClaims {
@@ -94,7 +94,7 @@ impl CitizenClient {
         &self,
         keys: &KeyRing,
         citizen: &VerifiedCitizen,
-    ) -> Result<CitizenAccess, GatewayError> {
+    ) -> Result<CitizenAccess, SignInError> {
         let value = self
             .call(
                 keys,
@@ -112,7 +112,7 @@ impl CitizenClient {
             )
             .await?;
         serde_json::from_value(value).map_err(|_| {
-            GatewayError::Unauthenticated("sign-in is unavailable right now; try again".into())
+            SignInError::Unauthenticated("sign-in is unavailable right now; try again".into())
         })
     }
 
@@ -121,7 +121,7 @@ impl CitizenClient {
         &self,
         keys: &KeyRing,
         citizen_id: &str,
-    ) -> Result<Option<CitizenAccess>, GatewayError> {
+    ) -> Result<Option<CitizenAccess>, SignInError> {
         let value = self
             .call(
                 keys,
@@ -135,7 +135,7 @@ impl CitizenClient {
         }
         serde_json::from_value(value)
             .map(Some)
-            .map_err(|_| GatewayError::Unauthenticated("sign-in is unavailable right now".into()))
+            .map_err(|_| SignInError::Unauthenticated("sign-in is unavailable right now".into()))
     }
 
     async fn call(
@@ -144,9 +144,9 @@ impl CitizenClient {
         query: &str,
         variables: Value,
         field: &str,
-    ) -> Result<Value, GatewayError> {
+    ) -> Result<Value, SignInError> {
         let url = (self.url)()
-            .ok_or_else(|| GatewayError::Config("the supergraph has no citizen subgraph".into()))?;
+            .ok_or_else(|| SignInError::Config("the supergraph has no citizen subgraph".into()))?;
         let service = Identity {
             sub: "gateway".into(),
             roles: vec![Role::Service],
@@ -172,7 +172,7 @@ impl CitizenClient {
             .await
             .map_err(|error| {
                 tracing::warn!(%error, "citizen subgraph call failed during sign-in");
-                GatewayError::Unauthenticated("sign-in is unavailable right now; try again".into())
+                SignInError::Unauthenticated("sign-in is unavailable right now; try again".into())
             })?;
         if let Some(error) = response.errors.first() {
             let code = error
@@ -183,8 +183,8 @@ impl CitizenClient {
                 .unwrap_or_default();
             return Err(match code {
                 // The citizen subgraph logged the details.
-                "PERSONAL_DATA_KEY_MISMATCH" => GatewayError::PersonalDataKeyMismatch,
-                "BAD_USER_INPUT" => GatewayError::SignIn {
+                "PERSONAL_DATA_KEY_MISMATCH" => SignInError::PersonalDataKeyMismatch,
+                "BAD_USER_INPUT" => SignInError::SignIn {
                     code: "INVALID_ID_TOKEN",
                     message: format!(
                         "the identity provider's claims are not valid: {}",
@@ -193,7 +193,7 @@ impl CitizenClient {
                 },
                 _ => {
                     tracing::warn!(code, "citizen subgraph refused an internal call");
-                    GatewayError::Unauthenticated(
+                    SignInError::Unauthenticated(
                         "sign-in is unavailable right now; try again".into(),
                     )
                 }

@@ -32,7 +32,7 @@ use self::keys::KeyRing;
 use self::oidc::{OidcClient, Vneid};
 use self::sessions::{Sessions, MAX_ACCESS_TOKEN_SECS};
 use crate::caller::Caller;
-use crate::error::GatewayError;
+use crate::error::{SignInError, StartupError};
 
 /// Name of the web session cookie.
 pub const SESSION_COOKIE: &str = "congdan_session";
@@ -79,9 +79,9 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub async fn new(config: AuthConfig, db: DatabaseConnection) -> Result<Self, GatewayError> {
+    pub async fn new(config: AuthConfig, db: DatabaseConnection) -> Result<Self, StartupError> {
         if config.access_token_ttl.as_secs() as i64 > MAX_ACCESS_TOKEN_SECS {
-            return Err(GatewayError::Config(
+            return Err(StartupError::Config(
                 "access tokens may live at most 15 minutes".into(),
             ));
         }
@@ -115,7 +115,7 @@ impl Auth {
         &self,
         headers: &HeaderMap,
         citizen: &CitizenClient,
-    ) -> Result<Caller, GatewayError> {
+    ) -> Result<Caller, SignInError> {
         let mut caller = Caller::default();
         let mut profile_language = None;
         let identity = if let Some(value) = headers.get(header::AUTHORIZATION) {
@@ -127,7 +127,7 @@ impl Auth {
         } else if let Some(value) = headers.get(API_KEY_HEADER) {
             let key = value
                 .to_str()
-                .map_err(|_| GatewayError::Unauthenticated("the API key is not valid".into()))?;
+                .map_err(|_| SignInError::Unauthenticated("the API key is not valid".into()))?;
             let partner = self.api_keys.admit(key.trim()).await?;
             caller.may_introspect = partner.introspection;
             Some(Identity {
@@ -137,7 +137,7 @@ impl Auth {
             })
         } else if let Some(cookie) = cookie(headers, SESSION_COOKIE) {
             let session = self.sessions.from_cookie(&cookie).await?.ok_or_else(|| {
-                GatewayError::Unauthenticated("the session has ended; sign in again".into())
+                SignInError::Unauthenticated("the session has ended; sign in again".into())
             })?;
             // Keyed by the roles version too: a role change is seen at once.
             let access = self
@@ -149,7 +149,7 @@ impl Auth {
                 .await
                 .map_err(|e| (*e).clone())?
                 .ok_or_else(|| {
-                    GatewayError::Unauthenticated("the account no longer exists".into())
+                    SignInError::Unauthenticated("the account no longer exists".into())
                 })?;
             profile_language = access.language;
             Some(access.identity())
@@ -192,9 +192,9 @@ struct SessionEvents {
 }
 
 impl Handler for SessionEvents {
-    type Error = GatewayError;
+    type Error = SignInError;
 
-    async fn handle(&self, event: &Event) -> Result<(), GatewayError> {
+    async fn handle(&self, event: &Event) -> Result<(), SignInError> {
         let Some(citizen_id) = event.payload.get("citizenId").and_then(|v| v.as_str()) else {
             return Ok(());
         };
@@ -217,9 +217,9 @@ impl Handler for SessionEvents {
 }
 
 /// The token of `Authorization: Bearer <token>`; anything else is refused.
-pub fn bearer_token(value: &axum::http::HeaderValue) -> Result<&str, GatewayError> {
+pub fn bearer_token(value: &axum::http::HeaderValue) -> Result<&str, SignInError> {
     let malformed = || {
-        GatewayError::Unauthenticated(
+        SignInError::Unauthenticated(
             "the Authorization header is malformed; send `Authorization: Bearer <access token>`"
                 .into(),
         )

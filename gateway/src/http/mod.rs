@@ -29,7 +29,7 @@ use congdan_common::language::Language;
 use crate::auth::citizen::{CitizenClient, CITIZEN_SUBGRAPH};
 use crate::auth::Auth;
 use crate::config::{GatewayConfig, MetricsAccess, PersistedQueryMode};
-use crate::error::GatewayError;
+use crate::error::{RequestError, SignInError, StartupError};
 use crate::execute::response::{GraphQLError, GraphQLResponse};
 use crate::execute::transport::SubgraphClient;
 use crate::metrics::{Metrics, Outcome};
@@ -60,9 +60,9 @@ pub struct Gateway {
 
 impl Gateway {
     /// Loads the supergraph named by `config` and prepares the subgraph client.
-    pub fn from_config(config: &GatewayConfig) -> Result<Self, GatewayError> {
+    pub fn from_config(config: &GatewayConfig) -> Result<Self, StartupError> {
         let sdl = std::fs::read_to_string(&config.supergraph_path).map_err(|e| {
-            GatewayError::Supergraph(format!(
+            StartupError::Supergraph(format!(
                 "cannot read {}: {e}",
                 config.supergraph_path.display()
             ))
@@ -80,14 +80,14 @@ impl Gateway {
         Ok(gateway)
     }
 
-    pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Self, GatewayError> {
+    pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Self, StartupError> {
         let supergraph = Supergraph::from_sdl(sdl, &config.subgraph_urls)?;
         if let Some(route) = config
             .passthrough
             .iter()
             .find(|route| !supergraph.endpoints.contains_key(&route.subgraph))
         {
-            return Err(GatewayError::Config(format!(
+            return Err(StartupError::Config(format!(
                 "the pass-through route {} names subgraph `{}`, which the supergraph does not have",
                 route.prefix, route.subgraph
             )));
@@ -104,7 +104,7 @@ impl Gateway {
             config.dedupe_subgraph_requests,
             config.breaker,
         )
-        .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
+        .map_err(|e| StartupError::Config(format!("cannot build the HTTP client: {e}")))?;
         let pipeline = Arc::new(Pipeline::new(
             supergraph,
             config.plan_cache_size,
@@ -158,7 +158,7 @@ impl Gateway {
     }
 
     /// Who sent a request with these headers.
-    pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
+    pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, RequestError> {
         let mut caller = match &self.auth {
             Some(auth) => auth.caller(headers, &self.citizen).await?,
             None => Caller {
@@ -254,7 +254,7 @@ async fn api_sdl(State(gateway): State<Gateway>, headers: HeaderMap) -> Response
     if !gateway.pipeline.policy.introspection && !caller.may_introspect {
         return plain_error(
             StatusCode::FORBIDDEN,
-            &GatewayError::IntrospectionDisabled,
+            &RequestError::IntrospectionDisabled,
             caller.language,
         );
     }
@@ -266,7 +266,7 @@ async fn api_sdl(State(gateway): State<Gateway>, headers: HeaderMap) -> Response
 }
 
 /// An error with its code, for the routes that are not GraphQL.
-fn plain_error(status: StatusCode, error: &GatewayError, language: Language) -> Response {
+fn plain_error(status: StatusCode, error: &RequestError, language: Language) -> Response {
     (
         status,
         Json(json!({ "errors": [{
@@ -300,7 +300,7 @@ async fn graphql_get(
         if !websocket::cookie_origin_allowed(&headers, web_site) {
             return plain_error(
                 StatusCode::FORBIDDEN,
-                &GatewayError::Forbidden(
+                &RequestError::Forbidden(
                     "a session cookie is accepted only from this site's pages".into(),
                 ),
                 Language::of_headers(&headers),
@@ -319,17 +319,17 @@ async fn graphql_get(
         }
     }
     let request = params
-        .map_err(|_| GatewayError::MalformedJson("the query string is malformed".into()))
+        .map_err(|_| RequestError::MalformedJson("the query string is malformed".into()))
         .and_then(|Query(params)| get_request(params));
     run(&gateway, &headers, request, Method::Get).await
 }
 
 /// The request a GET carries in its query string.
-fn get_request(params: GetParams) -> Result<GraphQLRequest, GatewayError> {
-    let parse_json = |text: Option<String>, what: &str| -> Result<Option<Value>, GatewayError> {
+fn get_request(params: GetParams) -> Result<GraphQLRequest, RequestError> {
+    let parse_json = |text: Option<String>, what: &str| -> Result<Option<Value>, RequestError> {
         text.map(|t| {
             serde_json::from_str(&t)
-                .map_err(|e| GatewayError::MalformedJson(format!("`{what}` is not JSON: {e}")))
+                .map_err(|e| RequestError::MalformedJson(format!("`{what}` is not JSON: {e}")))
         })
         .transpose()
     };
@@ -356,7 +356,7 @@ async fn graphql_post(
     }
     let request = match body {
         Ok(PostBody::Json(body)) => {
-            serde_json::from_slice(&body).map_err(|e| GatewayError::MalformedJson(e.to_string()))
+            serde_json::from_slice(&body).map_err(|e| RequestError::MalformedJson(e.to_string()))
         }
         Ok(PostBody::Multipart(body)) => multipart::parse(&headers, body).await,
         Err(error) => Err(error),
@@ -375,10 +375,10 @@ fn post_body(
     gateway: &Gateway,
     headers: &HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<PostBody, GatewayError> {
+) -> Result<PostBody, RequestError> {
     let multipart = multipart::is_multipart(headers);
     if !is_json_body(headers) && !multipart {
-        return Err(GatewayError::UnsupportedMediaType);
+        return Err(RequestError::UnsupportedMediaType);
     }
     let body = match body {
         Ok(body) => body,
@@ -388,15 +388,15 @@ fn post_body(
             } else {
                 gateway.max_body_bytes
             };
-            return Err(GatewayError::BodyTooLarge(limit));
+            return Err(RequestError::BodyTooLarge(limit));
         }
-        Err(rejection) => return Err(GatewayError::MalformedJson(rejection.body_text())),
+        Err(rejection) => return Err(RequestError::MalformedJson(rejection.body_text())),
     };
     if multipart {
         return Ok(PostBody::Multipart(body));
     }
     if body.len() > gateway.max_body_bytes {
-        return Err(GatewayError::BodyTooLarge(gateway.max_body_bytes));
+        return Err(RequestError::BodyTooLarge(gateway.max_body_bytes));
     }
     Ok(PostBody::Json(body))
 }
@@ -406,7 +406,7 @@ fn post_body(
 async fn run(
     gateway: &Gateway,
     headers: &HeaderMap,
-    request: Result<GraphQLRequest, GatewayError>,
+    request: Result<GraphQLRequest, RequestError>,
     method: Method,
 ) -> Response {
     let accept = Negotiated::from_headers(headers);
@@ -506,7 +506,7 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 
 fn respond(
     gateway: &Gateway,
-    result: Result<GraphQLResponse, GatewayError>,
+    result: Result<GraphQLResponse, RequestError>,
     wants_gql: bool,
     language: Language,
 ) -> Response {
@@ -529,9 +529,9 @@ fn respond(
 
 /// The answer to a request that failed before execution: one error per
 /// problem (validation finds several), each with its code, in `language`.
-pub(crate) fn error_response(error: &GatewayError, language: Language) -> GraphQLResponse {
+pub(crate) fn error_response(error: &RequestError, language: Language) -> GraphQLResponse {
     let errors = match error {
-        GatewayError::Validation(problems) => problems
+        RequestError::Validation(problems) => problems
             .iter()
             .map(|problem| {
                 let message = match language {
@@ -549,23 +549,23 @@ pub(crate) fn error_response(error: &GatewayError, language: Language) -> GraphQ
     GraphQLResponse { data: None, errors }
 }
 
-fn request_error(error: GatewayError, wants_gql: bool, language: Language) -> Response {
+fn request_error(error: RequestError, wants_gql: bool, language: Language) -> Response {
     let status = error.status(wants_gql);
     let mut response = json_response(status, &error_response(&error, language), wants_gql);
     let headers = response.headers_mut();
     match error {
-        GatewayError::MutationOverGet => {
+        RequestError::MutationOverGet => {
             headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
         }
-        GatewayError::Unauthenticated(_) => {
+        RequestError::Credentials(SignInError::Unauthenticated(_)) => {
             headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
             );
         }
-        GatewayError::RateLimited {
+        RequestError::Credentials(SignInError::RateLimited {
             retry_after_secs, ..
-        } => {
+        }) => {
             if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 headers.insert(header::RETRY_AFTER, value);
             }

@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
 
-use crate::error::GatewayError;
+use crate::error::RequestError;
 use crate::execute::uploads::{placeholder, UploadFile, Uploads};
 use crate::pipeline::GraphQLRequest;
 
@@ -37,14 +37,14 @@ pub fn is_multipart(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
-fn bad(message: impl Into<String>) -> GatewayError {
-    GatewayError::Upload(message.into())
+fn bad(message: impl Into<String>) -> RequestError {
+    RequestError::Upload(message.into())
 }
 
 /// The request, its files with it, from a multipart body.
-pub async fn parse(headers: &HeaderMap, body: Bytes) -> Result<GraphQLRequest, GatewayError> {
+pub async fn parse(headers: &HeaderMap, body: Bytes) -> Result<GraphQLRequest, RequestError> {
     if !PREFLIGHT_HEADERS.iter().any(|h| headers.contains_key(*h)) {
-        return Err(GatewayError::Upload(
+        return Err(RequestError::Upload(
             "multipart requests need a `GraphQL-Preflight: 1` (or `Apollo-Require-Preflight: true`) header".into(),
         ));
     }
@@ -70,14 +70,14 @@ pub async fn parse(headers: &HeaderMap, body: Bytes) -> Result<GraphQLRequest, G
                 let text = field.bytes().await.map_err(|e| bad(e.to_string()))?;
                 operations = Some(
                     serde_json::from_slice(&text)
-                        .map_err(|e| GatewayError::MalformedJson(format!("`operations`: {e}")))?,
+                        .map_err(|e| RequestError::MalformedJson(format!("`operations`: {e}")))?,
                 );
             }
             "map" => {
                 let text = field.bytes().await.map_err(|e| bad(e.to_string()))?;
                 map = Some(
                     serde_json::from_slice(&text)
-                        .map_err(|e| GatewayError::MalformedJson(format!("`map`: {e}")))?,
+                        .map_err(|e| RequestError::MalformedJson(format!("`map`: {e}")))?,
                 );
             }
             _ => {
@@ -141,7 +141,7 @@ pub async fn parse(headers: &HeaderMap, body: Bytes) -> Result<GraphQLRequest, G
         return Err(bad("files were sent that `map` does not name"));
     }
     let request: GraphQLRequest = serde_json::from_value(operations).map_err(|e| {
-        GatewayError::MalformedJson(format!("`operations` is not a GraphQL request: {e}"))
+        RequestError::MalformedJson(format!("`operations` is not a GraphQL request: {e}"))
     })?;
     let uploads: Uploads = Arc::new(uploads);
     Ok(GraphQLRequest {

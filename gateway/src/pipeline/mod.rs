@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use self::persisted::PersistedQueries;
 pub use crate::caller::Caller;
-use crate::error::GatewayError;
+use crate::error::RequestError;
 use crate::execute::projection::project;
 use crate::execute::response::GraphQLResponse;
 use crate::execute::single_flight::{self, SingleFlight};
@@ -113,14 +113,14 @@ impl Pipeline {
     /// Counts an anonymous mutation against its client address's allowance
     /// (a phone reporting a pothole needs a few a minute; a script sending
     /// hundreds is refused).
-    fn admit_anonymous_mutation(&self, caller: &Caller) -> Result<(), GatewayError> {
+    fn admit_anonymous_mutation(&self, caller: &Caller) -> Result<(), RequestError> {
         let Some(per_minute) = NonZeroU32::new(self.policy.anonymous_mutations_per_minute) else {
             return Ok(());
         };
         let address = caller.client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         self.anonymous_mutations
             .check(address, per_minute)
-            .map_err(|wait| GatewayError::AnonymousRateLimited {
+            .map_err(|wait| RequestError::AnonymousRateLimited {
                 limit: per_minute.get(),
                 retry_after_secs: wait.as_secs().max(1),
             })
@@ -158,12 +158,12 @@ impl Pipeline {
         request: GraphQLRequest,
         method: Method,
         caller: &Caller,
-    ) -> Result<Ready, GatewayError> {
+    ) -> Result<Ready, RequestError> {
         if !matches!(
             request.extensions,
             None | Some(Value::Null) | Some(Value::Object(_))
         ) {
-            return Err(GatewayError::InvalidExtensions);
+            return Err(RequestError::InvalidExtensions);
         }
         let (query, registration) = self
             .persisted
@@ -171,7 +171,7 @@ impl Pipeline {
         let variables = match request.variables {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,
-            Some(_) => return Err(GatewayError::InvalidVariables),
+            Some(_) => return Err(RequestError::InvalidVariables),
         };
         let loaded = self.current();
         let supergraph = loaded.supergraph.clone();
@@ -194,21 +194,21 @@ impl Pipeline {
         // GET changes nothing: queries, and subscriptions (SSE's
         // `EventSource` can only GET).
         if method == Method::Get && prepared.kind == OperationKind::Mutation {
-            return Err(GatewayError::MutationOverGet);
+            return Err(RequestError::MutationOverGet);
         }
         if prepared.kind == OperationKind::Mutation && caller.identity.is_none() {
             self.admit_anonymous_mutation(caller)?;
         }
         if prepared.introspection.is_some() && !self.policy.introspection && !caller.may_introspect
         {
-            return Err(GatewayError::IntrospectionDisabled);
+            return Err(RequestError::IntrospectionDisabled);
         }
         let variables = variables::coerce(
             &supergraph.introspection,
             &prepared.variable_definitions,
             variables,
         )
-        .map_err(GatewayError::Variables)?;
+        .map_err(RequestError::Variables)?;
         let denied = Denied::evaluate(&prepared.guards, caller.identity.as_ref());
         let plan = match (&prepared.planned, &denied) {
             (None, _) => None,
@@ -242,10 +242,10 @@ impl Pipeline {
         method: Method,
         request_id: Option<&str>,
         caller: &Caller,
-    ) -> Result<GraphQLResponse, GatewayError> {
+    ) -> Result<GraphQLResponse, RequestError> {
         let ready = self.prepare(request, method, caller).await?;
         if ready.prepared.kind == OperationKind::Subscription {
-            return Err(GatewayError::SubscriptionNotSupported);
+            return Err(RequestError::SubscriptionNotSupported);
         }
         Ok(self.run_once(ready, request_id, caller).await)
     }
@@ -259,7 +259,7 @@ impl Pipeline {
         method: Method,
         request_id: Option<String>,
         caller: Caller,
-    ) -> Result<Answer, GatewayError> {
+    ) -> Result<Answer, RequestError> {
         let ready = self.prepare(request, method, &caller).await?;
         if ready.prepared.kind == OperationKind::Subscription {
             return Ok(Answer::Stream(
@@ -316,7 +316,7 @@ impl Pipeline {
         method: Method,
         request_id: Option<String>,
         caller: Caller,
-    ) -> Result<BoxStream<'static, GraphQLResponse>, GatewayError> {
+    ) -> Result<BoxStream<'static, GraphQLResponse>, RequestError> {
         let ready = self.prepare(request, method, &caller).await?;
         if ready.prepared.kind != OperationKind::Subscription {
             let response = self.run_ready(ready, request_id.as_deref(), &caller).await;
@@ -331,7 +331,7 @@ impl Pipeline {
         ready: Ready,
         request_id: Option<String>,
         caller: Caller,
-    ) -> Result<BoxStream<'static, GraphQLResponse>, GatewayError> {
+    ) -> Result<BoxStream<'static, GraphQLResponse>, RequestError> {
         let Some(plan) = ready.plan.clone() else {
             // Every root field was refused: say so once and end.
             return Ok(futures::stream::once(async move {
@@ -340,14 +340,14 @@ impl Pipeline {
             .boxed());
         };
         let (primary, _) = split_subscription(&plan).ok_or_else(|| {
-            GatewayError::Plan("the subscription plan has no subscription fetch".into())
+            RequestError::Plan("the subscription plan has no subscription fetch".into())
         })?;
         let url = ready
             .supergraph
             .endpoints
             .get(&primary.service_name)
             .cloned()
-            .ok_or_else(|| GatewayError::Plan(format!("no URL for {}", primary.service_name)))?;
+            .ok_or_else(|| RequestError::Plan(format!("no URL for {}", primary.service_name)))?;
         let variables: Map<String, Value> = primary
             .variable_usages
             .iter()
@@ -365,7 +365,7 @@ impl Pipeline {
         .await
         .map_err(|error| {
             tracing::warn!(subgraph = %primary.service_name, %error, "cannot subscribe upstream");
-            GatewayError::SubgraphUnavailable(primary.service_name.clone())
+            RequestError::SubgraphUnavailable(primary.service_name.clone())
         })?;
         let pipeline = self.clone();
         let ready = Arc::new(ready);
