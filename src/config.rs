@@ -677,32 +677,42 @@ pub struct SubgraphUrls {
     #[arg(
         long = "subgraph-url-citizen",
         env = "SUBGRAPH_URL_CITIZEN",
+        value_name = "SUBGRAPH_URL_CITIZEN",
         hide = true
     )]
     pub url_citizen: Option<String>,
     #[arg(
         long = "subgraph-url-feedback",
         env = "SUBGRAPH_URL_FEEDBACK",
+        value_name = "SUBGRAPH_URL_FEEDBACK",
         hide = true
     )]
     pub url_feedback: Option<String>,
     #[arg(
         long = "subgraph-url-dossiers",
         env = "SUBGRAPH_URL_DOSSIERS",
+        value_name = "SUBGRAPH_URL_DOSSIERS",
         hide = true
     )]
     pub url_dossiers: Option<String>,
     #[arg(
         long = "subgraph-url-directories",
         env = "SUBGRAPH_URL_DIRECTORIES",
+        value_name = "SUBGRAPH_URL_DIRECTORIES",
         hide = true
     )]
     pub url_directories: Option<String>,
-    #[arg(long = "subgraph-url-geo", env = "SUBGRAPH_URL_GEO", hide = true)]
+    #[arg(
+        long = "subgraph-url-geo",
+        env = "SUBGRAPH_URL_GEO",
+        value_name = "SUBGRAPH_URL_GEO",
+        hide = true
+    )]
     pub url_geo: Option<String>,
     #[arg(
         long = "subgraph-url-content",
         env = "SUBGRAPH_URL_CONTENT",
+        value_name = "SUBGRAPH_URL_CONTENT",
         hide = true
     )]
     pub url_content: Option<String>,
@@ -728,36 +738,42 @@ pub struct SubgraphTimeouts {
     #[arg(
         long = "subgraph-timeout-ms-citizen",
         env = "SUBGRAPH_TIMEOUT_MS_CITIZEN",
+        value_name = "SUBGRAPH_TIMEOUT_MS_CITIZEN",
         hide = true
     )]
     pub timeout_ms_citizen: Option<u64>,
     #[arg(
         long = "subgraph-timeout-ms-feedback",
         env = "SUBGRAPH_TIMEOUT_MS_FEEDBACK",
+        value_name = "SUBGRAPH_TIMEOUT_MS_FEEDBACK",
         hide = true
     )]
     pub timeout_ms_feedback: Option<u64>,
     #[arg(
         long = "subgraph-timeout-ms-dossiers",
         env = "SUBGRAPH_TIMEOUT_MS_DOSSIERS",
+        value_name = "SUBGRAPH_TIMEOUT_MS_DOSSIERS",
         hide = true
     )]
     pub timeout_ms_dossiers: Option<u64>,
     #[arg(
         long = "subgraph-timeout-ms-directories",
         env = "SUBGRAPH_TIMEOUT_MS_DIRECTORIES",
+        value_name = "SUBGRAPH_TIMEOUT_MS_DIRECTORIES",
         hide = true
     )]
     pub timeout_ms_directories: Option<u64>,
     #[arg(
         long = "subgraph-timeout-ms-geo",
         env = "SUBGRAPH_TIMEOUT_MS_GEO",
+        value_name = "SUBGRAPH_TIMEOUT_MS_GEO",
         hide = true
     )]
     pub timeout_ms_geo: Option<u64>,
     #[arg(
         long = "subgraph-timeout-ms-content",
         env = "SUBGRAPH_TIMEOUT_MS_CONTENT",
+        value_name = "SUBGRAPH_TIMEOUT_MS_CONTENT",
         hide = true
     )]
     pub timeout_ms_content: Option<u64>,

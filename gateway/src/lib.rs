@@ -2,10 +2,14 @@
 //! plans each operation with `hive-router-query-planner`, executes the plan
 //! over HTTP against the subgraphs and shapes the response.
 //!
-//! Folders follow what happens to a request: `http/` receives it,
-//! `pipeline/` runs parse → validate → plan → execute, `plan/` caches plans,
-//! `execute/` walks a plan and shapes the response, `supergraph/` loads the
-//! schema.
+//! Folders follow what happens to a request, and depend one way: `http/`
+//! receives it (and uses everything else), `auth/` says who the [`caller`]
+//! is (calling the citizen subgraph through its own small client),
+//! `pipeline/` runs persisted query → plan → execute → shape, `plan/`
+//! prepares and caches plans, `execute/` walks a plan over the subgraph
+//! transports and shapes the response (it knows plans and the supergraph,
+//! never the pipeline, sign-in or HTTP), `supergraph/` loads the schema.
+//! Errors are typed by stage (`error/`).
 
 pub mod auth;
 pub mod caller;
