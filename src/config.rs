@@ -1,15 +1,18 @@
 //! Command line and environment: every setting has an environment variable
 //! and a default that runs the all-in-one system with nothing configured.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use congdan_gateway::config::{MetricsAccess, PersistedQueryMode, Secret};
+use congdan_gateway::config::{MetricsAccess, PassthroughRoute, PersistedQueryMode, Secret};
 use congdan_gateway::plan::limits::Limits;
 
-use crate::subgraphs::SubgraphName;
+use congdan_feedback::FeedbackConfig;
+
+use crate::subgraphs::{SubgraphConfig, SubgraphName};
 
 /// An SQLite file under `./data`, created if missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/congdan.db?mode=rwc";
@@ -100,6 +103,8 @@ pub struct ServeArgs {
     pub gateway: GatewayOptions,
     #[command(flatten)]
     pub personal_data: PersonalDataArgs,
+    #[command(flatten)]
+    pub feedback: FeedbackArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -107,10 +112,12 @@ pub struct GatewayArgs {
     /// Where the gateway listens.
     #[arg(long, env = "GATEWAY_ADDR", default_value = "127.0.0.1:4000")]
     pub gateway_addr: SocketAddr,
-    /// Subgraph URL overrides, `name=url`, repeatable; also read from
+    /// Subgraph URL overrides, `name=url`, repeatable; they win over
     /// `SUBGRAPH_URL_<NAME>` variables.
-    #[arg(long = "subgraph-url", value_name = "NAME=URL")]
-    pub subgraph_urls: Vec<String>,
+    #[arg(long = "subgraph-url", value_name = "NAME=URL", value_parser = name_and_url)]
+    pub subgraph_urls: Vec<(String, String)>,
+    #[command(flatten)]
+    pub subgraph_url_vars: SubgraphUrls,
     /// NATS server of the event bus, to learn of deleted accounts (their
     /// sessions are revoked); unset: they end at their next refresh.
     #[arg(long, env = "EVENT_BUS_URL")]
@@ -119,6 +126,32 @@ pub struct GatewayArgs {
     pub gateway: GatewayOptions,
     #[command(flatten)]
     pub auth: AuthArgs,
+}
+
+impl GatewayArgs {
+    /// The subgraph URLs that replace the supergraph's: the
+    /// `SUBGRAPH_URL_<NAME>` variables, then `--subgraph-url`.
+    pub fn subgraph_urls(&self) -> HashMap<String, String> {
+        let mut urls: HashMap<String, String> = SubgraphName::ALL
+            .into_iter()
+            .filter_map(|s| {
+                Some((
+                    s.as_str().to_string(),
+                    self.subgraph_url_vars.get(s)?.clone(),
+                ))
+            })
+            .collect();
+        urls.extend(self.subgraph_urls.iter().cloned());
+        urls
+    }
+}
+
+/// `NAME=URL` of `--subgraph-url`.
+fn name_and_url(pair: &str) -> Result<(String, String), String> {
+    let (name, url) = pair
+        .split_once('=')
+        .ok_or_else(|| format!("--subgraph-url takes NAME=URL, got `{pair}`"))?;
+    Ok((name.to_string(), url.to_string()))
 }
 
 /// Sign-in with VNeID and the gateway's tokens.
@@ -134,11 +167,11 @@ pub struct AuthArgs {
     pub vneid_client_id: String,
     /// The web client's secret (default: the development provider's).
     #[arg(long, env = "VNEID_CLIENT_SECRET", hide_env_values = true)]
-    pub vneid_client_secret: Option<String>,
+    pub vneid_client_secret: Option<Secret>,
     /// The web client's private key for `private_key_jwt` (a PKCS#8 PEM,
     /// or the path of its file), used when the provider offers that method.
     #[arg(long, env = "VNEID_CLIENT_PRIVATE_KEY", hide_env_values = true)]
-    pub vneid_client_private_key: Option<String>,
+    pub vneid_client_private_key: Option<Secret>,
     /// Where the provider sends browsers back: this gateway's public
     /// `/auth/callback` (default: on the gateway's listen address).
     #[arg(long, env = "VNEID_REDIRECT_URI")]
@@ -201,14 +234,14 @@ impl AuthArgs {
     pub fn auth_config(
         &self,
         issuer: String,
-        default_secret: Option<String>,
+        default_secret: Option<Secret>,
         gateway_addr: SocketAddr,
         environment: Environment,
-    ) -> Result<congdan_gateway::auth::AuthConfig, congdan_gateway::GatewayError> {
+    ) -> Result<congdan_gateway::auth::AuthConfig, congdan_gateway::StartupError> {
         use congdan_gateway::auth::client_key::ClientKey;
         use congdan_gateway::auth::oidc::OidcClient;
         let assertion_key = match &self.vneid_client_private_key {
-            Some(setting) => Some(std::sync::Arc::new(ClientKey::load(setting)?)),
+            Some(setting) => Some(std::sync::Arc::new(ClientKey::load(setting.expose())?)),
             None => None,
         };
         Ok(congdan_gateway::auth::AuthConfig {
@@ -291,6 +324,8 @@ pub struct GatewayOptions {
     /// How long a subgraph request may take, in milliseconds.
     #[arg(long, env = "SUBGRAPH_TIMEOUT_MS", default_value_t = 10_000)]
     pub subgraph_timeout_ms: u64,
+    #[command(flatten)]
+    pub subgraph_timeouts: SubgraphTimeouts,
     /// Largest request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -376,7 +411,20 @@ pub struct GatewayOptions {
     /// Longest planning of one operation, in milliseconds.
     #[arg(long, env = "MAX_PLAN_MS", default_value_t = 2_000)]
     pub max_plan_ms: u64,
+    /// Plain HTTP routes of the subgraphs served at the gateway's address,
+    /// `PREFIX=SUBGRAPH`, comma-separated (default: feedback's signed photo
+    /// links and its Open311 facade).
+    #[arg(
+        long = "passthrough-route",
+        env = "PASSTHROUGH_ROUTES",
+        default_value = DEFAULT_PASSTHROUGH_ROUTES,
+        value_delimiter = ','
+    )]
+    pub passthrough_routes: Vec<PassthroughRoute>,
 }
+
+/// The pass-through routes when PASSTHROUGH_ROUTES is unset.
+pub const DEFAULT_PASSTHROUGH_ROUTES: &str = "/feedback/photos/=feedback,/open311/v2/=feedback";
 
 impl GatewayOptions {
     pub fn subgraph_timeout(&self) -> Duration {
@@ -458,6 +506,8 @@ pub struct SubgraphArgs {
     pub environment: Environment,
     #[command(flatten)]
     pub personal_data: PersonalDataArgs,
+    #[command(flatten)]
+    pub feedback: FeedbackArgs,
 }
 
 /// How long published events stay in the outbox.
@@ -484,7 +534,7 @@ pub struct PersonalDataArgs {
     /// development: a key is created once in `data/secrets/`. Required in
     /// production.
     #[arg(long, env = "PERSONAL_DATA_KEY", hide_env_values = true)]
-    pub personal_data_key: Option<String>,
+    pub personal_data_key: Option<Secret>,
     /// Personal identification numbers made admins when they sign in,
     /// comma-separated (how the first admin exists).
     #[arg(
@@ -519,7 +569,7 @@ impl PersonalDataArgs {
                 .ok_or_else(|| "PERSONAL_DATA_KEY must be 32 bytes in base64".to_string())
         };
         let key = match (&self.personal_data_key, environment) {
-            (Some(text), _) => decode(text)?,
+            (Some(text), _) => decode(text.expose())?,
             (None, Environment::Production) => {
                 return Err("PERSONAL_DATA_KEY is required in production".into())
             }
@@ -577,7 +627,7 @@ pub struct DevVneidArgs {
         env = "DEV_VNEID_CLIENT_SECRET",
         default_value = DevVneidArgs::default_client_secret()
     )]
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Redirect URIs of the web client, comma-separated.
     #[arg(
         long = "dev-vneid-redirect-uris",
@@ -603,7 +653,7 @@ impl DevVneidArgs {
             clients: vec![
                 congdan_dev_vneid::RegisteredClient {
                     client_id: "congdan-web".into(),
-                    client_secret: Some(self.client_secret.clone()),
+                    client_secret: Some(self.client_secret.expose().to_string()),
                     redirect_uris: self.redirect_uris.clone(),
                     jwks: None,
                 },
@@ -616,6 +666,191 @@ impl DevVneidArgs {
             ],
             token_lifetime_secs: 300,
             options: Default::default(),
+        }
+    }
+}
+
+/// `SUBGRAPH_URL_<NAME>`: where the gateway alone finds each subgraph
+/// (`SUBGRAPH_URL_GEO=http://geo:4005/graphql`).
+#[derive(Debug, Clone, Args)]
+pub struct SubgraphUrls {
+    #[arg(
+        long = "subgraph-url-citizen",
+        env = "SUBGRAPH_URL_CITIZEN",
+        value_name = "SUBGRAPH_URL_CITIZEN",
+        hide = true
+    )]
+    pub url_citizen: Option<String>,
+    #[arg(
+        long = "subgraph-url-feedback",
+        env = "SUBGRAPH_URL_FEEDBACK",
+        value_name = "SUBGRAPH_URL_FEEDBACK",
+        hide = true
+    )]
+    pub url_feedback: Option<String>,
+    #[arg(
+        long = "subgraph-url-dossiers",
+        env = "SUBGRAPH_URL_DOSSIERS",
+        value_name = "SUBGRAPH_URL_DOSSIERS",
+        hide = true
+    )]
+    pub url_dossiers: Option<String>,
+    #[arg(
+        long = "subgraph-url-directories",
+        env = "SUBGRAPH_URL_DIRECTORIES",
+        value_name = "SUBGRAPH_URL_DIRECTORIES",
+        hide = true
+    )]
+    pub url_directories: Option<String>,
+    #[arg(
+        long = "subgraph-url-geo",
+        env = "SUBGRAPH_URL_GEO",
+        value_name = "SUBGRAPH_URL_GEO",
+        hide = true
+    )]
+    pub url_geo: Option<String>,
+    #[arg(
+        long = "subgraph-url-content",
+        env = "SUBGRAPH_URL_CONTENT",
+        value_name = "SUBGRAPH_URL_CONTENT",
+        hide = true
+    )]
+    pub url_content: Option<String>,
+}
+
+impl SubgraphUrls {
+    fn get(&self, subgraph: SubgraphName) -> Option<&String> {
+        match subgraph {
+            SubgraphName::Citizen => self.url_citizen.as_ref(),
+            SubgraphName::Feedback => self.url_feedback.as_ref(),
+            SubgraphName::Dossiers => self.url_dossiers.as_ref(),
+            SubgraphName::Directories => self.url_directories.as_ref(),
+            SubgraphName::Geo => self.url_geo.as_ref(),
+            SubgraphName::Content => self.url_content.as_ref(),
+        }
+    }
+}
+
+/// `SUBGRAPH_TIMEOUT_MS_<NAME>`: the longest wait for one request to a
+/// particular subgraph (`SUBGRAPH_TIMEOUT_MS_GEO=500`).
+#[derive(Debug, Clone, Args)]
+pub struct SubgraphTimeouts {
+    #[arg(
+        long = "subgraph-timeout-ms-citizen",
+        env = "SUBGRAPH_TIMEOUT_MS_CITIZEN",
+        value_name = "SUBGRAPH_TIMEOUT_MS_CITIZEN",
+        hide = true
+    )]
+    pub timeout_ms_citizen: Option<u64>,
+    #[arg(
+        long = "subgraph-timeout-ms-feedback",
+        env = "SUBGRAPH_TIMEOUT_MS_FEEDBACK",
+        value_name = "SUBGRAPH_TIMEOUT_MS_FEEDBACK",
+        hide = true
+    )]
+    pub timeout_ms_feedback: Option<u64>,
+    #[arg(
+        long = "subgraph-timeout-ms-dossiers",
+        env = "SUBGRAPH_TIMEOUT_MS_DOSSIERS",
+        value_name = "SUBGRAPH_TIMEOUT_MS_DOSSIERS",
+        hide = true
+    )]
+    pub timeout_ms_dossiers: Option<u64>,
+    #[arg(
+        long = "subgraph-timeout-ms-directories",
+        env = "SUBGRAPH_TIMEOUT_MS_DIRECTORIES",
+        value_name = "SUBGRAPH_TIMEOUT_MS_DIRECTORIES",
+        hide = true
+    )]
+    pub timeout_ms_directories: Option<u64>,
+    #[arg(
+        long = "subgraph-timeout-ms-geo",
+        env = "SUBGRAPH_TIMEOUT_MS_GEO",
+        value_name = "SUBGRAPH_TIMEOUT_MS_GEO",
+        hide = true
+    )]
+    pub timeout_ms_geo: Option<u64>,
+    #[arg(
+        long = "subgraph-timeout-ms-content",
+        env = "SUBGRAPH_TIMEOUT_MS_CONTENT",
+        value_name = "SUBGRAPH_TIMEOUT_MS_CONTENT",
+        hide = true
+    )]
+    pub timeout_ms_content: Option<u64>,
+}
+
+impl SubgraphTimeouts {
+    fn get(&self, subgraph: SubgraphName) -> Option<&u64> {
+        match subgraph {
+            SubgraphName::Citizen => self.timeout_ms_citizen.as_ref(),
+            SubgraphName::Feedback => self.timeout_ms_feedback.as_ref(),
+            SubgraphName::Dossiers => self.timeout_ms_dossiers.as_ref(),
+            SubgraphName::Directories => self.timeout_ms_directories.as_ref(),
+            SubgraphName::Geo => self.timeout_ms_geo.as_ref(),
+            SubgraphName::Content => self.timeout_ms_content.as_ref(),
+        }
+    }
+
+    /// The timeouts set, by subgraph name.
+    pub fn by_name(&self) -> HashMap<String, Duration> {
+        SubgraphName::ALL
+            .into_iter()
+            .filter_map(|s| Some((s.as_str().to_string(), Duration::from_millis(*self.get(s)?))))
+            .collect()
+    }
+}
+
+/// The feedback subgraph's settings.
+#[derive(Debug, Clone, Args)]
+pub struct FeedbackArgs {
+    /// A resolved or rejected report closes this many days later unless rated.
+    #[arg(long, env = "FEEDBACK_AUTO_CLOSE_DAYS", default_value_t = 7)]
+    pub feedback_auto_close_days: u32,
+    /// Where report photos are stored.
+    #[arg(
+        long,
+        env = "FEEDBACK_PHOTOS_DIR",
+        default_value = "data/feedback-photos"
+    )]
+    pub feedback_photos_dir: PathBuf,
+    /// Largest photo, in bytes.
+    #[arg(long, env = "FEEDBACK_PHOTO_MAX_BYTES", default_value_t = 5 * 1024 * 1024)]
+    pub feedback_photo_max_bytes: usize,
+    /// Path (or absolute URL) the signed photo links start with.
+    #[arg(
+        long,
+        env = "FEEDBACK_PHOTO_URL_PREFIX",
+        default_value = "/feedback/photos"
+    )]
+    pub feedback_photo_url_prefix: String,
+    /// Officers of this agency dispatch received reports.
+    #[arg(long, env = "FEEDBACK_DISPATCH_AGENCY", default_value = "hotline-1022")]
+    pub feedback_dispatch_agency: String,
+    /// How often the maintenance job closes expired reports, in seconds.
+    #[arg(long, env = "FEEDBACK_MAINTENANCE_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub feedback_maintenance_secs: u64,
+}
+
+impl FeedbackArgs {
+    pub fn config(&self) -> FeedbackConfig {
+        FeedbackConfig {
+            auto_close_after_days: i64::from(self.feedback_auto_close_days),
+            photos_dir: self.feedback_photos_dir.clone(),
+            photo_max_bytes: self.feedback_photo_max_bytes,
+            photo_url_prefix: self
+                .feedback_photo_url_prefix
+                .trim_end_matches('/')
+                .to_string(),
+            dispatch_agency: self.feedback_dispatch_agency.clone(),
+            maintenance_interval: Duration::from_secs(self.feedback_maintenance_secs),
+            ..FeedbackConfig::default()
+        }
+    }
+
+    /// What the subgraphs are configured with.
+    pub fn subgraph_config(&self) -> SubgraphConfig {
+        SubgraphConfig {
+            feedback: self.config(),
         }
     }
 }
@@ -645,13 +880,17 @@ mod tests {
     use super::*;
 
     fn gateway_options(args: &[&str]) -> GatewayOptions {
+        gateway_options_result(args).unwrap()
+    }
+
+    fn gateway_options_result(args: &[&str]) -> Result<GatewayOptions, clap::Error> {
         #[derive(Parser)]
         struct Only {
             #[command(flatten)]
             options: GatewayOptions,
         }
         let argv = std::iter::once("congdan").chain(args.iter().copied());
-        Only::try_parse_from(argv).unwrap().options
+        Only::try_parse_from(argv).map(|only| only.options)
     }
 
     #[test]
@@ -663,6 +902,25 @@ mod tests {
                 .introspection()
         );
         assert!(!gateway_options(&["--introspection", "false"]).introspection());
+    }
+
+    #[test]
+    fn feedback_routes_pass_through_by_default() {
+        let routes = gateway_options(&[]).passthrough_routes;
+        let routes: Vec<_> = routes
+            .iter()
+            .map(|r| (r.prefix.as_str(), r.subgraph.as_str()))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                ("/feedback/photos/", "feedback"),
+                ("/open311/v2/", "feedback")
+            ]
+        );
+        let one = gateway_options(&["--passthrough-route", "/files/=content"]);
+        assert_eq!(one.passthrough_routes.len(), 1);
+        assert!(gateway_options_result(&["--passthrough-route", "/files=content"]).is_err());
     }
 
     #[test]

@@ -1,4 +1,3 @@
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -14,6 +13,7 @@ use congdan::{compose, db, seed, telemetry};
 use congdan_common::outbox::Relay;
 use congdan_common::server::Deps;
 use congdan_contracts::identity::IdentityVerifier;
+use congdan_gateway::config::Secret;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -109,18 +109,7 @@ async fn serve_all(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result<()> {
-    let mut urls = HashMap::new();
-    for subgraph in SubgraphName::ALL {
-        if let Ok(url) = std::env::var(subgraph.url_env_var()) {
-            urls.insert(subgraph.as_str().to_string(), url);
-        }
-    }
-    for pair in &args.subgraph_urls {
-        let (name, url) = pair
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--subgraph-url takes NAME=URL, got `{pair}`"))?;
-        urls.insert(name.to_string(), url.to_string());
-    }
+    let urls = args.subgraph_urls();
     args.auth
         .check_provider(args.gateway.environment)
         .map_err(|e| anyhow!(e))?;
@@ -139,7 +128,7 @@ async fn serve_gateway(common: &CommonArgs, args: GatewayArgs) -> anyhow::Result
         .auth
         .vneid_issuer
         .is_none()
-        .then(|| DevVneidArgs::default_client_secret().to_string());
+        .then(|| Secret::new(DevVneidArgs::default_client_secret().to_string()));
     let auth = congdan_gateway::auth::Auth::new(
         args.auth.auth_config(
             issuer,
@@ -196,17 +185,24 @@ async fn serve_subgraph(common: &CommonArgs, args: SubgraphArgs) -> anyhow::Resu
                 .map_err(|e| anyhow!(e))?,
         ),
     };
+    let subgraph_config = args.feedback.subgraph_config();
     if args.name == SubgraphName::Citizen {
         serve::check_personal_data_key(&deps).await?;
     }
-    let mut background = serve::background_tasks(&deps, &[args.name], &relay_shutdown);
+    let mut background =
+        serve::background_tasks(&deps, &subgraph_config, &[args.name], &relay_shutdown);
     background.push(congdan_common::outbox::spawn_retention(
         deps.db.clone(),
         args.outbox.retention(),
         serve::RETENTION_INTERVAL,
         relay_shutdown.child_token(),
     ));
-    let result = run_until_signal(listener, args.name.router(&deps), args.name.as_str()).await;
+    let result = run_until_signal(
+        listener,
+        args.name.router(&deps, &subgraph_config),
+        args.name.as_str(),
+    )
+    .await;
     relay_shutdown.cancel();
     let _ = relay.await;
     for task in background {

@@ -21,7 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::{GatewayOptions, ServeArgs, DEFAULT_DEV_VNEID_ISSUER};
-use crate::subgraphs::SubgraphName;
+use crate::subgraphs::{SubgraphConfig, SubgraphName};
 use congdan_gateway::auth::Auth;
 
 /// The supergraph composed from this build's subgraphs (kept equal to
@@ -36,7 +36,7 @@ pub enum ServeError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Gateway(#[from] congdan_gateway::GatewayError),
+    Gateway(#[from] congdan_gateway::StartupError),
     #[error("{0}")]
     Config(String),
     #[error(transparent)]
@@ -101,23 +101,7 @@ pub fn gateway_config(
         supergraph_path: options.supergraph_path.clone(),
         subgraph_urls,
         subgraph_timeout: options.subgraph_timeout(),
-        subgraph_timeouts: SubgraphName::ALL
-            .iter()
-            .filter_map(|s| {
-                let ms =
-                    std::env::var(format!("SUBGRAPH_TIMEOUT_MS_{}", s.as_str().to_uppercase()))
-                        .ok()?;
-                Some(
-                    ms.parse::<u64>()
-                        .map(|ms| (s.as_str().to_string(), Duration::from_millis(ms))),
-                )
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| {
-                ServeError::Config(format!(
-                    "SUBGRAPH_TIMEOUT_MS_<NAME> must be a number of milliseconds: {e}"
-                ))
-            })?,
+        subgraph_timeouts: options.subgraph_timeouts.by_name(),
         max_body_bytes: options.max_body_bytes,
         plan_cache_size: options.plan_cache_size,
         introspection: options.introspection(),
@@ -135,6 +119,7 @@ pub fn gateway_config(
         },
         anonymous_mutations_per_minute: options.anonymous_mutations_per_minute,
         trust_forwarded_for: options.trust_forwarded_for,
+        passthrough: options.passthrough_routes.clone(),
     })
 }
 
@@ -208,6 +193,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         bus: bus.clone(),
     };
     check_personal_data_key(&deps).await?;
+    let subgraph_config = args.feedback.subgraph_config();
     let subgraphs_shutdown = CancellationToken::new();
     let mut subgraph_addrs = HashMap::new();
     let mut subgraph_urls = HashMap::new();
@@ -226,7 +212,7 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
         );
         subgraph_tasks.push(spawn_server(
             listener,
-            subgraph.router(&deps),
+            subgraph.router(&deps, &subgraph_config),
             subgraphs_shutdown.child_token(),
         ));
     }
@@ -291,7 +277,12 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
     );
     let relay_task =
         Relay::new(db, bus.clone()).spawn(RELAY_INTERVAL, subgraphs_shutdown.child_token());
-    let mut background = background_tasks(&deps, &SubgraphName::ALL, &subgraphs_shutdown);
+    let mut background = background_tasks(
+        &deps,
+        &subgraph_config,
+        &SubgraphName::ALL,
+        &subgraphs_shutdown,
+    );
     background.push(outbox::spawn_retention(
         deps.db.clone(),
         args.outbox.retention(),
@@ -338,6 +329,7 @@ pub fn stop_planning_on(gateway: &congdan_gateway::Gateway, shutdown: Cancellati
 /// the agencies (ADR 6).
 pub fn background_tasks(
     deps: &Deps,
+    config: &SubgraphConfig,
     names: &[SubgraphName],
     shutdown: &CancellationToken,
 ) -> Vec<JoinHandle<()>> {
@@ -353,7 +345,11 @@ pub fn background_tasks(
                 shutdown.child_token(),
             )],
             SubgraphName::Feedback => vec![
-                congdan_feedback::spawn_maintenance(deps, shutdown.child_token()),
+                congdan_feedback::spawn_maintenance(
+                    deps,
+                    config.feedback.clone(),
+                    shutdown.child_token(),
+                ),
                 congdan_feedback::spawn_account_deletions(deps, shutdown.child_token()),
                 congdan_feedback::spawn_agency_lists(deps, shutdown.child_token()),
             ],

@@ -10,6 +10,13 @@ use congdan_dossiers::Dossiers;
 use congdan_geo::Geo;
 use sea_orm::{ConnectionTrait, DbErr};
 
+/// The subgraphs' own settings (read with the rest of the configuration,
+/// `config::FeedbackArgs`).
+#[derive(Debug, Clone, Default)]
+pub struct SubgraphConfig {
+    pub feedback: congdan_feedback::FeedbackConfig,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum SubgraphName {
     Citizen,
@@ -52,11 +59,6 @@ impl SubgraphName {
         format!("http://127.0.0.1:{}/graphql", self.default_port())
     }
 
-    /// Environment variable that overrides this subgraph's URL at the gateway.
-    pub fn url_env_var(self) -> String {
-        format!("SUBGRAPH_URL_{}", self.as_str().to_uppercase())
-    }
-
     pub fn sdl(self) -> String {
         match self {
             Self::Citizen => subgraph::sdl::<Citizen>(),
@@ -68,10 +70,10 @@ impl SubgraphName {
         }
     }
 
-    pub fn router(self, deps: &Deps) -> Router {
+    pub fn router(self, deps: &Deps, config: &SubgraphConfig) -> Router {
         match self {
             Self::Citizen => subgraph::router(&Citizen, deps),
-            Self::Feedback => congdan_feedback::router(deps),
+            Self::Feedback => congdan_feedback::router(deps, config.feedback.clone()),
             Self::Dossiers => subgraph::router(&Dossiers, deps),
             Self::Directories => subgraph::router(&Directories, deps),
             Self::Geo => subgraph::router(&Geo, deps),

@@ -43,6 +43,46 @@ pub struct GatewayConfig {
     pub anonymous_mutations_per_minute: u32,
     /// Whether the client's address is the last `X-Forwarded-For` entry.
     pub trust_forwarded_for: bool,
+    /// Plain HTTP routes subgraphs serve beside GraphQL, reached through
+    /// the gateway's address (none by default; the `congdan` binary
+    /// configures feedback's).
+    pub passthrough: Vec<PassthroughRoute>,
+}
+
+/// A path prefix whose requests go to a subgraph as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassthroughRoute {
+    /// Starts and ends with `/` (`/open311/v2/`).
+    pub prefix: String,
+    /// The subgraph, by its name in the supergraph.
+    pub subgraph: String,
+}
+
+impl std::str::FromStr for PassthroughRoute {
+    type Err = String;
+
+    /// `PREFIX=SUBGRAPH`, e.g. `/open311/v2/=feedback`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (prefix, subgraph) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not PREFIX=SUBGRAPH"))?;
+        let (prefix, subgraph) = (prefix.trim(), subgraph.trim());
+        let segments_ok = prefix.trim_matches('/').split('/').all(|s| {
+            !s.is_empty() && s != "." && s != ".." && !s.contains(['%', '\\', '{', '}', '*'])
+        });
+        if prefix.len() < 2 || !prefix.starts_with('/') || !prefix.ends_with('/') || !segments_ok {
+            return Err(format!(
+                "the prefix `{prefix}` must be a plain path that starts and ends with `/`"
+            ));
+        }
+        if subgraph.is_empty() {
+            return Err(format!("`{text}` names no subgraph"));
+        }
+        Ok(Self {
+            prefix: prefix.to_string(),
+            subgraph: subgraph.to_string(),
+        })
+    }
 }
 
 /// Who may read `/metrics`.
@@ -56,8 +96,8 @@ pub enum MetricsAccess {
     Closed,
 }
 
-/// A secret setting: its value is never printed (`Debug` shows a
-/// placeholder), only read where it is used.
+/// A secret setting: its value is never printed (`Debug` and `Display`
+/// show a placeholder), only read where it is used.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -68,6 +108,18 @@ impl Secret {
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_string())
     }
 }
 
@@ -82,6 +134,12 @@ impl std::str::FromStr for Secret {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(…)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("…")
     }
 }
 
@@ -125,6 +183,7 @@ impl Default for GatewayConfig {
             dedupe_subgraph_requests: true,
             coalesce_queries: true,
             max_upload_bytes: 30 * 1024 * 1024,
+            passthrough: Vec::new(),
         }
     }
 }

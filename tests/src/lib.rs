@@ -194,10 +194,13 @@ pub fn serve_args() -> ServeArgs {
         },
         personal_data: PersonalDataArgs {
             personal_data_key: Some(
-                base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>()),
+                base64::engine::general_purpose::STANDARD
+                    .encode(rand::random::<[u8; 32]>())
+                    .into(),
             ),
             bootstrap_admin_personal_ids: vec![BOOTSTRAP_ADMIN_PERSONAL_ID.to_string()],
         },
+        feedback: defaults.feedback,
     }
 }
 

@@ -1100,7 +1100,7 @@ async fn a_provider_offering_only_private_key_jwt_signs_in() {
                 .await;
         let mut args = provider.serve_args();
         args.auth.vneid_client_secret = None;
-        args.auth.vneid_client_private_key = Some(pem);
+        args.auth.vneid_client_private_key = Some(pem.into());
         let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
         let cookie = web_sign_in_with(&app, an).await;
         let (status, body) = me_with_cookie(&app, &cookie).await;
@@ -1113,7 +1113,7 @@ async fn a_provider_offering_only_private_key_jwt_signs_in() {
     let registered = json!({ "keys": [public(&fixture("ed25519"))] });
     let provider = ThirdPartyProvider::with_web_client_keys(options(), registered).await;
     let mut args = provider.serve_args();
-    args.auth.vneid_client_private_key = Some(fixture("p256"));
+    args.auth.vneid_client_private_key = Some(fixture("p256").into());
     let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
     let http = browser();
     let gateway = gateway_base(&app);
@@ -1298,7 +1298,7 @@ async fn a_changed_personal_data_key_stops_the_start() {
 
     let mut changed = args.clone();
     let other_key = STANDARD.encode([42u8; 32]);
-    changed.personal_data.personal_data_key = Some(other_key.clone());
+    changed.personal_data.personal_data_key = Some(other_key.clone().into());
     let refused = |result: Result<congdan::serve::System, congdan::serve::ServeError>| {
         let message = result.err().expect("the start is refused").to_string();
         assert!(message.contains("PERSONAL_DATA_KEY"), "{message}");

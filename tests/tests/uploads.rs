@@ -3,7 +3,7 @@
 //! the fetch that carries the files to the feedback subgraph as multipart.
 
 use axum::body::Bytes;
-use congdan_gateway::uploads::{encode, UploadFile};
+use congdan_gateway::execute::uploads::{encode, UploadFile};
 use congdan_tests::sign_in::{browser, citizen, mobile_sign_in};
 use congdan_tests::TestApp;
 use serde_json::{json, Value};

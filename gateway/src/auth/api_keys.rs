@@ -15,7 +15,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::sessions::{random_token, sha256_hex};
-use crate::error::GatewayError;
+use crate::error::SignInError;
 
 /// Prefix of every key, so leaked keys are easy to recognise and scan for.
 const KEY_PREFIX: &str = "cdk_";
@@ -89,16 +89,16 @@ impl ApiKeys {
         &self,
         request: NewApiKey,
         created_by: &str,
-    ) -> Result<(ApiKeyInfo, String), GatewayError> {
+    ) -> Result<(ApiKeyInfo, String), SignInError> {
         let name = request.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(GatewayError::BadUserInput(
+            return Err(SignInError::BadUserInput(
                 "name must be 1 to 200 characters".into(),
             ));
         }
         let rpm = request.requests_per_minute.unwrap_or(self.default_rpm);
         if !(1..=100_000).contains(&rpm) {
-            return Err(GatewayError::BadUserInput(
+            return Err(SignInError::BadUserInput(
                 "requestsPerMinute must be between 1 and 100000".into(),
             ));
         }
@@ -118,7 +118,7 @@ impl ApiKeys {
         Ok((model.into(), key))
     }
 
-    pub async fn list(&self) -> Result<Vec<ApiKeyInfo>, GatewayError> {
+    pub async fn list(&self) -> Result<Vec<ApiKeyInfo>, SignInError> {
         Ok(api_key::Entity::find()
             .order_by_asc(api_key::Column::CreatedAt)
             .all(&self.db)
@@ -128,11 +128,11 @@ impl ApiKeys {
             .collect())
     }
 
-    pub async fn revoke(&self, id: &str) -> Result<(), GatewayError> {
+    pub async fn revoke(&self, id: &str) -> Result<(), SignInError> {
         let key = api_key::Entity::find_by_id(id.to_string())
             .one(&self.db)
             .await?
-            .ok_or_else(|| GatewayError::NotFound("API key".into()))?;
+            .ok_or_else(|| SignInError::NotFound("API key".into()))?;
         api_key::Entity::update_many()
             .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
             .filter(api_key::Column::Id.eq(id))
@@ -145,8 +145,8 @@ impl ApiKeys {
 
     /// The partner a key belongs to, after its rate limit allows one more
     /// request.
-    pub async fn admit(&self, key: &str) -> Result<Partner, GatewayError> {
-        let invalid = || GatewayError::Unauthenticated("the API key is not valid".into());
+    pub async fn admit(&self, key: &str) -> Result<Partner, SignInError> {
+        let invalid = || SignInError::Unauthenticated("the API key is not valid".into());
         if !key.starts_with(KEY_PREFIX) || key.len() > 100 {
             return Err(invalid());
         }
@@ -171,7 +171,7 @@ impl ApiKeys {
         .ok_or_else(invalid)?;
         let rpm = NonZeroU32::new(partner.requests_per_minute).unwrap_or(NonZeroU32::MIN);
         if let Err(wait) = self.limiters.check(partner.id.clone(), rpm) {
-            return Err(GatewayError::RateLimited {
+            return Err(SignInError::RateLimited {
                 limit: rpm.get(),
                 retry_after_secs: wait.as_secs().max(1),
             });

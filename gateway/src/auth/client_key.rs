@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::error::GatewayError;
+use crate::error::{SignInError, StartupError};
 
 /// How long a client assertion is valid: one token request.
 const ASSERTION_LIFETIME_SECS: i64 = 60;
@@ -35,13 +35,13 @@ impl std::fmt::Debug for ClientKey {
     }
 }
 
-fn config_error(why: &str) -> GatewayError {
-    GatewayError::Config(format!("VNEID_CLIENT_PRIVATE_KEY: {why}"))
+fn config_error(why: &str) -> StartupError {
+    StartupError::Config(format!("VNEID_CLIENT_PRIVATE_KEY: {why}"))
 }
 
 impl ClientKey {
     /// `setting`: the PEM itself, or the path of a file holding it.
-    pub fn load(setting: &str) -> Result<Self, GatewayError> {
+    pub fn load(setting: &str) -> Result<Self, StartupError> {
         if setting.trim_start().starts_with("-----BEGIN") {
             return Self::from_pem(setting);
         }
@@ -50,7 +50,7 @@ impl ClientKey {
         Self::from_pem(&pem)
     }
 
-    pub fn from_pem(pem: &str) -> Result<Self, GatewayError> {
+    pub fn from_pem(pem: &str) -> Result<Self, StartupError> {
         use ed25519_dalek::pkcs8::DecodePrivateKey as _;
         use rsa::pkcs1::DecodeRsaPrivateKey as _;
         use rsa::pkcs8::DecodePrivateKey as _;
@@ -92,7 +92,7 @@ impl ClientKey {
 
     /// A client assertion for one token request: `iss` and `sub` the client,
     /// `aud` the token endpoint, a fresh `jti`, a minute to live.
-    pub fn assertion(&self, client_id: &str, token_endpoint: &str) -> Result<String, GatewayError> {
+    pub fn assertion(&self, client_id: &str, token_endpoint: &str) -> Result<String, SignInError> {
         let now = Utc::now().timestamp();
         let header = json!({ "alg": self.alg(), "typ": "JWT", "kid": self.kid });
         let claims = json!({
@@ -123,7 +123,11 @@ impl ClientKey {
                     rsa::Pkcs1v15Sign::new::<Sha256>(),
                     &Sha256::digest(input.as_bytes()),
                 )
-                .map_err(|_| config_error("the RSA key is too small to sign"))?,
+                .map_err(|_| {
+                    SignInError::Config(
+                        "VNEID_CLIENT_PRIVATE_KEY: the RSA key is too small to sign".into(),
+                    )
+                })?,
         };
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }

@@ -18,7 +18,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
-use crate::error::GatewayError;
+use crate::error::SignInError;
 
 pub struct KeyRing {
     db: DatabaseConnection,
@@ -53,7 +53,7 @@ impl KeyRing {
         db: DatabaseConnection,
         rotation: Duration,
         overlap: Duration,
-    ) -> Result<Self, GatewayError> {
+    ) -> Result<Self, SignInError> {
         let ring = Self::read(&db, rotation, overlap).await?;
         Ok(Self {
             db,
@@ -72,7 +72,7 @@ impl KeyRing {
         db: &DatabaseConnection,
         rotation: Duration,
         overlap: Duration,
-    ) -> Result<Ring, GatewayError> {
+    ) -> Result<Ring, SignInError> {
         let now = Utc::now();
         let keep_after = now - chrono::Duration::from_std(rotation + overlap).unwrap_or_default();
         let mut keys = signing_key::Entity::find()
@@ -115,7 +115,7 @@ impl KeyRing {
             verifying.insert(pair.kid.clone(), pair.public());
             signer = Some(pair);
         }
-        let signer = signer.ok_or_else(|| GatewayError::Config("no usable signing key".into()))?;
+        let signer = signer.ok_or_else(|| SignInError::Config("no usable signing key".into()))?;
         Ok(Ring { signer, verifying })
     }
 
@@ -124,26 +124,26 @@ impl KeyRing {
     }
 
     /// Re-reads the ring (rotating when due).
-    pub async fn refresh(&self) -> Result<(), GatewayError> {
+    pub async fn refresh(&self) -> Result<(), SignInError> {
         let _guard = self.reload.lock().await;
         let ring = Self::read(&self.db, self.rotation, self.overlap).await?;
         *self.ring.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(ring);
         Ok(())
     }
 
-    pub fn sign<C: serde::Serialize>(&self, claims: &C) -> Result<String, GatewayError> {
+    pub fn sign<C: serde::Serialize>(&self, claims: &C) -> Result<String, SignInError> {
         self.current()
             .signer
             .sign(claims)
-            .map_err(|e| GatewayError::Config(format!("cannot sign a token: {e}")))
+            .map_err(|e| SignInError::Config(format!("cannot sign a token: {e}")))
     }
 
     /// The token `sign` makes for `key`, reused for `IDENTITY_TOKEN_REUSE`.
     pub fn reused_token(
         &self,
         key: String,
-        sign: impl FnOnce() -> Result<String, GatewayError>,
-    ) -> Result<String, GatewayError> {
+        sign: impl FnOnce() -> Result<String, SignInError>,
+    ) -> Result<String, SignInError> {
         self.identity_tokens
             .try_get_with(key, sign)
             .map_err(|e| (*e).clone())

@@ -28,12 +28,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use self::api_keys::ApiKeys;
-use self::citizen::CitizenAccess;
+use self::citizen::{CitizenAccess, CitizenClient};
 use self::keys::KeyRing;
 use self::oidc::{OidcClient, Vneid};
 use self::sessions::{Sessions, MAX_ACCESS_TOKEN_SECS};
-use crate::error::GatewayError;
-use crate::pipeline::{Caller, Pipeline};
+use crate::caller::Caller;
+use crate::error::{SignInError, StartupError};
 
 /// Name of the web session cookie.
 pub const SESSION_COOKIE: &str = "congdan_session";
@@ -80,9 +80,9 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub async fn new(config: AuthConfig, db: DatabaseConnection) -> Result<Self, GatewayError> {
+    pub async fn new(config: AuthConfig, db: DatabaseConnection) -> Result<Self, StartupError> {
         if config.access_token_ttl.as_secs() as i64 > MAX_ACCESS_TOKEN_SECS {
-            return Err(GatewayError::Config(
+            return Err(StartupError::Config(
                 "access tokens may live at most 15 minutes".into(),
             ));
         }
@@ -115,8 +115,8 @@ impl Auth {
     pub async fn caller(
         &self,
         headers: &HeaderMap,
-        pipeline: &Pipeline,
-    ) -> Result<Caller, GatewayError> {
+        citizen: &CitizenClient,
+    ) -> Result<Caller, SignInError> {
         let mut caller = Caller::default();
         let mut profile_language = None;
         let identity = if let Some(value) = headers.get(header::AUTHORIZATION) {
@@ -128,7 +128,7 @@ impl Auth {
         } else if let Some(value) = headers.get(API_KEY_HEADER) {
             let key = value
                 .to_str()
-                .map_err(|_| GatewayError::Unauthenticated("the API key is not valid".into()))?;
+                .map_err(|_| SignInError::Unauthenticated("the API key is not valid".into()))?;
             let partner = self.api_keys.admit(key.trim()).await?;
             caller.may_introspect = partner.introspection;
             Some(Identity {
@@ -138,19 +138,19 @@ impl Auth {
             })
         } else if let Some(cookie) = cookie(headers, SESSION_COOKIE) {
             let session = self.sessions.from_cookie(&cookie).await?.ok_or_else(|| {
-                GatewayError::Unauthenticated("the session has ended; sign in again".into())
+                SignInError::Unauthenticated("the session has ended; sign in again".into())
             })?;
             // Keyed by the roles version too: a role change is seen at once.
             let access = self
                 .web_access
                 .try_get_with(
                     (session.citizen_id.clone(), session.roles_version),
-                    citizen::access(pipeline, &self.keys, &session.citizen_id),
+                    citizen.access(&self.keys, &session.citizen_id),
                 )
                 .await
                 .map_err(|e| (*e).clone())?
                 .ok_or_else(|| {
-                    GatewayError::Unauthenticated("the account no longer exists".into())
+                    SignInError::Unauthenticated("the account no longer exists".into())
                 })?;
             profile_language = access.language;
             Some(access.identity())
@@ -188,9 +188,9 @@ struct SessionEvents {
 }
 
 impl Handler for SessionEvents {
-    type Error = GatewayError;
+    type Error = SignInError;
 
-    async fn handle(&self, event: &Event) -> Result<(), GatewayError> {
+    async fn handle(&self, event: &Event) -> Result<(), SignInError> {
         let sessions = &self.auth.sessions;
         if let Some(deleted) = event.read::<citizen_events::AccountDeleted>() {
             let count = sessions
@@ -206,9 +206,9 @@ impl Handler for SessionEvents {
 }
 
 /// The token of `Authorization: Bearer <token>`; anything else is refused.
-pub fn bearer_token(value: &axum::http::HeaderValue) -> Result<&str, GatewayError> {
+pub fn bearer_token(value: &axum::http::HeaderValue) -> Result<&str, SignInError> {
     let malformed = || {
-        GatewayError::Unauthenticated(
+        SignInError::Unauthenticated(
             "the Authorization header is malformed; send `Authorization: Bearer <access token>`"
                 .into(),
         )

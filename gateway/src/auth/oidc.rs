@@ -39,7 +39,8 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::client_key::ClientKey;
-use crate::error::GatewayError;
+use crate::config::Secret;
+use crate::error::{SignInError, StartupError};
 
 /// Claims VNeID adds to the standard ones.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -141,7 +142,7 @@ const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 pub struct OidcClient {
     pub client_id: String,
     /// None for public clients (the mobile app), which rely on PKCE.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// The web client's key for `private_key_jwt`, used when the provider
     /// lists that method.
     pub assertion_key: Option<Arc<ClientKey>>,
@@ -182,18 +183,18 @@ pub struct Vneid {
 }
 
 impl Vneid {
-    pub fn new(issuer: &str, scopes: Vec<String>) -> Result<Self, GatewayError> {
+    pub fn new(issuer: &str, scopes: Vec<String>) -> Result<Self, StartupError> {
         // Exactly as configured: the provider's `iss` must equal it, and a
         // trailing slash is part of an issuer (OpenID Connect Discovery 4.3).
         let issuer = IssuerUrl::new(issuer.trim().to_string())
-            .map_err(|e| GatewayError::Config(format!("VNEID_ISSUER is not a URL: {e}")))?;
+            .map_err(|e| StartupError::Config(format!("VNEID_ISSUER is not a URL: {e}")))?;
         // No redirects: a provider endpoint that redirects is refused rather
         // than followed (SSRF).
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| StartupError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             issuer,
             http,
@@ -203,7 +204,7 @@ impl Vneid {
         })
     }
 
-    async fn metadata(&self) -> Result<Arc<VneidMetadata>, GatewayError> {
+    async fn metadata(&self) -> Result<Arc<VneidMetadata>, SignInError> {
         let mut cached = self.metadata.lock().await;
         if let Some((metadata, at)) = cached.as_ref() {
             if at.elapsed() < DISCOVERY_TTL {
@@ -220,11 +221,11 @@ impl Vneid {
                         "VNeID discovery does not fit VNEID_ISSUER: set it exactly as the \
                          provider publishes its issuer (a trailing slash counts)"
                     );
-                    GatewayError::SignInMisconfigured
+                    SignInError::SignInMisconfigured
                 }
                 other => {
                     tracing::warn!(error = %other, "VNeID discovery failed");
-                    GatewayError::ProviderUnavailable
+                    SignInError::ProviderUnavailable
                 }
             })?;
         let metadata = Arc::new(metadata);
@@ -265,9 +266,9 @@ impl Vneid {
         metadata: &VneidMetadata,
         client: &OidcClient,
         redirect_uri: &str,
-    ) -> Result<VneidClient, GatewayError> {
+    ) -> Result<VneidClient, SignInError> {
         let redirect =
-            RedirectUrl::new(redirect_uri.to_string()).map_err(|_| GatewayError::SignIn {
+            RedirectUrl::new(redirect_uri.to_string()).map_err(|_| SignInError::SignIn {
                 code: "INVALID_REQUEST",
                 message: "redirect_uri is not a URL".into(),
             })?;
@@ -275,7 +276,10 @@ impl Vneid {
             // The assertion goes in the form, beside client_id.
             TokenAuth::PrivateKeyJwt(_) => (None, AuthType::RequestBody),
             TokenAuth::Secret(auth_type) => (
-                client.client_secret.clone().map(ClientSecret::new),
+                client
+                    .client_secret
+                    .as_ref()
+                    .map(|secret| ClientSecret::new(secret.expose().to_string())),
                 auth_type,
             ),
         };
@@ -322,7 +326,7 @@ impl Vneid {
         &self,
         client: &OidcClient,
         redirect_uri: &str,
-    ) -> Result<PendingSignIn, GatewayError> {
+    ) -> Result<PendingSignIn, SignInError> {
         let metadata = self.metadata().await?;
         let oidc = Self::client(&metadata, client, redirect_uri)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -355,17 +359,17 @@ impl Vneid {
         code: &str,
         pkce_verifier: &str,
         nonce: Option<&str>,
-    ) -> Result<VerifiedCitizen, GatewayError> {
+    ) -> Result<VerifiedCitizen, SignInError> {
         let metadata = self.metadata().await?;
         let oidc = Self::client(&metadata, client, redirect_uri)?;
         let mut request = oidc
             .exchange_code(AuthorizationCode::new(code.to_string()))
-            .map_err(|_| GatewayError::ProviderUnavailable)?
+            .map_err(|_| SignInError::ProviderUnavailable)?
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()));
         if let TokenAuth::PrivateKeyJwt(key) = token_auth(&metadata, client) {
             let token_endpoint = metadata
                 .token_endpoint()
-                .ok_or(GatewayError::ProviderStepFailed("token endpoint"))?;
+                .ok_or(SignInError::ProviderStepFailed("token endpoint"))?;
             request = request
                 .add_extra_param("client_assertion_type", JWT_BEARER)
                 .add_extra_param(
@@ -456,10 +460,10 @@ impl Vneid {
         access_token: openidconnect::AccessToken,
         id_claims: &IdTokenClaims<VneidClaims, CoreGenderClaim>,
         citizen: &mut VerifiedCitizen,
-    ) -> Result<(), GatewayError> {
+    ) -> Result<(), SignInError> {
         let request = oidc
             .user_info(access_token, Some(id_claims.subject().clone()))
-            .map_err(|_| GatewayError::ProviderStepFailed("userinfo endpoint"))?;
+            .map_err(|_| SignInError::ProviderStepFailed("userinfo endpoint"))?;
         let info: UserInfoClaims<VneidClaims, CoreGenderClaim> =
             match request.request_async(&self.http).await {
                 Ok(info) => info,
@@ -479,7 +483,7 @@ impl Vneid {
                 }
                 Err(error) => {
                     tracing::warn!(%error, "VNeID userinfo failed");
-                    return Err(GatewayError::ProviderStepFailed("userinfo endpoint"));
+                    return Err(SignInError::ProviderStepFailed("userinfo endpoint"));
                 }
             };
         let fill = |slot: &mut Option<String>, value: Option<String>| {
@@ -548,7 +552,7 @@ type TokenRequestError = RequestTokenError<
 /// A failed code exchange. Refusals of the gateway's own client are
 /// configuration faults, logged for the operators; a refused code is the
 /// citizen's (or app's) to retry; an unreadable claim is named.
-fn token_error(error: TokenRequestError, client_id: &str) -> GatewayError {
+fn token_error(error: TokenRequestError, client_id: &str) -> SignInError {
     match error {
         RequestTokenError::ServerResponse(response) => {
             let error = response.error();
@@ -563,8 +567,8 @@ fn token_error(error: TokenRequestError, client_id: &str) -> GatewayError {
                 CoreErrorResponseType::InvalidClient
                 | CoreErrorResponseType::UnauthorizedClient
                 | CoreErrorResponseType::UnsupportedGrantType
-                | CoreErrorResponseType::InvalidScope => GatewayError::SignInMisconfigured,
-                other => GatewayError::SignIn {
+                | CoreErrorResponseType::InvalidScope => SignInError::SignInMisconfigured,
+                other => SignInError::SignIn {
                     code: "INVALID_GRANT",
                     message: format!("the identity provider refused the code: {other}"),
                 },
@@ -579,12 +583,12 @@ fn token_error(error: TokenRequestError, client_id: &str) -> GatewayError {
             }
             None => {
                 tracing::warn!(at = %error.path(), "VNeID token response cannot be read");
-                GatewayError::ProviderStepFailed("token endpoint")
+                SignInError::ProviderStepFailed("token endpoint")
             }
         },
         other => {
             tracing::warn!(error = %other, "VNeID token request failed");
-            GatewayError::ProviderUnavailable
+            SignInError::ProviderUnavailable
         }
     }
 }
@@ -687,7 +691,7 @@ fn verify<'t>(
 
 /// Refuses unsigned tokens (`alg: none`) and algorithms outside the list
 /// by name, before any signature work.
-fn check_algorithm(token: &str) -> Result<(), GatewayError> {
+fn check_algorithm(token: &str) -> Result<(), SignInError> {
     use base64::Engine;
     let header = token
         .split('.')
@@ -747,8 +751,8 @@ fn describe(error: &openidconnect::ClaimsVerificationError) -> String {
     }
 }
 
-fn invalid_id_token(message: &str) -> GatewayError {
-    GatewayError::SignIn {
+fn invalid_id_token(message: &str) -> SignInError {
+    SignInError::SignIn {
         code: "INVALID_ID_TOKEN",
         message: message.to_string(),
     }

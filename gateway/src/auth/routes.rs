@@ -28,10 +28,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::api_keys::NewApiKey;
+use super::citizen::CitizenClient;
 use super::sessions::{sha256_hex, Sessions};
-use super::{bearer_token, citizen, cookie, Auth, SESSION_COOKIE, STATE_COOKIE};
-use crate::error::GatewayError;
-use crate::pipeline::Pipeline;
+use super::{bearer_token, cookie, Auth, SESSION_COOKIE, STATE_COOKIE};
+use crate::error::SignInError;
 
 /// How long a web sign-in may take at the provider.
 const SIGN_IN_WINDOW: Duration = Duration::from_secs(600);
@@ -39,7 +39,7 @@ const SIGN_IN_WINDOW: Duration = Duration::from_secs(600);
 #[derive(Clone)]
 pub struct AuthState {
     pub auth: Arc<Auth>,
-    pub pipeline: Arc<Pipeline>,
+    pub citizen: CitizenClient,
 }
 
 pub fn router(state: AuthState) -> Router {
@@ -59,8 +59,8 @@ pub fn router(state: AuthState) -> Router {
 /// An error of these endpoints: status, `WWW-Authenticate` for 401s, and
 /// `{"error": {"code", "message"}}`, the message in the language the
 /// request's `Accept-Language` prefers (Vietnamese by default).
-pub fn error_response(error: GatewayError, headers: &HeaderMap) -> Response {
-    let status = error.status(true);
+pub fn error_response(error: SignInError, headers: &HeaderMap) -> Response {
+    let status = error.status();
     let language = Language::from_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -77,7 +77,7 @@ pub fn error_response(error: GatewayError, headers: &HeaderMap) -> Response {
             HeaderValue::from_static("Bearer error=\"invalid_token\""),
         );
     }
-    if let GatewayError::RateLimited {
+    if let SignInError::RateLimited {
         retry_after_secs, ..
     } = error
     {
@@ -176,7 +176,7 @@ async fn login(
         }
         .insert(&auth.db)
         .await?;
-        Ok::<_, GatewayError>(pending)
+        Ok::<_, SignInError>(pending)
     }
     .await;
     match result {
@@ -264,21 +264,21 @@ async fn begun_sign_in(
     auth: &Auth,
     headers: &HeaderMap,
     params: Result<Query<CallbackParams>, QueryRejection>,
-) -> Result<(auth_request::Model, CallbackParams), GatewayError> {
+) -> Result<(auth_request::Model, CallbackParams), SignInError> {
     let Ok(Query(params)) = params else {
-        return Err(GatewayError::SignIn {
+        return Err(SignInError::SignIn {
             code: "INVALID_REQUEST",
             message: "the callback's query string is malformed".into(),
         });
     };
-    let returned_state = params.state.clone().ok_or_else(|| GatewayError::SignIn {
+    let returned_state = params.state.clone().ok_or_else(|| SignInError::SignIn {
         code: "INVALID_STATE",
         message: "the callback has no state".into(),
     })?;
     // The browser that began this sign-in must be the one finishing it.
     let expected = cookie(headers, STATE_COOKIE).unwrap_or_default();
     if expected.is_empty() || sha256_hex(&expected) != sha256_hex(&returned_state) {
-        return Err(GatewayError::SignIn {
+        return Err(SignInError::SignIn {
             code: "INVALID_STATE",
             message: "the sign-in state does not match this browser's; start again".into(),
         });
@@ -292,7 +292,7 @@ async fn begun_sign_in(
         .await?;
     let request = request
         .filter(|r| r.expires_at > Utc::now())
-        .ok_or_else(|| GatewayError::SignIn {
+        .ok_or_else(|| SignInError::SignIn {
             code: "INVALID_STATE",
             message: "this sign-in is unknown, used or expired; start again".into(),
         })?;
@@ -305,7 +305,7 @@ async fn finish_sign_in(
     state: &AuthState,
     request: &auth_request::Model,
     params: CallbackParams,
-) -> Result<(String, Duration), GatewayError> {
+) -> Result<(String, Duration), SignInError> {
     let auth = &state.auth;
     if let Some(error) = params.error {
         return Err(provider_refusal(
@@ -313,7 +313,7 @@ async fn finish_sign_in(
             params.error_description.as_deref(),
         ));
     }
-    let code = params.code.ok_or_else(|| GatewayError::SignIn {
+    let code = params.code.ok_or_else(|| SignInError::SignIn {
         code: "INVALID_REQUEST",
         message: "the callback has no code".into(),
     })?;
@@ -327,7 +327,7 @@ async fn finish_sign_in(
             Some(&request.nonce),
         )
         .await?;
-    let access = citizen::sign_in(&state.pipeline, &auth.keys, &verified).await?;
+    let access = state.citizen.sign_in(&auth.keys, &verified).await?;
     let (session, ttl) = auth
         .sessions
         .start_web(&access.citizen_id, &verified.id_token)
@@ -339,7 +339,7 @@ async fn finish_sign_in(
 /// An authorization error the provider sent back (RFC 6749 4.1.2.1,
 /// OpenID Connect Core 3.1.2.6): the citizen's choice, the provider's
 /// trouble, or a request the provider finds wrong (the gateway's settings).
-fn provider_refusal(error: &str, description: Option<&str>) -> GatewayError {
+fn provider_refusal(error: &str, description: Option<&str>) -> SignInError {
     let description = description.unwrap_or_default();
     match error {
         "access_denied"
@@ -348,18 +348,18 @@ fn provider_refusal(error: &str, description: Option<&str>) -> GatewayError {
         | "interaction_required"
         | "account_selection_required" => {
             tracing::info!(error, "the citizen did not complete sign-in at VNeID");
-            GatewayError::SignIn {
+            SignInError::SignIn {
                 code: "ACCESS_DENIED",
                 message: format!("the identity provider answered `{error}`"),
             }
         }
         "server_error" | "temporarily_unavailable" => {
             tracing::warn!(error, description, "VNeID could not serve a sign-in");
-            GatewayError::ProviderStepFailed("authorization endpoint")
+            SignInError::ProviderStepFailed("authorization endpoint")
         }
         _ => {
             tracing::warn!(error, description, "VNeID refused the sign-in request");
-            GatewayError::SignInMisconfigured
+            SignInError::SignInMisconfigured
         }
     }
 }
@@ -368,7 +368,7 @@ fn provider_refusal(error: &str, description: Option<&str>) -> GatewayError {
 fn body_fields<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<T, GatewayError> {
+) -> Result<T, SignInError> {
     let form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -378,7 +378,7 @@ fn body_fields<T: serde::de::DeserializeOwned>(
     } else {
         serde_json::from_slice(body).map_err(|e| e.to_string())
     };
-    parsed.map_err(|e| GatewayError::SignIn {
+    parsed.map_err(|e| SignInError::SignIn {
         code: "INVALID_REQUEST",
         message: format!("the request body is not valid: {e}"),
     })
@@ -405,7 +405,7 @@ async fn token(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) 
             .as_deref()
             .is_some_and(|g| g != "authorization_code")
         {
-            return Err(GatewayError::SignIn {
+            return Err(SignInError::SignIn {
                 code: "UNSUPPORTED_GRANT_TYPE",
                 message: "only authorization_code is accepted here; refresh at /auth/refresh"
                     .into(),
@@ -416,7 +416,7 @@ async fn token(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) 
             .mobile_redirect_uris
             .contains(&request.redirect_uri)
         {
-            return Err(GatewayError::SignIn {
+            return Err(SignInError::SignIn {
                 code: "INVALID_REQUEST",
                 message: "redirect_uri is not one of the app's registered URIs".into(),
             });
@@ -427,7 +427,7 @@ async fn token(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) 
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
         if !verifier_ok {
-            return Err(GatewayError::SignIn {
+            return Err(SignInError::SignIn {
                 code: "INVALID_REQUEST",
                 message: "code_verifier must be 43 to 128 unreserved characters (RFC 7636)".into(),
             });
@@ -442,7 +442,7 @@ async fn token(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) 
                 request.nonce.as_deref(),
             )
             .await?;
-        let access = citizen::sign_in(&state.pipeline, &auth.keys, &verified).await?;
+        let access = state.citizen.sign_in(&auth.keys, &verified).await?;
         let tokens = auth.sessions.start_mobile(&auth.keys, &access).await?;
         tracing::info!("mobile sign-in completed");
         Ok(tokens)
@@ -464,28 +464,29 @@ struct RefreshRequest {
 
 async fn refresh(State(state): State<AuthState>, headers: HeaderMap, body: Bytes) -> Response {
     let auth = &state.auth;
-    let result =
-        async {
-            let request: RefreshRequest = body_fields(&headers, &body)?;
-            if request
-                .grant_type
-                .as_deref()
-                .is_some_and(|g| g != "refresh_token")
-            {
-                return Err(GatewayError::SignIn {
-                    code: "UNSUPPORTED_GRANT_TYPE",
-                    message: "only refresh_token is accepted here".into(),
-                });
-            }
-            let pipeline = state.pipeline.clone();
-            let keys = auth.keys.clone();
-            auth.sessions
-            .refresh(&auth.keys, &request.refresh_token, |citizen_id| async move {
-                citizen::access(&pipeline, &keys, &citizen_id).await
-            })
-            .await
+    let result = async {
+        let request: RefreshRequest = body_fields(&headers, &body)?;
+        if request
+            .grant_type
+            .as_deref()
+            .is_some_and(|g| g != "refresh_token")
+        {
+            return Err(SignInError::SignIn {
+                code: "UNSUPPORTED_GRANT_TYPE",
+                message: "only refresh_token is accepted here".into(),
+            });
         }
-        .await;
+        let citizen = state.citizen.clone();
+        let keys = auth.keys.clone();
+        auth.sessions
+            .refresh(
+                &auth.keys,
+                &request.refresh_token,
+                |citizen_id| async move { citizen.access(&keys, &citizen_id).await },
+            )
+            .await
+    }
+    .await;
     match result {
         Ok(tokens) => no_store(Json(tokens).into_response()),
         Err(error) => no_store(error_response(error, &headers)),
@@ -543,7 +544,7 @@ async fn logout(
             (None, None)
         };
         let session =
-            session.ok_or_else(|| GatewayError::Unauthenticated("no session to end".into()))?;
+            session.ok_or_else(|| SignInError::Unauthenticated("no session to end".into()))?;
         auth.sessions.revoke(&session, "logout").await?;
         Ok(hint)
     }
@@ -602,15 +603,13 @@ async fn jwks(State(state): State<AuthState>) -> Response {
 }
 
 /// The caller when it is an admin.
-async fn admin(state: &AuthState, headers: &HeaderMap) -> Result<Identity, GatewayError> {
-    let caller = state.auth.caller(headers, &state.pipeline).await?;
+async fn admin(state: &AuthState, headers: &HeaderMap) -> Result<Identity, SignInError> {
+    let caller = state.auth.caller(headers, &state.citizen).await?;
     let identity = caller
         .identity
-        .ok_or_else(|| GatewayError::Unauthenticated("sign in as an admin".into()))?;
+        .ok_or_else(|| SignInError::Unauthenticated("sign in as an admin".into()))?;
     if !identity.has_role(Role::Admin) {
-        return Err(GatewayError::Forbidden(
-            "only admins manage API keys".into(),
-        ));
+        return Err(SignInError::Forbidden("only admins manage API keys".into()));
     }
     Ok(identity)
 }
@@ -635,7 +634,7 @@ async fn create_api_key(
     let result = async {
         let admin = admin(&state, &headers).await?;
         let request: NewApiKey = serde_json::from_slice(&body).map_err(|e| {
-            GatewayError::BadUserInput(format!("the request body is not valid: {e}"))
+            SignInError::BadUserInput(format!("the request body is not valid: {e}"))
         })?;
         state.auth.api_keys.create(request, &admin.sub).await
     }

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::citizen::CitizenAccess;
 use super::id_token_hint;
 use super::keys::KeyRing;
-use crate::error::GatewayError;
+use crate::error::SignInError;
 
 /// `aud` of the gateway's access tokens.
 pub const API_AUDIENCE: &str = "congdan-api";
@@ -136,7 +136,7 @@ impl Sessions {
         &self,
         citizen_id: &str,
         id_token: &str,
-    ) -> Result<(String, Duration), GatewayError> {
+    ) -> Result<(String, Duration), SignInError> {
         let cookie = random_token();
         let id = uuid::Uuid::now_v7().to_string();
         session::ActiveModel {
@@ -161,7 +161,7 @@ impl Sessions {
         &self,
         keys: &KeyRing,
         access: &CitizenAccess,
-    ) -> Result<IssuedTokens, GatewayError> {
+    ) -> Result<IssuedTokens, SignInError> {
         let session_id = uuid::Uuid::now_v7().to_string();
         let refresh = random_token();
         let txn = self.db.begin().await?;
@@ -189,7 +189,7 @@ impl Sessions {
         db: &impl sea_orm::ConnectionTrait,
         session_id: &str,
         refresh: &str,
-    ) -> Result<(), GatewayError> {
+    ) -> Result<(), SignInError> {
         refresh_token::ActiveModel {
             token_hash: Set(sha256_hex(refresh)),
             session_id: Set(session_id.to_string()),
@@ -209,7 +209,7 @@ impl Sessions {
         session_id: &str,
         roles_version: i32,
         refresh: String,
-    ) -> Result<IssuedTokens, GatewayError> {
+    ) -> Result<IssuedTokens, SignInError> {
         let now = Utc::now().timestamp();
         let ttl = self.access_ttl.as_secs() as i64;
         let access_token = keys.sign(&AccessClaims {
@@ -243,17 +243,17 @@ impl Sessions {
         keys: &KeyRing,
         refresh: &str,
         current_access: F,
-    ) -> Result<IssuedTokens, GatewayError>
+    ) -> Result<IssuedTokens, SignInError>
     where
         F: FnOnce(String) -> Fut,
-        Fut: std::future::Future<Output = Result<Option<CitizenAccess>, GatewayError>>,
+        Fut: std::future::Future<Output = Result<Option<CitizenAccess>, SignInError>>,
     {
         let hash = sha256_hex(refresh);
         let Some(token) = refresh_token::Entity::find_by_id(hash.clone())
             .one(&self.db)
             .await?
         else {
-            return Err(GatewayError::InvalidRefreshToken("unknown token".into()));
+            return Err(SignInError::InvalidRefreshToken("unknown token".into()));
         };
         // Only one use wins, also under concurrent refreshes.
         let used = refresh_token::Entity::update_many()
@@ -266,19 +266,19 @@ impl Sessions {
             self.revoke(&token.session_id, "refresh_token_reuse")
                 .await?;
             tracing::warn!(session = %token.session_id, "a used refresh token came back; session revoked");
-            return Err(GatewayError::InvalidRefreshToken(
+            return Err(SignInError::InvalidRefreshToken(
                 "it was already used; the session has been revoked, sign in again".into(),
             ));
         }
         if token.expires_at < Utc::now() {
-            return Err(GatewayError::InvalidRefreshToken("it has expired".into()));
+            return Err(SignInError::InvalidRefreshToken("it has expired".into()));
         }
         let session = self.active(&token.session_id).await?.ok_or_else(|| {
-            GatewayError::InvalidRefreshToken("its session has ended; sign in again".into())
+            SignInError::InvalidRefreshToken("its session has ended; sign in again".into())
         })?;
         let Some(access) = current_access(session.citizen_id.clone()).await? else {
             self.revoke(&session.id, "citizen_gone").await?;
-            return Err(GatewayError::InvalidRefreshToken(
+            return Err(SignInError::InvalidRefreshToken(
                 "the account no longer exists".into(),
             ));
         };
@@ -288,7 +288,7 @@ impl Sessions {
     }
 
     /// The session if it exists, is not revoked and has not expired.
-    async fn active(&self, session_id: &str) -> Result<Option<session::Model>, GatewayError> {
+    async fn active(&self, session_id: &str) -> Result<Option<session::Model>, SignInError> {
         Ok(session::Entity::find_by_id(session_id.to_string())
             .one(&self.db)
             .await?
@@ -297,7 +297,7 @@ impl Sessions {
 
     /// The roles version of a live session, None when it has ended (cached
     /// briefly).
-    async fn live_roles_version(&self, session_id: &str) -> Result<Option<i32>, GatewayError> {
+    async fn live_roles_version(&self, session_id: &str) -> Result<Option<i32>, SignInError> {
         if let Some(live) = self.live.get(session_id).await {
             return Ok(live);
         }
@@ -308,7 +308,7 @@ impl Sessions {
 
     /// Marks the citizen's roles as changed in every live session: access
     /// tokens issued before end at once, refreshed ones carry the new roles.
-    pub async fn roles_changed(&self, citizen_id: &str) -> Result<u64, GatewayError> {
+    pub async fn roles_changed(&self, citizen_id: &str) -> Result<u64, SignInError> {
         let sessions = self.unrevoked(citizen_id).await?;
         session::Entity::update_many()
             .col_expr(
@@ -325,7 +325,7 @@ impl Sessions {
     }
 
     /// The live web session a cookie names.
-    pub async fn from_cookie(&self, cookie: &str) -> Result<Option<session::Model>, GatewayError> {
+    pub async fn from_cookie(&self, cookie: &str) -> Result<Option<session::Model>, SignInError> {
         Ok(session::Entity::find()
             .filter(session::Column::CookieHash.eq(sha256_hex(cookie)))
             .one(&self.db)
@@ -339,7 +339,7 @@ impl Sessions {
     }
 
     /// The session a refresh token belongs to, used or not.
-    pub async fn session_of_refresh(&self, refresh: &str) -> Result<Option<String>, GatewayError> {
+    pub async fn session_of_refresh(&self, refresh: &str) -> Result<Option<String>, SignInError> {
         Ok(refresh_token::Entity::find_by_id(sha256_hex(refresh))
             .one(&self.db)
             .await?
@@ -347,7 +347,7 @@ impl Sessions {
     }
 
     /// Ends a session; its sealed ID token goes with it.
-    pub async fn revoke(&self, session_id: &str, reason: &str) -> Result<(), GatewayError> {
+    pub async fn revoke(&self, session_id: &str, reason: &str) -> Result<(), SignInError> {
         session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
             .col_expr(session::Column::RevokedReason, Expr::value(reason))
@@ -361,7 +361,7 @@ impl Sessions {
     }
 
     /// The ids of a citizen's sessions not revoked.
-    async fn unrevoked(&self, citizen_id: &str) -> Result<Vec<String>, GatewayError> {
+    async fn unrevoked(&self, citizen_id: &str) -> Result<Vec<String>, SignInError> {
         Ok(session::Entity::find()
             .filter(session::Column::CitizenId.eq(citizen_id))
             .filter(session::Column::RevokedAt.is_null())
@@ -373,11 +373,7 @@ impl Sessions {
     }
 
     /// Ends every session of a citizen (their account was deleted).
-    pub async fn revoke_citizen(
-        &self,
-        citizen_id: &str,
-        reason: &str,
-    ) -> Result<u64, GatewayError> {
+    pub async fn revoke_citizen(&self, citizen_id: &str, reason: &str) -> Result<u64, SignInError> {
         let sessions = self.unrevoked(citizen_id).await?;
         session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
@@ -398,9 +394,9 @@ impl Sessions {
         &self,
         keys: &KeyRing,
         token: &str,
-    ) -> Result<AccessClaims, GatewayError> {
+    ) -> Result<AccessClaims, SignInError> {
         let refuse = |e: jws::JwsError| {
-            GatewayError::Unauthenticated(format!("the access token is not valid: {e}"))
+            SignInError::Unauthenticated(format!("the access token is not valid: {e}"))
         };
         let claims = match self.verified.get(token) {
             Some(claims) => claims,
@@ -421,10 +417,10 @@ impl Sessions {
             )
             .map_err(refuse)?;
         match self.live_roles_version(&claims.sid).await? {
-            None => Err(GatewayError::Unauthenticated(
+            None => Err(SignInError::Unauthenticated(
                 "the session of this access token has ended; sign in again".into(),
             )),
-            Some(version) if version != claims.rv => Err(GatewayError::Unauthenticated(
+            Some(version) if version != claims.rv => Err(SignInError::Unauthenticated(
                 "the account's roles have changed since this access token was issued; refresh it"
                     .into(),
             )),

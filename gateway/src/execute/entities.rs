@@ -16,7 +16,7 @@ use super::merge::deep_merge;
 use super::path_to_json;
 use super::projection::type_applies;
 use super::response::GraphQLError;
-use super::subgraph::SubgraphErrorEntry;
+use super::transport::SubgraphErrorEntry;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathElem {

@@ -8,8 +8,8 @@ mod merge;
 pub mod projection;
 pub mod response;
 pub mod single_flight;
-pub mod subgraph;
-pub mod upstream;
+pub mod transport;
+pub mod uploads;
 
 use congdan_common::language::Language;
 use std::sync::{Arc, Mutex};
@@ -24,10 +24,21 @@ use serde_json::{Map, Value};
 
 use self::entities::{EntityBatch, PathElem};
 use self::response::GraphQLError;
-use self::subgraph::{SubgraphClient, SubgraphError, SubgraphResponse};
+use self::transport::{SubgraphClient, SubgraphError, SubgraphResponse};
+use self::uploads::Uploads;
 use crate::metrics::Metrics;
-use crate::pipeline::Caller;
 use crate::supergraph::Supergraph;
+
+/// What every subgraph request of one execution carries on the client's
+/// behalf: who asks (the identity token), in which language, the client
+/// request's id, and the files of a multipart request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Forwarded<'a> {
+    pub identity_token: Option<&'a str>,
+    pub language: Language,
+    pub request_id: Option<&'a str>,
+    pub uploads: Option<&'a Uploads>,
+}
 
 /// Shared state of one plan execution. The data tree sits behind a mutex that
 /// is held only to read representations or merge results, never across a
@@ -37,8 +48,7 @@ pub struct Execution<'a> {
     client: &'a SubgraphClient,
     metrics: &'a Metrics,
     variables: &'a Map<String, Value>,
-    caller: &'a Caller,
-    request_id: Option<&'a str>,
+    forwarded: Forwarded<'a>,
     data: Mutex<Tree>,
     errors: Mutex<Vec<GraphQLError>>,
     /// Paths whose data is missing because a fetch failed; its error is
@@ -100,16 +110,14 @@ impl<'a> Execution<'a> {
         client: &'a SubgraphClient,
         metrics: &'a Metrics,
         variables: &'a Map<String, Value>,
-        request_id: Option<&'a str>,
-        caller: &'a Caller,
+        forwarded: Forwarded<'a>,
     ) -> Self {
         Self {
             supergraph,
             client,
             metrics,
             variables,
-            request_id,
-            caller,
+            forwarded,
             data: Mutex::new(Tree::default()),
             errors: Mutex::new(Vec::new()),
             missing: Mutex::new(Vec::new()),
@@ -203,8 +211,8 @@ impl<'a> Execution<'a> {
             .ok_or_else(|| SubgraphError::UnknownSubgraph(service.to_string()))?;
         let started = Instant::now();
         let mut variables = variables;
-        let files = match &self.caller.uploads {
-            Some(uploads) => crate::uploads::take_files(&mut variables, uploads),
+        let files = match self.forwarded.uploads {
+            Some(uploads) => uploads::take_files(&mut variables, uploads),
             None => Vec::new(),
         };
         let result = if !files.is_empty() {
@@ -215,9 +223,9 @@ impl<'a> Execution<'a> {
                     query,
                     &variables,
                     &files,
-                    self.request_id,
-                    self.caller.identity_token.as_deref(),
-                    self.caller.language,
+                    self.forwarded.request_id,
+                    self.forwarded.identity_token,
+                    self.forwarded.language,
                 )
                 .await
                 .map(Arc::new)
@@ -228,9 +236,9 @@ impl<'a> Execution<'a> {
                     url,
                     query,
                     variables,
-                    self.request_id,
-                    self.caller.identity_token.as_deref(),
-                    self.caller.language,
+                    self.forwarded.request_id,
+                    self.forwarded.identity_token,
+                    self.forwarded.language,
                     dedupe,
                 )
                 .await
@@ -254,7 +262,7 @@ impl<'a> Execution<'a> {
             .unwrap_or_else(|e| e.into_inner())
             .extend(affected);
         tracing::warn!(subgraph = service, %error, "subgraph fetch failed");
-        let message = match self.caller.language {
+        let message = match self.forwarded.language {
             Language::Vi => format!(
                 "Dịch vụ {service} hiện không truy cập được; thiếu dữ liệu do dịch vụ này cung cấp"
             ),

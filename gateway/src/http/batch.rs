@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::accept::Negotiated;
 use super::Gateway;
-use crate::error::GatewayError;
+use crate::error::RequestError;
 use crate::execute::response::GraphQLResponse;
 use crate::metrics::Outcome;
 use crate::pipeline::{GraphQLRequest, Method};
@@ -43,17 +43,17 @@ pub async fn respond(
         Err(e) => {
             return super::respond(
                 gateway,
-                Err(GatewayError::MalformedJson(e.to_string())),
+                Err(RequestError::MalformedJson(e.to_string())),
                 wants_gql,
                 language,
             )
         }
     };
     if items.is_empty() {
-        return super::respond(gateway, Err(GatewayError::EmptyBatch), wants_gql, language);
+        return super::respond(gateway, Err(RequestError::EmptyBatch), wants_gql, language);
     }
     if items.len() > MAX_OPERATIONS {
-        let error = GatewayError::BatchTooLarge {
+        let error = RequestError::BatchTooLarge {
             actual: items.len(),
             limit: MAX_OPERATIONS,
         };
@@ -98,9 +98,9 @@ async fn run_one(
     request_id: Option<&str>,
     index: usize,
     item: Value,
-) -> Result<GraphQLResponse, GatewayError> {
+) -> Result<GraphQLResponse, RequestError> {
     let request: GraphQLRequest = serde_json::from_value(item)
-        .map_err(|e| GatewayError::MalformedJson(format!("operation {index} of the batch: {e}")))?;
+        .map_err(|e| RequestError::MalformedJson(format!("operation {index} of the batch: {e}")))?;
     let caller = gateway.caller(headers).await?;
     gateway
         .pipeline

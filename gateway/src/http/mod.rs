@@ -5,6 +5,7 @@
 mod accept;
 mod batch;
 mod client_address;
+mod multipart;
 mod passthrough;
 mod sse;
 mod streaming;
@@ -25,11 +26,12 @@ use sha2::{Digest, Sha256};
 
 use congdan_common::language::Language;
 
+use crate::auth::citizen::{CitizenClient, CITIZEN_SUBGRAPH};
 use crate::auth::Auth;
 use crate::config::{GatewayConfig, MetricsAccess, PersistedQueryMode};
-use crate::error::GatewayError;
+use crate::error::{RequestError, SignInError, StartupError};
 use crate::execute::response::{GraphQLError, GraphQLResponse};
-use crate::execute::subgraph::SubgraphClient;
+use crate::execute::transport::SubgraphClient;
 use crate::metrics::{Metrics, Outcome};
 use crate::pipeline::persisted::PersistedQueries;
 use crate::pipeline::{Answer, Caller, GraphQLRequest, Method, Pipeline};
@@ -46,24 +48,28 @@ pub struct Gateway {
     max_upload_bytes: usize,
     /// Sign-in and callers' credentials; None serves anonymous callers only.
     auth: Option<Arc<Auth>>,
+    /// The citizen subgraph, as sign-in calls it.
+    citizen: CitizenClient,
     metrics_access: MetricsAccess,
     /// Whether the client's address is the last `X-Forwarded-For` entry
     /// (behind a proxy that appends it) rather than the peer's.
     trust_forwarded_for: bool,
+    /// Path prefixes forwarded to subgraphs as they are.
+    passthrough: Arc<[crate::config::PassthroughRoute]>,
 }
 
 impl Gateway {
     /// Loads the supergraph named by `config` and prepares the subgraph client.
-    pub fn from_config(config: &GatewayConfig) -> Result<Self, GatewayError> {
+    pub fn from_config(config: &GatewayConfig) -> Result<Self, StartupError> {
         let sdl = std::fs::read_to_string(&config.supergraph_path).map_err(|e| {
-            GatewayError::Supergraph(format!(
+            StartupError::Supergraph(format!(
                 "cannot read {}: {e}",
                 config.supergraph_path.display()
             ))
         })?;
         let gateway = Self::from_sdl(&sdl, config)?;
         if let Some(interval) = config.supergraph_poll_interval {
-            crate::supergraph::reload::watch(
+            crate::pipeline::reload::watch(
                 config.supergraph_path.clone(),
                 interval,
                 &sdl,
@@ -74,8 +80,18 @@ impl Gateway {
         Ok(gateway)
     }
 
-    pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Self, GatewayError> {
+    pub fn from_sdl(sdl: &str, config: &GatewayConfig) -> Result<Self, StartupError> {
         let supergraph = Supergraph::from_sdl(sdl, &config.subgraph_urls)?;
+        if let Some(route) = config
+            .passthrough
+            .iter()
+            .find(|route| !supergraph.endpoints.contains_key(&route.subgraph))
+        {
+            return Err(StartupError::Config(format!(
+                "the pass-through route {} names subgraph `{}`, which the supergraph does not have",
+                route.prefix, route.subgraph
+            )));
+        }
         let metrics = Arc::new(Metrics::new(supergraph.endpoints.keys()));
         let persisted = match &config.persisted_queries {
             PersistedQueryMode::Off => PersistedQueries::Off,
@@ -88,26 +104,37 @@ impl Gateway {
             config.dedupe_subgraph_requests,
             config.breaker,
         )
-        .map_err(|e| GatewayError::Config(format!("cannot build the HTTP client: {e}")))?;
+        .map_err(|e| StartupError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let pipeline = Arc::new(Pipeline::new(
+            supergraph,
+            config.plan_cache_size,
+            client.clone(),
+            Arc::new(Policy {
+                introspection: config.introspection,
+                limits: config.limits.clone(),
+                anonymous_mutations_per_minute: config.anonymous_mutations_per_minute,
+            }),
+            metrics,
+            persisted,
+            config.coalesce_queries,
+        ));
+        let citizen_url = {
+            let pipeline = Arc::downgrade(&pipeline);
+            Arc::new(move || {
+                let pipeline = pipeline.upgrade()?;
+                let loaded = pipeline.current();
+                loaded.supergraph.endpoints.get(CITIZEN_SUBGRAPH).cloned()
+            })
+        };
         Ok(Self {
-            pipeline: Arc::new(Pipeline::new(
-                supergraph,
-                config.plan_cache_size,
-                client,
-                Arc::new(Policy {
-                    introspection: config.introspection,
-                    limits: config.limits.clone(),
-                    anonymous_mutations_per_minute: config.anonymous_mutations_per_minute,
-                }),
-                metrics,
-                persisted,
-                config.coalesce_queries,
-            )),
+            citizen: CitizenClient::new(client, citizen_url),
+            pipeline,
             max_body_bytes: config.max_body_bytes,
             max_upload_bytes: config.max_upload_bytes,
             auth: None,
             metrics_access: config.metrics.clone(),
             trust_forwarded_for: config.trust_forwarded_for,
+            passthrough: config.passthrough.clone().into(),
         })
     }
 
@@ -131,9 +158,9 @@ impl Gateway {
     }
 
     /// Who sent a request with these headers.
-    pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, GatewayError> {
+    pub(crate) async fn caller(&self, headers: &HeaderMap) -> Result<Caller, RequestError> {
         let mut caller = match &self.auth {
-            Some(auth) => auth.caller(headers, &self.pipeline).await?,
+            Some(auth) => auth.caller(headers, &self.citizen).await?,
             None => Caller {
                 language: Language::of_headers(headers),
                 ..Caller::default()
@@ -152,7 +179,7 @@ pub fn router(gateway: Gateway) -> Router {
     let auth_routes = match &gateway.auth {
         Some(auth) => crate::auth::routes::router(crate::auth::routes::AuthState {
             auth: auth.clone(),
-            pipeline: gateway.pipeline.clone(),
+            citizen: gateway.citizen.clone(),
         }),
         None => Router::new(),
     };
@@ -227,7 +254,7 @@ async fn api_sdl(State(gateway): State<Gateway>, headers: HeaderMap) -> Response
     if !gateway.pipeline.policy.introspection && !caller.may_introspect {
         return plain_error(
             StatusCode::FORBIDDEN,
-            &GatewayError::IntrospectionDisabled,
+            &RequestError::IntrospectionDisabled,
             caller.language,
         );
     }
@@ -239,7 +266,7 @@ async fn api_sdl(State(gateway): State<Gateway>, headers: HeaderMap) -> Response
 }
 
 /// An error with its code, for the routes that are not GraphQL.
-fn plain_error(status: StatusCode, error: &GatewayError, language: Language) -> Response {
+fn plain_error(status: StatusCode, error: &RequestError, language: Language) -> Response {
     (
         status,
         Json(json!({ "errors": [{
@@ -273,7 +300,7 @@ async fn graphql_get(
         if !websocket::cookie_origin_allowed(&headers, web_site) {
             return plain_error(
                 StatusCode::FORBIDDEN,
-                &GatewayError::Forbidden(
+                &RequestError::Forbidden(
                     "a session cookie is accepted only from this site's pages".into(),
                 ),
                 Language::of_headers(&headers),
@@ -285,41 +312,34 @@ async fn graphql_get(
             .on_upgrade(move |socket| websocket::serve(gateway, socket, headers, request_id))
             .into_response();
     }
-    let accept = Negotiated::from_headers(&headers);
-    let wants_gql = accept.graphql_response_json();
-    let language = Language::of_headers(&headers);
-    let Ok(Query(params)) = params else {
-        let error = GatewayError::MalformedJson("the query string is malformed".into());
-        return respond(&gateway, Err(error), wants_gql, language);
-    };
     // A browser opening /graphql gets GraphiQL.
-    if params.query.is_none() && accepts_html(&headers) {
-        return graphiql().await.into_response();
+    if let Ok(Query(GetParams { query: None, .. })) = &params {
+        if accepts_html(&headers) {
+            return graphiql().await.into_response();
+        }
     }
-    let parse_json = |text: Option<String>, what: &str| -> Result<Option<Value>, GatewayError> {
+    let request = params
+        .map_err(|_| RequestError::MalformedJson("the query string is malformed".into()))
+        .and_then(|Query(params)| get_request(params));
+    run(&gateway, &headers, request, Method::Get).await
+}
+
+/// The request a GET carries in its query string.
+fn get_request(params: GetParams) -> Result<GraphQLRequest, RequestError> {
+    let parse_json = |text: Option<String>, what: &str| -> Result<Option<Value>, RequestError> {
         text.map(|t| {
             serde_json::from_str(&t)
-                .map_err(|e| GatewayError::MalformedJson(format!("`{what}` is not JSON: {e}")))
+                .map_err(|e| RequestError::MalformedJson(format!("`{what}` is not JSON: {e}")))
         })
         .transpose()
     };
-    let request = match (
-        parse_json(params.variables, "variables"),
-        parse_json(params.extensions, "extensions"),
-    ) {
-        (Ok(variables), Ok(extensions)) => GraphQLRequest {
-            query: params.query,
-            operation_name: params.operation_name,
-            variables,
-            extensions,
-        },
-        (Err(e), _) | (_, Err(e)) => return respond(&gateway, Err(e), wants_gql, language),
-    };
-    let caller = match gateway.caller(&headers).await {
-        Ok(caller) => caller,
-        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
-    };
-    answer(&gateway, &headers, request, Method::Get, caller, accept).await
+    Ok(GraphQLRequest {
+        variables: parse_json(params.variables, "variables")?,
+        extensions: parse_json(params.extensions, "extensions")?,
+        query: params.query,
+        operation_name: params.operation_name,
+        uploads: None,
+    })
 }
 
 async fn graphql_post(
@@ -327,17 +347,38 @@ async fn graphql_post(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let accept = Negotiated::from_headers(&headers);
-    let wants_gql = accept.graphql_response_json();
-    let language = Language::of_headers(&headers);
-    let multipart = crate::uploads::is_multipart(&headers);
-    if !is_json_body(&headers) && !multipart {
-        return respond(
-            &gateway,
-            Err(GatewayError::UnsupportedMediaType),
-            wants_gql,
-            language,
-        );
+    let body = post_body(&gateway, &headers, body);
+    if let Ok(PostBody::Json(body)) = &body {
+        if batch::is_batch(body) {
+            return batch::respond(&gateway, &headers, body, Negotiated::from_headers(&headers))
+                .await;
+        }
+    }
+    let request = match body {
+        Ok(PostBody::Json(body)) => {
+            serde_json::from_slice(&body).map_err(|e| RequestError::MalformedJson(e.to_string()))
+        }
+        Ok(PostBody::Multipart(body)) => multipart::parse(&headers, body).await,
+        Err(error) => Err(error),
+    };
+    run(&gateway, &headers, request, Method::Post).await
+}
+
+/// A POST body the gateway reads: JSON within its limit, or a multipart
+/// (file upload) request within the upload limit.
+enum PostBody {
+    Json(Bytes),
+    Multipart(Bytes),
+}
+
+fn post_body(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<PostBody, RequestError> {
+    let multipart = multipart::is_multipart(headers);
+    if !is_json_body(headers) && !multipart {
+        return Err(RequestError::UnsupportedMediaType);
     }
     let body = match body {
         Ok(body) => body,
@@ -347,53 +388,45 @@ async fn graphql_post(
             } else {
                 gateway.max_body_bytes
             };
-            return respond(
-                &gateway,
-                Err(GatewayError::BodyTooLarge(limit)),
-                wants_gql,
-                language,
-            );
+            return Err(RequestError::BodyTooLarge(limit));
         }
-        Err(rejection) => {
-            return respond(
-                &gateway,
-                Err(GatewayError::MalformedJson(rejection.body_text())),
-                wants_gql,
-                language,
-            );
-        }
+        Err(rejection) => return Err(RequestError::MalformedJson(rejection.body_text())),
     };
-    if !multipart && body.len() > gateway.max_body_bytes {
-        return respond(
-            &gateway,
-            Err(GatewayError::BodyTooLarge(gateway.max_body_bytes)),
-            wants_gql,
+    if multipart {
+        return Ok(PostBody::Multipart(body));
+    }
+    if body.len() > gateway.max_body_bytes {
+        return Err(RequestError::BodyTooLarge(gateway.max_body_bytes));
+    }
+    Ok(PostBody::Json(body))
+}
+
+/// The tail GET and POST share: the request each parsed (or why it could
+/// not be), the caller established, the operation run and answered.
+async fn run(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    request: Result<GraphQLRequest, RequestError>,
+    method: Method,
+) -> Response {
+    let accept = Negotiated::from_headers(headers);
+    let refused = |error| {
+        let language = Language::of_headers(headers);
+        respond(
+            gateway,
+            Err(error),
+            accept.graphql_response_json(),
             language,
-        );
-    }
-    if !multipart && batch::is_batch(&body) {
-        return batch::respond(&gateway, &headers, &body, accept).await;
-    }
-    let mut uploads = None;
-    let parsed = if multipart {
-        crate::uploads::parse(&headers, body)
-            .await
-            .map(|(request, files)| {
-                uploads = Some(files);
-                request
-            })
-    } else {
-        serde_json::from_slice(&body).map_err(|e| GatewayError::MalformedJson(e.to_string()))
+        )
     };
-    let request: GraphQLRequest = match parsed {
+    let request = match request {
         Ok(request) => request,
-        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
+        Err(error) => return refused(error),
     };
-    let caller = match gateway.caller(&headers).await {
-        Ok(caller) => Caller { uploads, ..caller },
-        Err(error) => return respond(&gateway, Err(error), wants_gql, language),
-    };
-    answer(&gateway, &headers, request, Method::Post, caller, accept).await
+    match gateway.caller(headers).await {
+        Ok(caller) => answer(gateway, headers, request, method, caller, accept).await,
+        Err(error) => refused(error),
+    }
 }
 
 /// Runs one operation and answers in the form `Accept` prefers: JSON, or
@@ -473,7 +506,7 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 
 fn respond(
     gateway: &Gateway,
-    result: Result<GraphQLResponse, GatewayError>,
+    result: Result<GraphQLResponse, RequestError>,
     wants_gql: bool,
     language: Language,
 ) -> Response {
@@ -496,9 +529,9 @@ fn respond(
 
 /// The answer to a request that failed before execution: one error per
 /// problem (validation finds several), each with its code, in `language`.
-pub(crate) fn error_response(error: &GatewayError, language: Language) -> GraphQLResponse {
+pub(crate) fn error_response(error: &RequestError, language: Language) -> GraphQLResponse {
     let errors = match error {
-        GatewayError::Validation(problems) => problems
+        RequestError::Validation(problems) => problems
             .iter()
             .map(|problem| {
                 let message = match language {
@@ -516,23 +549,23 @@ pub(crate) fn error_response(error: &GatewayError, language: Language) -> GraphQ
     GraphQLResponse { data: None, errors }
 }
 
-fn request_error(error: GatewayError, wants_gql: bool, language: Language) -> Response {
+fn request_error(error: RequestError, wants_gql: bool, language: Language) -> Response {
     let status = error.status(wants_gql);
     let mut response = json_response(status, &error_response(&error, language), wants_gql);
     let headers = response.headers_mut();
     match error {
-        GatewayError::MutationOverGet => {
+        RequestError::MutationOverGet => {
             headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
         }
-        GatewayError::Unauthenticated(_) => {
+        RequestError::Credentials(SignInError::Unauthenticated(_)) => {
             headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
             );
         }
-        GatewayError::RateLimited {
+        RequestError::Credentials(SignInError::RateLimited {
             retry_after_secs, ..
-        } => {
+        }) => {
             if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 headers.insert(header::RETRY_AFTER, value);
             }

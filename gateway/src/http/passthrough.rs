@@ -1,9 +1,10 @@
 //! Plain HTTP routes a subgraph serves beside GraphQL, reached through the
-//! gateway's address: the feedback subgraph's signed photo links
-//! (`/feedback/photos/{id}`) and its Open311 GeoReport v2 facade
-//! (`/open311/v2/...`). The request goes to the owning subgraph's base URL
-//! with the same path and query; nothing of the caller's credentials is
-//! forwarded (photo links are signed, Open311 carries its `api_key`).
+//! gateway's address: the configured table of path prefixes and their
+//! subgraphs ([`PassthroughRoute`]; the `congdan` binary's default routes
+//! feedback's signed photo links and its Open311 facade). The request goes
+//! to the owning subgraph's base URL with the same path and query; nothing
+//! of the caller's credentials is forwarded (photo links are signed,
+//! Open311 carries its `api_key`).
 //!
 //! Only a path that stays under its prefix is forwarded: a dot segment in
 //! any spelling (`..`, `%2e%2E`), an encoded slash or backslash, an empty
@@ -18,25 +19,26 @@ use axum::routing::any;
 use axum::Router;
 
 use super::Gateway;
-
-/// Path prefixes and the subgraph that serves them.
-const ROUTES: [(&str, &str); 2] = [
-    ("/feedback/photos/", "feedback"),
-    ("/open311/v2/", "feedback"),
-];
+use crate::config::PassthroughRoute;
 
 pub fn router(gateway: Gateway) -> Router {
-    ROUTES
+    gateway
+        .passthrough
         .iter()
-        .fold(Router::new(), |router, (prefix, _)| {
-            router.route(&format!("{prefix}{{*rest}}"), any(forward))
+        .fold(Router::new(), |router, route| {
+            router.route(&format!("{}{{*rest}}", route.prefix), any(forward))
         })
         .with_state(gateway)
 }
 
 async fn forward(State(gateway): State<Gateway>, request: Request) -> Response {
     let path = request.uri().path().to_string();
-    let Some((prefix, subgraph)) = ROUTES.iter().find(|(prefix, _)| path.starts_with(prefix))
+    // The longest prefix the path is under.
+    let Some(PassthroughRoute { prefix, subgraph }) = gateway
+        .passthrough
+        .iter()
+        .filter(|route| path.starts_with(&route.prefix))
+        .max_by_key(|route| route.prefix.len())
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -48,7 +50,7 @@ async fn forward(State(gateway): State<Gateway>, request: Request) -> Response {
         .current()
         .supergraph
         .endpoints
-        .get(*subgraph)
+        .get(subgraph)
         .cloned()
     else {
         return StatusCode::NOT_FOUND.into_response();
@@ -158,6 +160,27 @@ fn unavailable(subgraph: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::stays_under_prefix;
+    use crate::config::PassthroughRoute;
+
+    #[test]
+    fn a_route_is_a_plain_prefix_and_a_subgraph() {
+        let route: PassthroughRoute = "/open311/v2/=feedback".parse().unwrap();
+        assert_eq!(route.prefix, "/open311/v2/");
+        assert_eq!(route.subgraph, "feedback");
+        for bad in [
+            "/open311/v2/",
+            "open311/=feedback",
+            "/open311=feedback",
+            "/=feedback",
+            "/a/../b/=feedback",
+            "/a//b/=feedback",
+            "/a/%2e/=feedback",
+            "/a/{x}/=feedback",
+            "/a/=",
+        ] {
+            assert!(bad.parse::<PassthroughRoute>().is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn dot_segments_in_any_spelling_are_refused() {

@@ -14,14 +14,14 @@ use futures::stream::{BoxStream, StreamExt};
 
 use super::streaming::{self, Outgoing, CLIENT_QUEUE, KEEPALIVE};
 use super::Gateway;
-use crate::error::GatewayError;
+use crate::error::RequestError;
 use crate::execute::response::GraphQLResponse;
 use crate::metrics::Outcome;
 
 /// The event stream of one operation, or of its request error.
 pub fn respond(
     gateway: &Gateway,
-    result: Result<BoxStream<'static, GraphQLResponse>, GatewayError>,
+    result: Result<BoxStream<'static, GraphQLResponse>, RequestError>,
     expires_at: Option<i64>,
     language: congdan_common::language::Language,
 ) -> Response {

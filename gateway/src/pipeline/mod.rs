@@ -2,6 +2,7 @@
 //! with limits and validation) → variables → execute → shape.
 
 pub mod persisted;
+pub mod reload;
 
 use congdan_common::language::Language;
 use std::net::{IpAddr, Ipv4Addr};
@@ -17,12 +18,14 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use self::persisted::PersistedQueries;
-use crate::error::GatewayError;
+pub use crate::caller::Caller;
+use crate::error::RequestError;
 use crate::execute::projection::project;
 use crate::execute::response::GraphQLResponse;
 use crate::execute::single_flight::{self, SingleFlight};
-use crate::execute::subgraph::SubgraphClient;
-use crate::execute::{upstream, Executed, Execution};
+use crate::execute::transport::{websocket, SubgraphClient};
+use crate::execute::uploads::Uploads;
+use crate::execute::{Executed, Execution, Forwarded};
 use crate::metrics::Metrics;
 use crate::plan::authorization::Denied;
 use crate::plan::{variables, IntrospectionPart, PlanCache, Policy, PreparedOperation};
@@ -39,31 +42,10 @@ pub struct GraphQLRequest {
     pub variables: Option<Value>,
     #[serde(default)]
     pub extensions: Option<Value>,
-}
-
-/// Who sent a request, as the gateway established it (see `auth`).
-#[derive(Debug, Clone, Default)]
-pub struct Caller {
-    pub identity: Option<congdan_contracts::identity::Identity>,
-    /// The identity token forwarded to subgraphs (`x-congdan-identity`).
-    pub identity_token: Option<String>,
-    /// Whether this caller may introspect even where the policy says no (a
-    /// partner key that grants it).
-    pub may_introspect: bool,
-    /// When the caller's credential expires (Unix seconds); a subscription
-    /// ends then.
-    pub expires_at: Option<i64>,
-    /// The files of a multipart request, forwarded with the fetch whose
+    /// The files of a multipart request, sent on with the fetch whose
     /// variables carry them.
-    pub uploads: Option<crate::uploads::Uploads>,
-    /// Signs fresh identity tokens for long-lived operations (a
-    /// subscription outlives the 60 s token made when it started).
-    pub signer: Option<Arc<crate::auth::keys::KeyRing>>,
-    /// The client's address (for anonymous callers' limits).
-    pub client: Option<IpAddr>,
-    /// The language of messages: the signed-in citizen's profile, else the
-    /// request's `Accept-Language`; forwarded to subgraphs.
-    pub language: congdan_common::language::Language,
+    #[serde(skip)]
+    pub uploads: Option<Uploads>,
 }
 
 /// How the request arrived; GET may not run mutations.
@@ -131,14 +113,14 @@ impl Pipeline {
     /// Counts an anonymous mutation against its client address's allowance
     /// (a phone reporting a pothole needs a few a minute; a script sending
     /// hundreds is refused).
-    fn admit_anonymous_mutation(&self, caller: &Caller) -> Result<(), GatewayError> {
+    fn admit_anonymous_mutation(&self, caller: &Caller) -> Result<(), RequestError> {
         let Some(per_minute) = NonZeroU32::new(self.policy.anonymous_mutations_per_minute) else {
             return Ok(());
         };
         let address = caller.client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         self.anonymous_mutations
             .check(address, per_minute)
-            .map_err(|wait| GatewayError::AnonymousRateLimited {
+            .map_err(|wait| RequestError::AnonymousRateLimited {
                 limit: per_minute.get(),
                 retry_after_secs: wait.as_secs().max(1),
             })
@@ -176,12 +158,12 @@ impl Pipeline {
         request: GraphQLRequest,
         method: Method,
         caller: &Caller,
-    ) -> Result<Ready, GatewayError> {
+    ) -> Result<Ready, RequestError> {
         if !matches!(
             request.extensions,
             None | Some(Value::Null) | Some(Value::Object(_))
         ) {
-            return Err(GatewayError::InvalidExtensions);
+            return Err(RequestError::InvalidExtensions);
         }
         let (query, registration) = self
             .persisted
@@ -189,7 +171,7 @@ impl Pipeline {
         let variables = match request.variables {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map,
-            Some(_) => return Err(GatewayError::InvalidVariables),
+            Some(_) => return Err(RequestError::InvalidVariables),
         };
         let loaded = self.current();
         let supergraph = loaded.supergraph.clone();
@@ -212,21 +194,21 @@ impl Pipeline {
         // GET changes nothing: queries, and subscriptions (SSE's
         // `EventSource` can only GET).
         if method == Method::Get && prepared.kind == OperationKind::Mutation {
-            return Err(GatewayError::MutationOverGet);
+            return Err(RequestError::MutationOverGet);
         }
         if prepared.kind == OperationKind::Mutation && caller.identity.is_none() {
             self.admit_anonymous_mutation(caller)?;
         }
         if prepared.introspection.is_some() && !self.policy.introspection && !caller.may_introspect
         {
-            return Err(GatewayError::IntrospectionDisabled);
+            return Err(RequestError::IntrospectionDisabled);
         }
         let variables = variables::coerce(
             &supergraph.introspection,
             &prepared.variable_definitions,
             variables,
         )
-        .map_err(GatewayError::Variables)?;
+        .map_err(RequestError::Variables)?;
         let denied = Denied::evaluate(&prepared.guards, caller.identity.as_ref());
         let plan = match (&prepared.planned, &denied) {
             (None, _) => None,
@@ -250,6 +232,7 @@ impl Pipeline {
             variables,
             plan,
             denied,
+            uploads: request.uploads,
         })
     }
 
@@ -259,10 +242,10 @@ impl Pipeline {
         method: Method,
         request_id: Option<&str>,
         caller: &Caller,
-    ) -> Result<GraphQLResponse, GatewayError> {
+    ) -> Result<GraphQLResponse, RequestError> {
         let ready = self.prepare(request, method, caller).await?;
         if ready.prepared.kind == OperationKind::Subscription {
-            return Err(GatewayError::SubscriptionNotSupported);
+            return Err(RequestError::SubscriptionNotSupported);
         }
         Ok(self.run_once(ready, request_id, caller).await)
     }
@@ -276,7 +259,7 @@ impl Pipeline {
         method: Method,
         request_id: Option<String>,
         caller: Caller,
-    ) -> Result<Answer, GatewayError> {
+    ) -> Result<Answer, RequestError> {
         let ready = self.prepare(request, method, &caller).await?;
         if ready.prepared.kind == OperationKind::Subscription {
             return Ok(Answer::Stream(
@@ -299,7 +282,7 @@ impl Pipeline {
         let flight = self
             .coalesce
             .as_ref()
-            .filter(|_| ready.prepared.kind == OperationKind::Query && caller.uploads.is_none())
+            .filter(|_| ready.prepared.kind == OperationKind::Query && ready.uploads.is_none())
             .and_then(|flights| Some((flights, ready.flight_key(caller)?)));
         let Some((flights, key)) = flight else {
             return self.run_ready(ready, request_id, caller).await;
@@ -333,7 +316,7 @@ impl Pipeline {
         method: Method,
         request_id: Option<String>,
         caller: Caller,
-    ) -> Result<BoxStream<'static, GraphQLResponse>, GatewayError> {
+    ) -> Result<BoxStream<'static, GraphQLResponse>, RequestError> {
         let ready = self.prepare(request, method, &caller).await?;
         if ready.prepared.kind != OperationKind::Subscription {
             let response = self.run_ready(ready, request_id.as_deref(), &caller).await;
@@ -348,7 +331,7 @@ impl Pipeline {
         ready: Ready,
         request_id: Option<String>,
         caller: Caller,
-    ) -> Result<BoxStream<'static, GraphQLResponse>, GatewayError> {
+    ) -> Result<BoxStream<'static, GraphQLResponse>, RequestError> {
         let Some(plan) = ready.plan.clone() else {
             // Every root field was refused: say so once and end.
             return Ok(futures::stream::once(async move {
@@ -357,21 +340,21 @@ impl Pipeline {
             .boxed());
         };
         let (primary, _) = split_subscription(&plan).ok_or_else(|| {
-            GatewayError::Plan("the subscription plan has no subscription fetch".into())
+            RequestError::Plan("the subscription plan has no subscription fetch".into())
         })?;
         let url = ready
             .supergraph
             .endpoints
             .get(&primary.service_name)
             .cloned()
-            .ok_or_else(|| GatewayError::Plan(format!("no URL for {}", primary.service_name)))?;
+            .ok_or_else(|| RequestError::Plan(format!("no URL for {}", primary.service_name)))?;
         let variables: Map<String, Value> = primary
             .variable_usages
             .iter()
             .flatten()
             .filter_map(|name| ready.variables.get(name).map(|v| (name.clone(), v.clone())))
             .collect();
-        let events = upstream::subscribe(
+        let events = websocket::subscribe(
             &url,
             &primary.operation.document_str,
             variables,
@@ -382,7 +365,7 @@ impl Pipeline {
         .await
         .map_err(|error| {
             tracing::warn!(subgraph = %primary.service_name, %error, "cannot subscribe upstream");
-            GatewayError::SubgraphUnavailable(primary.service_name.clone())
+            RequestError::SubgraphUnavailable(primary.service_name.clone())
         })?;
         let pipeline = self.clone();
         let ready = Arc::new(ready);
@@ -398,17 +381,15 @@ impl Pipeline {
                         return ready.shape(Executed::default(), caller.language);
                     };
                     let mut caller = caller.clone();
-                    if let (Some(identity), Some(keys)) = (&caller.identity, &caller.signer) {
-                        caller.identity_token =
-                            crate::auth::citizen::identity_token(keys, identity).ok();
+                    if let (Some(identity), Some(signer)) = (&caller.identity, &caller.signer) {
+                        caller.identity_token = signer.identity_token(identity);
                     }
                     let executed = Execution::new(
                         &ready.supergraph,
                         &pipeline.client,
                         &pipeline.metrics,
                         &ready.variables,
-                        request_id.as_deref(),
-                        &caller,
+                        ready.forwarded(&caller, request_id.as_deref()),
                     )
                     .run_event(primary, event, &rest)
                     .await;
@@ -431,8 +412,7 @@ impl Pipeline {
                     &self.client,
                     &self.metrics,
                     &ready.variables,
-                    request_id,
-                    caller,
+                    ready.forwarded(caller, request_id),
                 )
                 .run(plan)
                 .await
@@ -452,9 +432,20 @@ struct Ready {
     /// is nothing for subgraphs to answer.
     plan: Option<Arc<QueryPlan>>,
     denied: Option<Denied>,
+    uploads: Option<Uploads>,
 }
 
 impl Ready {
+    /// What this request's subgraph fetches carry for `caller`.
+    fn forwarded<'a>(&'a self, caller: &'a Caller, request_id: Option<&'a str>) -> Forwarded<'a> {
+        Forwarded {
+            identity_token: caller.identity_token.as_deref(),
+            language: caller.language,
+            request_id,
+            uploads: self.uploads.as_ref(),
+        }
+    }
+
     /// What the answer to this request depends on: the operation (the same
     /// prepared operation of the same supergraph: the leader holds both, so
     /// their addresses stay theirs while it runs), the coerced variables,

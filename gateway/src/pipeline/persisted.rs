@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::error::GatewayError;
+use crate::error::{RequestError, StartupError};
 
 /// How the gateway treats persisted queries.
 pub enum PersistedQueries {
@@ -60,15 +60,15 @@ impl PersistedQueries {
 
     /// Reads an allow-list manifest; every entry's id must be the sha256 of
     /// its body.
-    pub fn allow_list(path: &Path) -> Result<Self, GatewayError> {
+    pub fn allow_list(path: &Path) -> Result<Self, StartupError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            GatewayError::Config(format!(
+            StartupError::Config(format!(
                 "cannot read the persisted query manifest {}: {e}",
                 path.display()
             ))
         })?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-            GatewayError::Config(format!(
+            StartupError::Config(format!(
                 "the persisted query manifest {} is not valid: {e}",
                 path.display()
             ))
@@ -82,7 +82,7 @@ impl PersistedQueries {
         let mut operations = HashMap::new();
         for (id, body) in entries {
             if sha256_hex(&body) != id.to_ascii_lowercase() {
-                return Err(GatewayError::Config(format!(
+                return Err(StartupError::Config(format!(
                     "persisted query {id} in {} is not the sha256 of its body",
                     path.display()
                 )));
@@ -98,13 +98,13 @@ impl PersistedQueries {
         &self,
         query: Option<String>,
         extensions: Option<&Value>,
-    ) -> Result<(String, Option<Registration>), GatewayError> {
+    ) -> Result<(String, Option<Registration>), RequestError> {
         let persisted = extensions.and_then(|e| e.get("persistedQuery"));
         let hash = match persisted {
             None => None,
             Some(pq) => {
                 if pq.get("version").and_then(Value::as_i64) != Some(1) {
-                    return Err(GatewayError::PersistedQuery(
+                    return Err(RequestError::PersistedQuery(
                         "only version 1 of persisted queries is supported".into(),
                     ));
                 }
@@ -113,7 +113,7 @@ impl PersistedQueries {
                     .and_then(Value::as_str)
                     .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
                     .ok_or_else(|| {
-                        GatewayError::PersistedQuery(
+                        RequestError::PersistedQuery(
                             "`persistedQuery.sha256Hash` must be 64 hex digits".into(),
                         )
                     })?;
@@ -122,15 +122,15 @@ impl PersistedQueries {
         };
         let query = query.filter(|q| !q.trim().is_empty());
         match (self, hash, query) {
-            (Self::Off, Some(_), None) => Err(GatewayError::PersistedQueryNotSupported),
+            (Self::Off, Some(_), None) => Err(RequestError::PersistedQueryNotSupported),
             (Self::Off, _, Some(query)) => Ok((query, None)),
             (Self::Automatic(store), Some(hash), None) => store
                 .get(&hash)
                 .map(|query| (query, None))
-                .ok_or(GatewayError::PersistedQueryNotFound),
+                .ok_or(RequestError::PersistedQueryNotFound),
             (Self::Automatic(store), Some(hash), Some(query)) => {
                 if sha256_hex(&query) != hash {
-                    return Err(GatewayError::PersistedQuery(
+                    return Err(RequestError::PersistedQuery(
                         "`persistedQuery.sha256Hash` is not the sha256 of the query".into(),
                     ));
                 }
@@ -142,14 +142,14 @@ impl PersistedQueries {
                 let hash = match (hash, &query) {
                     (Some(hash), _) => hash,
                     (None, Some(query)) => sha256_hex(query),
-                    (None, None) => return Err(GatewayError::MissingQuery),
+                    (None, None) => return Err(RequestError::MissingQuery),
                 };
                 operations
                     .get(&hash)
                     .map(|query| (query.clone(), None))
-                    .ok_or(GatewayError::PersistedQueryNotInList)
+                    .ok_or(RequestError::PersistedQueryNotInList)
             }
-            (_, None, None) => Err(GatewayError::MissingQuery),
+            (_, None, None) => Err(RequestError::MissingQuery),
         }
     }
 }
@@ -178,14 +178,14 @@ mod tests {
         let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
         assert!(matches!(
             apq.resolve(None, Some(&ext)),
-            Err(GatewayError::PersistedQueryNotFound)
+            Err(RequestError::PersistedQueryNotFound)
         ));
         let (text, registration) = apq.resolve(Some(query.into()), Some(&ext)).unwrap();
         assert_eq!(text, query);
         // Not remembered until registered (after its limits and validation).
         assert!(matches!(
             apq.resolve(None, Some(&ext)),
-            Err(GatewayError::PersistedQueryNotFound)
+            Err(RequestError::PersistedQueryNotFound)
         ));
         apq.register(registration.expect("a new text"), &text);
         assert_eq!(apq.resolve(None, Some(&ext)).unwrap().0, query);
@@ -193,7 +193,7 @@ mod tests {
             json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex("other") } });
         assert!(matches!(
             apq.resolve(Some(query.into()), Some(&wrong)),
-            Err(GatewayError::PersistedQuery(_))
+            Err(RequestError::PersistedQuery(_))
         ));
     }
 
@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(list.resolve(None, Some(&ext)).unwrap().0, query);
         assert!(matches!(
             list.resolve(Some("{ agencies { totalCount } }".into()), None),
-            Err(GatewayError::PersistedQueryNotInList)
+            Err(RequestError::PersistedQueryNotInList)
         ));
     }
 

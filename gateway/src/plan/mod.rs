@@ -26,7 +26,7 @@ use hive_router_query_planner::utils::cancellation::CancellationToken;
 use sha2::{Digest, Sha256};
 
 use self::authorization::{Denied, Guard};
-use crate::error::GatewayError;
+use crate::error::RequestError;
 use crate::execute::projection::Shape;
 use crate::execute::response::Location;
 use crate::metrics::Metrics;
@@ -125,7 +125,7 @@ impl PlanCache {
         policy: &Arc<Policy>,
         metrics: &Metrics,
         shutdown: &tokio_util::sync::CancellationToken,
-    ) -> Result<Arc<PreparedOperation>, GatewayError> {
+    ) -> Result<Arc<PreparedOperation>, RequestError> {
         let mut hasher = Sha256::new();
         hasher.update(query.as_bytes());
         hasher.update([0]);
@@ -158,7 +158,7 @@ impl PlanCache {
                 planning.run(work).await
             })
             .await
-            .map_err(|e: Arc<GatewayError>| (*e).clone());
+            .map_err(|e: Arc<RequestError>| (*e).clone());
         let counter = if built.load(Ordering::Relaxed) {
             &metrics.plan_misses
         } else {
@@ -178,7 +178,7 @@ impl PlanCache {
         denied: &Denied,
         limits: &limits::Limits,
         shutdown: &tokio_util::sync::CancellationToken,
-    ) -> Result<Option<Arc<QueryPlan>>, GatewayError> {
+    ) -> Result<Option<Arc<QueryPlan>>, RequestError> {
         let Some(filtered) = denied.filter(operation) else {
             return Ok(None);
         };
@@ -222,8 +222,8 @@ impl Planning {
 
     async fn run<T>(
         &self,
-        mut work: tokio::task::JoinHandle<Result<T, GatewayError>>,
-    ) -> Result<T, GatewayError> {
+        mut work: tokio::task::JoinHandle<Result<T, RequestError>>,
+    ) -> Result<T, RequestError> {
         let joined = tokio::select! {
             joined = &mut work => joined,
             () = self.shutdown.cancelled() => {
@@ -233,14 +233,14 @@ impl Planning {
                     Ok(joined) => joined,
                     Err(_) => {
                         self.token.cancel();
-                        return Err(GatewayError::ShuttingDown);
+                        return Err(RequestError::ShuttingDown);
                     }
                 }
             }
         };
-        let result = joined.map_err(|e| GatewayError::Plan(e.to_string()))?;
+        let result = joined.map_err(|e| RequestError::Plan(e.to_string()))?;
         match result {
-            Err(GatewayError::PlanningStopped) => Err(GatewayError::Limit(limits::LimitExceeded {
+            Err(RequestError::PlanningStopped) => Err(RequestError::Limit(limits::LimitExceeded {
                 name: "plan_time",
                 actual: self.limit_ms,
                 limit: self.limit_ms,
@@ -264,7 +264,7 @@ pub fn prepare(
     operation_name: Option<&str>,
     policy: &Policy,
     plans: &ShapeCache,
-) -> Result<PreparedOperation, GatewayError> {
+) -> Result<PreparedOperation, RequestError> {
     prepare_until(
         supergraph,
         query,
@@ -283,10 +283,10 @@ fn prepare_until(
     policy: &Policy,
     plans: &ShapeCache,
     cancel: &CancellationToken,
-) -> Result<PreparedOperation, GatewayError> {
+) -> Result<PreparedOperation, RequestError> {
     policy.limits.check_text(query)?;
     let document = parse_query::<String>(query)
-        .map_err(|e| GatewayError::Parse(e.to_string().trim().to_string()))?
+        .map_err(|e| RequestError::Parse(e.to_string().trim().to_string()))?
         .into_static();
     let operation = select_operation(&document, operation_name)?;
     policy
@@ -319,7 +319,7 @@ fn prepare_until(
                     .collect(),
             })
             .collect();
-        return Err(GatewayError::Validation(problems));
+        return Err(RequestError::Validation(problems));
     }
     let mut document = document;
     let (kind, introspection) = split_introspection(&mut document, operation_name)?;
@@ -360,13 +360,13 @@ fn plan(
     operation_name: Option<&str>,
     plans: &ShapeCache,
     cancel: &CancellationToken,
-) -> Result<(OperationDefinition, Arc<QueryPlan>), GatewayError> {
+) -> Result<(OperationDefinition, Arc<QueryPlan>), RequestError> {
     let normalized = hive_router_query_planner::ast::normalization::normalize_operation(
         &supergraph.planner.supergraph,
         document,
         operation_name,
     )
-    .map_err(|e| GatewayError::UnknownOperation(e.to_string()))?;
+    .map_err(|e| RequestError::UnknownOperation(e.to_string()))?;
     let operation = normalized.operation;
     let plan = plan_normalized(
         supergraph,
@@ -385,7 +385,7 @@ fn plan_normalized(
     operation_name: Option<String>,
     plans: &ShapeCache,
     cancel: &CancellationToken,
-) -> Result<Arc<QueryPlan>, GatewayError> {
+) -> Result<Arc<QueryPlan>, RequestError> {
     let key = (operation.hash(), operation_name);
     let plan = plans.try_get_with(key, || {
         supergraph
@@ -394,13 +394,13 @@ fn plan_normalized(
             .map(Arc::new)
             .map_err(|e| {
                 if cancel.bail_if_cancelled().is_err() {
-                    return GatewayError::PlanningStopped;
+                    return RequestError::PlanningStopped;
                 }
                 tracing::warn!(error = %e, "no plan for an operation");
-                GatewayError::Unplannable(e.to_string())
+                RequestError::Unplannable(e.to_string())
             })
     });
-    plan.map_err(|e: Arc<GatewayError>| (*e).clone())
+    plan.map_err(|e: Arc<RequestError>| (*e).clone())
 }
 
 /// Takes the root `__schema`/`__type` fields out of the selected operation
@@ -408,7 +408,7 @@ fn plan_normalized(
 fn split_introspection(
     document: &mut Document,
     operation_name: Option<&str>,
-) -> Result<(OperationKind, Option<IntrospectionPart>), GatewayError> {
+) -> Result<(OperationKind, Option<IntrospectionPart>), RequestError> {
     let fragments: HashMap<String, FragmentDefinition> = document
         .definitions
         .iter()
@@ -457,8 +457,8 @@ fn split_introspection(
     ))
 }
 
-fn no_operation(operation_name: Option<&str>) -> GatewayError {
-    GatewayError::UnknownOperation(match operation_name {
+fn no_operation(operation_name: Option<&str>) -> RequestError {
+    RequestError::UnknownOperation(match operation_name {
         Some(name) => format!("the document has no operation named `{name}`"),
         None => "the document has no operation".to_string(),
     })
@@ -468,7 +468,7 @@ fn no_operation(operation_name: Option<&str>) -> GatewayError {
 fn select_operation<'d>(
     document: &'d Document,
     operation_name: Option<&str>,
-) -> Result<&'d QueryOperation, GatewayError> {
+) -> Result<&'d QueryOperation, RequestError> {
     let mut operations = document.definitions.iter().filter_map(|d| match d {
         Definition::Operation(op) => Some(op),
         _ => None,
@@ -480,7 +480,7 @@ fn select_operation<'d>(
         None => {
             let first = operations.next().ok_or_else(|| no_operation(None))?;
             if operations.next().is_some() {
-                return Err(GatewayError::UnknownOperation(
+                return Err(RequestError::UnknownOperation(
                     "the document has several operations; say which to run in `operationName`"
                         .into(),
                 ));
@@ -530,10 +530,10 @@ mod tests {
     /// Planning work as the planner does it: until its token says stop.
     fn work_until_stopped(
         token: Arc<CancellationToken>,
-    ) -> tokio::task::JoinHandle<Result<(), GatewayError>> {
+    ) -> tokio::task::JoinHandle<Result<(), RequestError>> {
         tokio::task::spawn_blocking(move || loop {
             if token.bail_if_cancelled().is_err() {
-                return Err(GatewayError::PlanningStopped);
+                return Err(RequestError::PlanningStopped);
             }
             std::thread::yield_now();
         })
@@ -552,7 +552,7 @@ mod tests {
         let planning = Planning::new(&limits(0), &shutdown);
         let work = work_until_stopped(planning.token.clone());
         match planning.run(work).await {
-            Err(GatewayError::Limit(limit)) => assert_eq!(limit.name, "plan_time"),
+            Err(RequestError::Limit(limit)) => assert_eq!(limit.name, "plan_time"),
             other => panic!("{other:?}"),
         }
     }
@@ -566,7 +566,7 @@ mod tests {
         shutdown.cancel();
         assert!(matches!(
             planning.run(work).await,
-            Err(GatewayError::ShuttingDown)
+            Err(RequestError::ShuttingDown)
         ));
         assert!(token.bail_if_cancelled().is_err());
     }
@@ -579,6 +579,6 @@ mod tests {
         let work = work_until_stopped(token.clone());
         // The request's future (holding the planning) is dropped.
         drop(planning);
-        assert!(matches!(work.await, Ok(Err(GatewayError::PlanningStopped))));
+        assert!(matches!(work.await, Ok(Err(RequestError::PlanningStopped))));
     }
 }

@@ -91,7 +91,9 @@ fn check(schema: &Introspection, shape: &Shape<'_>, value: &Value) -> Result<(),
 
 fn check_named(schema: &Introspection, name: &str, value: &Value) -> Result<(), String> {
     // A file stands only where the schema takes one, and only a file there.
-    let file = value.as_str().is_some_and(crate::uploads::is_placeholder);
+    let file = value
+        .as_str()
+        .is_some_and(crate::execute::uploads::is_placeholder);
     match (name, file) {
         ("Upload", false) => return Err("Upload takes a file sent in a multipart request".into()),
         ("Upload", true) => return Ok(()),

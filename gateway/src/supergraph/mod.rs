@@ -4,7 +4,6 @@
 
 pub mod api_types;
 pub mod introspection;
-pub mod reload;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use graphql_tools::static_graphql::schema::{
 };
 use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 
-use crate::error::GatewayError;
+use crate::error::StartupError;
 
 /// A loaded supergraph, shared by every request that started on it.
 pub struct Supergraph {
@@ -36,12 +35,12 @@ impl Supergraph {
     pub fn from_sdl(
         sdl: &str,
         url_overrides: &HashMap<String, String>,
-    ) -> Result<Self, GatewayError> {
+    ) -> Result<Self, StartupError> {
         let document = parse_schema::<String>(sdl)
-            .map_err(|e| GatewayError::Supergraph(e.to_string()))?
+            .map_err(|e| StartupError::Supergraph(e.to_string()))?
             .into_static();
         let planner = Planner::new_from_supergraph(&document, QueryPlannerOptions::default())
-            .map_err(|e| GatewayError::Supergraph(e.to_string()))?;
+            .map_err(|e| StartupError::Supergraph(e.to_string()))?;
         let mut endpoints = planner.supergraph.subgraph_endpoint_map.clone();
         for (name, url) in url_overrides {
             // A deployment may configure URLs for more subgraphs than this

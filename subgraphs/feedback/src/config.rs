@@ -1,9 +1,11 @@
-//! Settings of the feedback subgraph, from the environment (the subgraph
-//! reads them itself, so every process that serves it agrees).
+//! Settings of the feedback subgraph, given by whoever starts it (the
+//! `congdan` binary reads them with the rest of its configuration).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The `congdan` binary's settings and defaults:
+///
 /// | variable | default | what |
 /// | --- | --- | --- |
 /// | `FEEDBACK_AUTO_CLOSE_DAYS` | `7` | a resolved or rejected report closes this many days later unless rated |
@@ -42,39 +44,6 @@ impl Default for FeedbackConfig {
 }
 
 impl FeedbackConfig {
-    pub fn from_env() -> Self {
-        let defaults = Self::default();
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let number = |name: &str| {
-            var(name).and_then(|v| match v.trim().parse::<u64>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    tracing::warn!(variable = name, "not a number; using the default");
-                    None
-                }
-            })
-        };
-        Self {
-            auto_close_after_days: number("FEEDBACK_AUTO_CLOSE_DAYS")
-                .map(|n| n as i64)
-                .unwrap_or(defaults.auto_close_after_days),
-            photos_dir: var("FEEDBACK_PHOTOS_DIR")
-                .map(PathBuf::from)
-                .unwrap_or(defaults.photos_dir),
-            photo_max_bytes: number("FEEDBACK_PHOTO_MAX_BYTES")
-                .map(|n| n as usize)
-                .unwrap_or(defaults.photo_max_bytes),
-            photo_url_prefix: var("FEEDBACK_PHOTO_URL_PREFIX")
-                .map(|v| v.trim_end_matches('/').to_string())
-                .unwrap_or(defaults.photo_url_prefix),
-            photo_url_ttl: defaults.photo_url_ttl,
-            dispatch_agency: var("FEEDBACK_DISPATCH_AGENCY").unwrap_or(defaults.dispatch_agency),
-            maintenance_interval: number("FEEDBACK_MAINTENANCE_SECS")
-                .map(|n| Duration::from_secs(n.max(1)))
-                .unwrap_or(defaults.maintenance_interval),
-        }
-    }
-
     /// The largest request body the subgraph accepts: every photo of one
     /// request at the largest size, and room for the rest.
     pub fn body_limit(&self) -> usize {

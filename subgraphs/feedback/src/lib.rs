@@ -91,9 +91,9 @@ pub fn schema(
         .finish()
 }
 
-/// The subgraph's routes, configured from the environment.
-pub fn router(deps: &Deps) -> axum::Router {
-    router_with(deps, settings(deps, FeedbackConfig::from_env()))
+/// The subgraph's routes, with `config`.
+pub fn router(deps: &Deps, config: FeedbackConfig) -> axum::Router {
+    router_with(deps, settings(deps, config))
 }
 
 /// The settings for `deps` with `config`.
@@ -151,12 +151,12 @@ fn photo_route_prefix(prefix: &str) -> String {
 
 /// Starts the maintenance job (fills old rows, closes expired reports
 /// hourly) until `shutdown`. Run it beside the subgraph's server.
-pub fn spawn_maintenance(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
-    jobs::spawn(
-        deps.db.clone(),
-        settings(deps, FeedbackConfig::from_env()),
-        shutdown,
-    )
+pub fn spawn_maintenance(
+    deps: &Deps,
+    config: FeedbackConfig,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    jobs::spawn(deps.db.clone(), settings(deps, config), shutdown)
 }
 
 /// Starts the consumer of `citizen.account.deleted` (anonymises a deleted

@@ -352,7 +352,11 @@ impl Direct {
             }),
             bus: std::sync::Arc::new(congdan_contracts::bus::InProcessBus::new(16)),
         };
-        let router = congdan::subgraphs::SubgraphName::Feedback.router(&deps);
+        // The settings as the binary reads them (FEEDBACK_PHOTOS_DIR above).
+        let config = congdan::config::ServeArgs::from_env()
+            .feedback
+            .subgraph_config();
+        let router = congdan::subgraphs::SubgraphName::Feedback.router(&deps, &config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {

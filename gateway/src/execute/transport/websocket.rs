@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::subgraph::{SubgraphError, SubgraphResponse};
+use super::{SubgraphError, SubgraphResponse};
 
 /// Events buffered between the subgraph's socket and the gateway's
 /// processing; when full, the subgraph waits (TCP back-pressure).

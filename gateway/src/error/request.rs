@@ -1,15 +1,16 @@
-//! The gateway's one error type for request errors (those that stop a request
-//! before execution), mapped once to an HTTP status, a GraphQL error code
-//! and a message in the caller's language ([`GatewayError::message`]);
-//! `Display` is English, for logs.
+//! Errors of a GraphQL request (those that stop it before execution),
+//! mapped once to an HTTP status, a GraphQL error code and a message in the
+//! caller's language ([`RequestError::message`]).
 
 use std::borrow::Cow;
 
 use axum::http::StatusCode;
 use congdan_common::language::Language;
 
+use super::SignInError;
+
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum GatewayError {
+pub enum RequestError {
     #[error("the request body is not valid JSON: {0}")]
     MalformedJson(String),
     #[error("send the request body as JSON, with `Content-Type: application/json`")]
@@ -65,67 +66,24 @@ pub enum GatewayError {
     PlanningStopped,
     #[error("the gateway is shutting down; retry")]
     ShuttingDown,
-    #[error("the supergraph could not be loaded: {0}")]
-    Supergraph(String),
-    /// A setting the gateway cannot start with (an unreadable manifest, ...).
-    #[error("{0}")]
-    Config(String),
-    /// A missing, malformed, forged, expired or revoked credential.
-    #[error("{0}")]
-    Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error(
-        "this API key has used its {limit} requests per minute; retry in {retry_after_secs} s"
-    )]
-    RateLimited { limit: u32, retry_after_secs: u64 },
+    /// The caller's credentials are refused (see `auth`).
+    #[error(transparent)]
+    Credentials(#[from] SignInError),
     #[error(
         "this address has sent {limit} anonymous changes in a minute; retry in {retry_after_secs} s, or sign in"
     )]
     AnonymousRateLimited { limit: u32, retry_after_secs: u64 },
-    /// A sign-in step refused (wrong state, a code the provider refuses, an
-    /// ID token that fails a check, ...).
-    #[error("{message}")]
-    SignIn { code: &'static str, message: String },
-    #[error("the refresh token is not valid: {0}")]
-    InvalidRefreshToken(String),
-    #[error("the identity provider cannot be reached; try again later")]
-    ProviderUnavailable,
-    /// One step at the provider failed (its userinfo endpoint, ...).
-    #[error("the identity provider's {0} failed; try again later")]
-    ProviderStepFailed(&'static str),
-    /// The provider and the gateway's settings disagree (issuer, client
-    /// credentials, ...): not the citizen's fault, and retrying will not
-    /// help. Details are logged, for the operators.
-    #[error("sign-in is misconfigured on this service; its operators have to fix it")]
-    SignInMisconfigured,
-    /// `PERSONAL_DATA_KEY` is not the key the citizen records were sealed
-    /// with (the citizen subgraph detects it and logs it).
-    #[error("sign-in is unavailable: this service's PERSONAL_DATA_KEY is not the key its citizen records were made with; its operators have to restore it")]
-    PersonalDataKeyMismatch,
-    #[error("{0} not found")]
-    NotFound(String),
     /// The subgraph a subscription needs cannot be reached.
     #[error("the {0} service is unavailable; try again later")]
     SubgraphUnavailable(String),
-    #[error("{0}")]
-    BadUserInput(String),
     /// A multipart (file upload) request that breaks the specification.
     #[error("{0}")]
     Upload(String),
-    /// The gateway's own database failed; details are logged.
-    #[error("the gateway's database failed")]
-    Database,
 }
 
-impl From<sea_orm::DbErr> for GatewayError {
-    fn from(error: sea_orm::DbErr) -> Self {
-        tracing::error!(%error, "gateway database error");
-        GatewayError::Database
-    }
-}
-
-impl GatewayError {
+impl RequestError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::MalformedJson(_)
@@ -148,21 +106,12 @@ impl GatewayError {
             Self::SubscriptionNotSupported | Self::EmptyBatch => "BAD_REQUEST",
             Self::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
             Self::Unplannable(_) => "QUERY_PLANNING_FAILED",
-            Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) | Self::Database => {
-                "INTERNAL_SERVER_ERROR"
-            }
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Plan(_) => "INTERNAL_SERVER_ERROR",
             Self::Forbidden(_) => "FORBIDDEN",
-            Self::RateLimited { .. } | Self::AnonymousRateLimited { .. } => "RATE_LIMITED",
-            Self::SignIn { code, .. } => code,
-            Self::InvalidRefreshToken(_) => "INVALID_REFRESH_TOKEN",
-            Self::ProviderUnavailable | Self::ProviderStepFailed(_) => "PROVIDER_UNAVAILABLE",
-            Self::SignInMisconfigured => "SIGN_IN_MISCONFIGURED",
-            Self::PersonalDataKeyMismatch => "PERSONAL_DATA_KEY_MISMATCH",
-            Self::NotFound(_) => "NOT_FOUND",
+            Self::AnonymousRateLimited { .. } => "RATE_LIMITED",
             Self::SubgraphUnavailable(_) => "SUBGRAPH_UNAVAILABLE",
-            Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::Upload(_) => "BAD_REQUEST",
+            Self::Credentials(error) => error.code(),
         }
     }
 
@@ -224,17 +173,7 @@ impl GatewayError {
             .into(),
             Self::PlanningStopped => "Việc lập kế hoạch đã bị dừng".into(),
             Self::ShuttingDown => "Cổng đang tắt; hãy thử lại".into(),
-            Self::Supergraph(_) => "Không tải được supergraph".into(),
-            Self::Config(_) => "Cổng được cấu hình sai; người vận hành cần sửa".into(),
-            Self::Unauthenticated(_) => "Thông tin đăng nhập không hợp lệ hoặc đã hết hiệu lực; hãy đăng nhập lại".into(),
             Self::Forbidden(_) => "Bạn không có quyền thực hiện thao tác này".into(),
-            Self::RateLimited {
-                limit,
-                retry_after_secs,
-            } => format!(
-                "Khóa API này đã dùng hết {limit} yêu cầu mỗi phút; hãy thử lại sau {retry_after_secs} giây"
-            )
-            .into(),
             Self::AnonymousRateLimited {
                 limit,
                 retry_after_secs,
@@ -242,25 +181,11 @@ impl GatewayError {
                 "Địa chỉ này đã gửi {limit} thay đổi ẩn danh trong một phút; hãy thử lại sau {retry_after_secs} giây, hoặc đăng nhập"
             )
             .into(),
-            Self::SignIn { message, .. } => format!("Đăng nhập không thành công: {message}").into(),
-            Self::InvalidRefreshToken(_) => {
-                "Mã làm mới (refresh token) không hợp lệ; hãy đăng nhập lại".into()
-            }
-            Self::ProviderUnavailable => {
-                "Không kết nối được nhà cung cấp định danh; hãy thử lại sau".into()
-            }
-            Self::ProviderStepFailed(step) => {
-                format!("Bước {step} của nhà cung cấp định danh bị lỗi; hãy thử lại sau").into()
-            }
-            Self::SignInMisconfigured => "Đăng nhập trên dịch vụ này được cấu hình sai; người vận hành cần sửa".into(),
-            Self::PersonalDataKeyMismatch => "Tạm thời không đăng nhập được: PERSONAL_DATA_KEY của dịch vụ này không phải khóa đã dùng để tạo hồ sơ công dân; người vận hành cần khôi phục khóa đó".into(),
-            Self::NotFound(what) => format!("Không tìm thấy {what}").into(),
             Self::SubgraphUnavailable(name) => {
                 format!("Dịch vụ {name} hiện không truy cập được; hãy thử lại sau").into()
             }
-            Self::BadUserInput(detail) => format!("Dữ liệu không hợp lệ: {detail}").into(),
             Self::Upload(detail) => format!("Yêu cầu tải tệp không hợp lệ: {detail}").into(),
-            Self::Database => "Cơ sở dữ liệu của cổng bị lỗi".into(),
+            Self::Credentials(error) => return error.message(language),
         };
         vi
     }
@@ -285,25 +210,14 @@ impl GatewayError {
             // Apollo's protocol: the client retries with the text.
             Self::PersistedQueryNotFound | Self::PersistedQueryNotSupported => StatusCode::OK,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Plan(_) | Self::Supergraph(_) | Self::Config(_) | Self::Database => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            Self::Unauthenticated(_) | Self::InvalidRefreshToken(_) => StatusCode::UNAUTHORIZED,
+            Self::Plan(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::RateLimited { .. } | Self::AnonymousRateLimited { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            Self::SignIn { .. } => StatusCode::BAD_REQUEST,
-            Self::ProviderUnavailable | Self::ProviderStepFailed(_) => StatusCode::BAD_GATEWAY,
-            Self::SignInMisconfigured | Self::PersonalDataKeyMismatch => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::AnonymousRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Credentials(error) => error.status(),
             Self::SubgraphUnavailable(_) => StatusCode::BAD_GATEWAY,
-            Self::BadUserInput(_)
-            | Self::Upload(_)
-            | Self::BatchTooLarge { .. }
-            | Self::EmptyBatch => StatusCode::BAD_REQUEST,
+            Self::Upload(_) | Self::BatchTooLarge { .. } | Self::EmptyBatch => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Parse(_)
             | Self::Validation(_)
             | Self::UnknownOperation(_)

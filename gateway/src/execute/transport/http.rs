@@ -9,49 +9,12 @@ use std::time::Duration;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
-use super::breaker::{BreakerSettings, Breakers};
-use super::single_flight::SingleFlight;
-
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// Why a subgraph gave no usable answer. The details are logged; clients see
-/// only that the subgraph is unavailable.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum SubgraphError {
-    #[error("no URL is known for subgraph `{0}`")]
-    UnknownSubgraph(String),
-    #[error("the subgraph did not answer within {0:?}")]
-    Timeout(Duration),
-    #[error("the subgraph could not be reached: {0}")]
-    Unreachable(String),
-    #[error("the subgraph answered with HTTP status {0}")]
-    Status(u16),
-    #[error("the subgraph's answer is not a GraphQL response: {0}")]
-    InvalidResponse(String),
-    #[error("the subgraph failed repeatedly; calls are paused for a moment")]
-    CircuitOpen,
-}
-
-/// What a subgraph answered.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SubgraphResponse {
-    #[serde(default)]
-    pub data: Option<Value>,
-    #[serde(default)]
-    pub errors: Vec<SubgraphErrorEntry>,
-}
-
-/// One entry of a subgraph's `errors`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SubgraphErrorEntry {
-    #[serde(default)]
-    pub message: String,
-    #[serde(default)]
-    pub path: Option<Vec<Value>>,
-    #[serde(default)]
-    pub extensions: Option<Map<String, Value>>,
-}
+use super::{SubgraphError, SubgraphResponse};
+use crate::execute::breaker::{BreakerSettings, Breakers};
+use crate::execute::single_flight::SingleFlight;
+use crate::execute::uploads::FileAndPaths;
 
 const JSON: &str = "application/json";
 
@@ -168,12 +131,12 @@ impl SubgraphClient {
         url: &str,
         query: &str,
         variables: &Map<String, Value>,
-        files: &[crate::uploads::FileAndPaths],
+        files: &[FileAndPaths],
         request_id: Option<&str>,
         identity_token: Option<&str>,
         language: Language,
     ) -> Result<SubgraphResponse, SubgraphError> {
-        let (boundary, body) = crate::uploads::encode(query, variables, files);
+        let (boundary, body) = crate::execute::uploads::encode(query, variables, files);
         let content_type = format!("multipart/form-data; boundary={boundary}");
         self.send(
             name,

@@ -10,8 +10,8 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
+use super::Pipeline;
 use super::Supergraph;
-use crate::pipeline::Pipeline;
 
 /// Polls `path` every `interval` while the pipeline lives. `loaded` is the
 /// SDL the pipeline serves now.
