@@ -6,6 +6,7 @@ use congdan_common::subgraph::{self, Subgraph};
 use congdan_content::Content;
 use congdan_directories::Directories;
 use congdan_dossiers::Dossiers;
+use congdan_feedback::Feedback;
 use congdan_geo::Geo;
 use sea_orm::{ConnectionTrait, DbErr};
 
@@ -32,7 +33,7 @@ impl SubgraphName {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Citizen => congdan_citizen::NAME,
-            Self::Feedback => congdan_feedback::NAME,
+            Self::Feedback => Feedback::NAME,
             Self::Dossiers => Dossiers::NAME,
             Self::Directories => Directories::NAME,
             Self::Geo => Geo::NAME,
@@ -59,7 +60,7 @@ impl SubgraphName {
     pub fn sdl(self) -> String {
         match self {
             Self::Citizen => congdan_citizen::sdl(),
-            Self::Feedback => congdan_feedback::sdl(),
+            Self::Feedback => subgraph::sdl::<Feedback>(),
             Self::Dossiers => subgraph::sdl::<Dossiers>(),
             Self::Directories => subgraph::sdl::<Directories>(),
             Self::Geo => subgraph::sdl::<Geo>(),
@@ -70,7 +71,7 @@ impl SubgraphName {
     pub fn router(self, deps: &Deps) -> Router {
         match self {
             Self::Citizen => congdan_citizen::router(deps),
-            Self::Feedback => congdan_feedback::router(deps),
+            Self::Feedback => Feedback::from_env(deps).router(deps),
             Self::Dossiers => subgraph::router(&Dossiers, deps),
             Self::Directories => subgraph::router(&Directories, deps),
             Self::Geo => subgraph::router(&Geo, deps),

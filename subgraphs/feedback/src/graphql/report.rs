@@ -5,10 +5,11 @@ use congdan_common::access;
 use congdan_common::loader::load_one;
 use congdan_common::Error;
 use entity::feedback::{category, photo, report, timeline_entry};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::domain::{Action, ActorRole, ReportStatus};
-use crate::service;
+use crate::domain::workflow::{is_staff_for, Action, ActorRole, ReportStatus};
+use crate::store::follows::Follows;
+use crate::store::{photos, reports, workflow};
 use crate::Settings;
 
 /// A report to the 1022 hotline: an incident or an idea, with its place.
@@ -25,7 +26,7 @@ impl TryFrom<report::Model> for Report {
 
     fn try_from(row: report::Model) -> Result<Self, Self::Error> {
         // A stored status the domain does not know is a broken row.
-        service::status_of(&row)?;
+        reports::status_of(&row)?;
         Ok(Self { row })
     }
 }
@@ -56,7 +57,7 @@ impl Report {
     async fn can_track(&self, ctx: &Context<'_>) -> Result<bool> {
         let identity = access::current(ctx);
         let settings = ctx.data::<std::sync::Arc<Settings>>()?;
-        if service::is_staff_for(identity, &self.row, &settings.config.dispatch_agency) {
+        if is_staff_for(identity, &self.row, &settings.config.dispatch_agency) {
             return Ok(true);
         }
         let Some(citizen) = identity.and_then(|i| i.citizen_id()) else {
@@ -69,7 +70,7 @@ impl Report {
     }
 
     async fn followed_by(&self, ctx: &Context<'_>, citizen: &str) -> Result<bool> {
-        let follows = ctx.data::<DataLoader<service::Follows>>()?;
+        let follows = ctx.data::<DataLoader<Follows>>()?;
         Ok(follows
             .load_one((citizen.to_string(), self.row.id.clone()))
             .await
@@ -232,21 +233,15 @@ impl Report {
         self.require_tracking(ctx).await?;
         let db = ctx.data::<DatabaseConnection>()?;
         let settings = ctx.data::<std::sync::Arc<Settings>>()?;
-        let staff = service::is_staff_for(
+        let staff = is_staff_for(
             access::current(ctx),
             &self.row,
             &settings.config.dispatch_agency,
         );
-        let rows = timeline_entry::Entity::find()
-            .filter(timeline_entry::Column::ReportId.eq(self.row.id.as_str()))
-            .order_by_asc(timeline_entry::Column::Id)
-            .all(db)
+        let rows = workflow::timeline(db, &self.row.id)
             .await
             .map_err(Error::from)?;
-        let photos = photo::Entity::find()
-            .filter(photo::Column::ReportId.eq(self.row.id.as_str()))
-            .order_by_asc(photo::Column::Id)
-            .all(db)
+        let photos = photos::all_of_report(db, &self.row.id)
             .await
             .map_err(Error::from)?;
         rows.into_iter()
@@ -269,11 +264,7 @@ impl Report {
         let db = ctx.data::<DatabaseConnection>()?;
         let settings = ctx.data::<std::sync::Arc<Settings>>()?;
         Ok(Some(
-            photo::Entity::find()
-                .filter(photo::Column::ReportId.eq(self.row.id.as_str()))
-                .filter(photo::Column::TimelineEntryId.is_null())
-                .order_by_asc(photo::Column::Id)
-                .all(db)
+            photos::of_report(db, &self.row.id)
                 .await
                 .map_err(Error::from)?
                 .iter()
@@ -372,7 +363,7 @@ impl TimelineEntry {
         photos: Vec<ReportPhoto>,
     ) -> Result<Self, async_graphql::Error> {
         let broken = |what: &str| {
-            async_graphql::Error::from(Error::Database(sea_orm::DbErr::Custom(format!(
+            async_graphql::Error::from(Error::Database(DbErr::Custom(format!(
                 "timeline entry {} has an unknown {what}",
                 row.id
             ))))
