@@ -16,7 +16,7 @@ use entity::feedback::report;
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReportStatus {
     Received,
     Assigned,
@@ -222,7 +222,7 @@ pub struct Actor {
 }
 
 /// The role an action is recorded under in the timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActorRole {
     Reporter,
     Officer,

@@ -13,9 +13,10 @@ use entity::feedback::report;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::report::AdministrativeUnit;
+use super::ReportStatus;
 use super::{PersonalDataExport, Report, ReportCategory};
 use crate::domain::search::{search_words, MapArea, ReportSearch};
-use crate::domain::workflow::ReportStatus;
+use crate::domain::workflow;
 use crate::store::{categories, follows, reports, similar};
 
 pub struct Query;
@@ -77,7 +78,7 @@ impl Query {
     ) -> Result<Reports> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let select = reports::with_status(status);
+        let select = reports::with_status(status.map(Into::into));
         Ok(pagination::connection(db, select, page, Report::try_from).await?)
     }
 
@@ -211,7 +212,9 @@ impl Query {
         let by = |d| group_by.contains(&d);
         let mut counts: BTreeMap<StatisticsKey, (i64, i64)> = BTreeMap::new();
         for (ward, category, status, due) in rows {
-            let overdue = status.parse::<ReportStatus>().is_ok_and(|s| s.is_open())
+            let overdue = status
+                .parse::<workflow::ReportStatus>()
+                .is_ok_and(|s| s.is_open())
                 && due.is_some_and(|d| d < now);
             let key = (
                 if by(ReportStatisticsDimension::Ward) {
@@ -231,8 +234,9 @@ impl Query {
             .map(|((ward, category, status), (count, overdue_count))| {
                 let status = match status {
                     Some(s) => Some(
-                        s.parse()
-                            .map_err(|e: String| Error::Database(DbErr::Custom(e)))?,
+                        s.parse::<workflow::ReportStatus>()
+                            .map_err(|e| Error::Database(DbErr::Custom(e)))?
+                            .into(),
                     ),
                     None => None,
                 };
@@ -267,7 +271,9 @@ impl Query {
         let search = ReportSearch {
             words: filter.text.as_deref().map(search_words).unwrap_or_default(),
             category: filter.category,
-            statuses: filter.statuses,
+            statuses: filter
+                .statuses
+                .map(|statuses| statuses.into_iter().map(Into::into).collect()),
             ward_code: filter.ward_id.map(|id| id.0),
             agency_id: filter.agency_id.map(|id| id.0),
             created_from: filter.created_from,

@@ -7,7 +7,8 @@ use congdan_common::Error;
 use entity::feedback::{category, photo, report, timeline_entry};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::domain::workflow::{is_staff_for, Action, ActorRole, ReportStatus};
+use super::{ActorRole, ReportStatus};
+use crate::domain::workflow::{self as domain, is_staff_for, Action};
 use crate::store::follows::Follows;
 use crate::store::{photos, reports, workflow};
 use crate::Settings;
@@ -36,12 +37,15 @@ impl Report {
         &self.row.id
     }
 
-    fn status_value(&self) -> ReportStatus {
-        self.row.status.parse().unwrap_or(ReportStatus::Received)
+    fn status_value(&self) -> domain::ReportStatus {
+        self.row
+            .status
+            .parse()
+            .unwrap_or(domain::ReportStatus::Received)
     }
 
     /// Whether the caller may read the report's words: public by
-    /// [`ReportStatus::is_public`], or the caller tracks it.
+    /// [`domain::ReportStatus::is_public`], or the caller tracks it.
     async fn words_visible(&self, ctx: &Context<'_>) -> Result<bool> {
         if self
             .status_value()
@@ -119,7 +123,7 @@ impl Report {
     }
 
     async fn status(&self) -> ReportStatus {
-        self.status_value()
+        self.status_value().into()
     }
 
     async fn location(&self) -> GeoPoint {
@@ -369,12 +373,16 @@ impl TimelineEntry {
             ))))
         };
         let action = Action::parse(&row.action).ok_or_else(|| broken("action"))?;
-        let to_status = row.to_status.parse().map_err(|_| broken("status"))?;
-        let from_status = match &row.from_status {
-            Some(s) => Some(s.parse().map_err(|_| broken("status"))?),
-            None => None,
+        let status = |text: &str| {
+            text.parse::<domain::ReportStatus>()
+                .map(ReportStatus::from)
+                .map_err(|_| broken("status"))
         };
-        let actor_role = ActorRole::parse(&row.actor_role).ok_or_else(|| broken("role"))?;
+        let to_status = status(&row.to_status)?;
+        let from_status = row.from_status.as_deref().map(status).transpose()?;
+        let actor_role = domain::ActorRole::parse(&row.actor_role)
+            .map(ActorRole::from)
+            .ok_or_else(|| broken("role"))?;
         Ok(Self {
             id: ID(row.id),
             action: action.into(),
