@@ -1,8 +1,8 @@
 //! Personal data rights in the feedback subgraph (Decree 13/2023/ND-CP):
-//! the export of everything it holds about a citizen, and what becomes of
-//! it when their account is deleted (the consumer of
-//! `citizen.account.deleted`, which the citizen subgraph publishes through
-//! its outbox).
+//! what becomes of a citizen's data when their account is deleted (the
+//! consumer of `citizen.account.deleted`, which the citizen subgraph
+//! publishes through its outbox). The export and the anonymisation's
+//! queries are [`crate::store::personal_data`]'s.
 //!
 //! A report, once sent, is a public matter (the map, the statistics, the
 //! agency's answer), so a deleted account's reports stay, anonymised: they
