@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use congdan_gateway::config::{MetricsAccess, PassthroughRoute, PersistedQueryMode, Secret};
 use congdan_gateway::plan::limits::Limits;
 
-use congdan_feedback::FeedbackConfig;
+use congdan_feedback::config::FeedbackConfig;
 
 use crate::subgraphs::{SubgraphConfig, SubgraphName};
 

@@ -7,6 +7,7 @@ use congdan_common::subgraph::{self, Subgraph};
 use congdan_content::Content;
 use congdan_directories::Directories;
 use congdan_dossiers::Dossiers;
+use congdan_feedback::Feedback;
 use congdan_geo::Geo;
 use sea_orm::{ConnectionTrait, DbErr};
 
@@ -14,7 +15,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 /// `config::FeedbackArgs`).
 #[derive(Debug, Clone, Default)]
 pub struct SubgraphConfig {
-    pub feedback: congdan_feedback::FeedbackConfig,
+    pub feedback: congdan_feedback::config::FeedbackConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -40,7 +41,7 @@ impl SubgraphName {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Citizen => Citizen::NAME,
-            Self::Feedback => congdan_feedback::NAME,
+            Self::Feedback => Feedback::NAME,
             Self::Dossiers => Dossiers::NAME,
             Self::Directories => Directories::NAME,
             Self::Geo => Geo::NAME,
@@ -62,7 +63,7 @@ impl SubgraphName {
     pub fn sdl(self) -> String {
         match self {
             Self::Citizen => subgraph::sdl::<Citizen>(),
-            Self::Feedback => congdan_feedback::sdl(),
+            Self::Feedback => subgraph::sdl::<Feedback>(),
             Self::Dossiers => subgraph::sdl::<Dossiers>(),
             Self::Directories => subgraph::sdl::<Directories>(),
             Self::Geo => subgraph::sdl::<Geo>(),
@@ -73,7 +74,7 @@ impl SubgraphName {
     pub fn router(self, deps: &Deps, config: &SubgraphConfig) -> Router {
         match self {
             Self::Citizen => subgraph::router(&Citizen, deps),
-            Self::Feedback => congdan_feedback::router(deps, config.feedback.clone()),
+            Self::Feedback => Feedback::new(deps, config.feedback.clone()).router(deps),
             Self::Dossiers => subgraph::router(&Dossiers, deps),
             Self::Directories => subgraph::router(&Directories, deps),
             Self::Geo => subgraph::router(&Geo, deps),

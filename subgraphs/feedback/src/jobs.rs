@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::service::{self, ServiceError};
+use crate::store::{reports, workflow, StoreError};
 use crate::Settings;
 
 /// One pass at `now`: (rows filled, reports closed).
@@ -18,9 +18,9 @@ pub async fn run_once(
     db: &DatabaseConnection,
     settings: &Settings,
     now: DateTime<Utc>,
-) -> Result<(usize, usize), ServiceError> {
-    let filled = service::backfill(db).await?;
-    let closed = service::close_expired(
+) -> Result<(usize, usize), StoreError> {
+    let filled = reports::backfill(db).await?;
+    let closed = workflow::close_expired(
         db,
         settings.store.as_ref(),
         now,

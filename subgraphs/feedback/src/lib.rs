@@ -11,27 +11,20 @@ pub mod open311;
 pub mod personal_data;
 pub mod photos;
 pub mod seed;
-pub mod service;
+pub mod store;
 
 use std::sync::Arc;
 
-use async_graphql::{Schema, SchemaBuilder};
+use async_graphql::SchemaBuilder;
 use axum::routing::get;
 use congdan_common::server::Deps;
-use congdan_contracts::bus::EventBus;
-use entity::feedback::{category, report};
-use sea_orm::DatabaseConnection;
+use congdan_common::subgraph::{self, Subgraph};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::FeedbackConfig;
-pub use graphql::{Mutation, Query, Subscription};
-
+use config::FeedbackConfig;
+use graphql::{Mutation, Query, Subscription};
 use photos::{FileStore, LinkSigner, PhotoStore};
-
-pub type FeedbackSchema = Schema<Query, Mutation, Subscription>;
-
-pub const NAME: &str = "feedback";
 
 /// What resolvers and routes share besides the database.
 pub struct Settings {
@@ -62,75 +55,75 @@ impl Settings {
     }
 }
 
-fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query, Mutation, Subscription)
-        .enable_federation()
-        .extension(congdan_common::control_characters::RefuseControlCharacters)
-        .extension(congdan_common::localize::LocalizeErrors)
-        .enable_subscription_in_federation()
+/// The feedback subgraph, with its settings.
+pub struct Feedback {
+    pub settings: Arc<Settings>,
 }
 
-/// The schema; subscriptions read report events from `bus`.
-pub fn schema(
-    db: DatabaseConnection,
-    settings: Arc<Settings>,
-    bus: Arc<dyn EventBus>,
-) -> FeedbackSchema {
-    builder()
-        .data(bus)
-        .data(congdan_common::loader::by_key::<report::Entity>(db.clone()))
-        .data(async_graphql::dataloader::DataLoader::new(
-            service::Follows { db: db.clone() },
-            tokio::spawn,
-        ))
-        .data(congdan_common::loader::by_key::<category::Entity>(
-            db.clone(),
-        ))
-        .data(settings)
-        .data(db)
-        .finish()
-}
+impl Feedback {
+    /// Configured with `config`; photo links signed with a key derived
+    /// from the deployment's personal-data key.
+    pub fn new(deps: &Deps, config: FeedbackConfig) -> Self {
+        Self {
+            settings: Arc::new(Settings::new(config, &deps.secrets.personal_data_key)),
+        }
+    }
 
-/// The subgraph's routes, with `config`.
-pub fn router(deps: &Deps, config: FeedbackConfig) -> axum::Router {
-    router_with(deps, settings(deps, config))
-}
-
-/// The settings for `deps` with `config`.
-pub fn settings(deps: &Deps, config: FeedbackConfig) -> Arc<Settings> {
-    Arc::new(Settings::new(config, &deps.secrets.personal_data_key))
-}
-
-/// `/graphql` (with multipart uploads), `/health`, `/ready`, the photo
-/// links (`<FEEDBACK_PHOTO_URL_PREFIX>/{id}`, `/feedback/photos/{id}` by
-/// default) and Open311 (`/open311/v2/...`), with a body limit that fits
-/// five photos.
-pub fn router_with(deps: &Deps, settings: Arc<Settings>) -> axum::Router {
-    let graphql = congdan_common::server::router(
-        schema(deps.db.clone(), settings.clone(), deps.bus.clone()),
-        deps,
-    );
-    let photo_path = format!(
-        "{}/{{id}}",
-        photo_route_prefix(&settings.config.photo_url_prefix)
-    );
-    let photo_routes = axum::Router::new()
-        .route(&photo_path, get(photos::serve_photo))
-        .with_state(photos::PhotoRoute {
+    /// `/graphql` (with multipart uploads), `/health`, `/ready`, the photo
+    /// links (`<FEEDBACK_PHOTO_URL_PREFIX>/{id}`, `/feedback/photos/{id}`
+    /// by default) and Open311 (`/open311/v2/...`), with a body limit that
+    /// fits five photos.
+    pub fn router(&self, deps: &Deps) -> axum::Router {
+        let settings = &self.settings;
+        let photo_path = format!(
+            "{}/{{id}}",
+            photo_route_prefix(&settings.config.photo_url_prefix)
+        );
+        let photo_routes = axum::Router::new()
+            .route(&photo_path, get(photos::serve_photo))
+            .with_state(photos::PhotoRoute {
+                db: deps.db.clone(),
+                store: settings.store.clone(),
+                signer: settings.signer.clone(),
+            });
+        let open311 = open311::router(open311::Open311 {
             db: deps.db.clone(),
-            store: settings.store.clone(),
-            signer: settings.signer.clone(),
+            settings: settings.clone(),
         });
-    let open311 = open311::router(open311::Open311 {
-        db: deps.db.clone(),
-        settings: settings.clone(),
-    });
-    graphql
-        .merge(photo_routes)
-        .merge(open311)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            settings.config.body_limit(),
-        ))
+        subgraph::router(self, deps)
+            .merge(photo_routes)
+            .merge(open311)
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                settings.config.body_limit(),
+            ))
+    }
+}
+
+impl Subgraph for Feedback {
+    const NAME: &'static str = "feedback";
+    type Query = Query;
+    type Mutation = Mutation;
+    type Subscription = Subscription;
+
+    fn roots() -> (Query, Mutation, Subscription) {
+        (Query, Mutation, Subscription)
+    }
+
+    /// The bus (subscriptions read report events from it), the loaders,
+    /// the settings, the database.
+    fn data(
+        &self,
+        schema: SchemaBuilder<Query, Mutation, Subscription>,
+        deps: &Deps,
+    ) -> SchemaBuilder<Query, Mutation, Subscription> {
+        schema
+            .data(deps.bus.clone())
+            .data(store::reports_by_id(deps.db.clone()))
+            .data(store::follows::follows(deps.db.clone()))
+            .data(store::categories_by_key(deps.db.clone()))
+            .data(self.settings.clone())
+            .data(deps.db.clone())
+    }
 }
 
 /// The path part of the photo link prefix (it may be an absolute URL).
@@ -156,7 +149,11 @@ pub fn spawn_maintenance(
     config: FeedbackConfig,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
-    jobs::spawn(deps.db.clone(), settings(deps, config), shutdown)
+    jobs::spawn(
+        deps.db.clone(),
+        Feedback::new(deps, config).settings,
+        shutdown,
+    )
 }
 
 /// Starts the consumer of `citizen.account.deleted` (anonymises a deleted
@@ -172,11 +169,6 @@ pub fn spawn_account_deletions(deps: &Deps, shutdown: CancellationToken) -> Join
 /// `shutdown`. Run it beside the subgraph's server, once per process.
 pub fn spawn_agency_lists(deps: &Deps, shutdown: CancellationToken) -> JoinHandle<()> {
     agencies::spawn(deps, shutdown)
-}
-
-/// The subgraph's federation SDL, as `_service { sdl }` returns it.
-pub fn sdl() -> String {
-    congdan_common::server::federation_sdl(&builder().finish())
 }
 
 #[cfg(test)]
@@ -200,7 +192,7 @@ mod tests {
 
     #[test]
     fn sdl_declares_access_rules() {
-        let sdl = super::sdl();
+        let sdl = congdan_common::subgraph::sdl::<super::Feedback>();
         let line = |field: &str| {
             sdl.lines()
                 .find(|l| l.trim_start().starts_with(field))

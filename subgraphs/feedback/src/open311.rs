@@ -25,18 +25,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use chrono::{DateTime, Duration, Utc};
-use congdan_common::city_point::CityPoint;
-use entity::feedback::{category, open311_key, report};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use entity::feedback::{category, report};
+use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use crate::domain::{ActorRole, ReportStatus};
-use crate::photos::hex;
-use crate::service::{self, NewReport};
+use crate::domain::new_report::{Channel, NewReport, ReportInput, ReportInputError};
+use crate::domain::workflow::ReportStatus;
+use crate::store::open311::{active_key, RequestFilter};
+use crate::store::{categories, reports};
 use crate::Settings;
 
 /// Where the facade is mounted.
@@ -170,11 +166,7 @@ async fn services(
     State(state): State<Open311>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    match category::Entity::find()
-        .order_by_asc(category::Column::Position)
-        .all(&state.db)
-        .await
-    {
+    match categories::in_order().all(&state.db).await {
         Ok(rows) => Json(
             rows.iter()
                 .map(|c| service_json(c, wants_english(&params)))
@@ -191,10 +183,7 @@ async fn service_definition(State(state): State<Open311>, Path(file): Path<Strin
     let Some(code) = json_name(&file) else {
         return not_found().await;
     };
-    match category::Entity::find_by_id(code.to_string())
-        .one(&state.db)
-        .await
-    {
+    match categories::by_key(&state.db, code).await {
         Ok(Some(c)) => Json(json!({ "service_code": c.key, "attributes": [] })).into_response(),
         Ok(None) => error(
             StatusCode::NOT_FOUND,
@@ -241,18 +230,6 @@ fn request_json(r: &report::Model, names: &HashMap<String, String>) -> Value {
     })
 }
 
-async fn service_names(
-    db: &DatabaseConnection,
-    english: bool,
-) -> Result<HashMap<String, String>, DbErr> {
-    Ok(category::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.key, if english { c.title_en } else { c.title_vi }))
-        .collect())
-}
-
 fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text.trim())
         .ok()
@@ -287,37 +264,37 @@ async fn requests(
             ))
         }
     };
-    let mut select = report::Entity::find();
-    if let Some(ids) = params.get("service_request_id") {
-        let ids: Vec<&str> = ids
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
+    let filter = if let Some(ids) = params.get("service_request_id") {
         // Other parameters are ignored when ids are given (the standard).
-        select = select.filter(report::Column::Id.is_in(ids));
+        RequestFilter::Ids(
+            ids.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )
     } else {
-        if let Some(codes) = params.get("service_code") {
-            select = select.filter(report::Column::Category.is_in(codes.split(',').map(str::trim)));
-        }
-        if let Some(status) = params.get("status") {
-            let mut statuses = Vec::new();
-            for s in status.split(',').map(str::trim) {
-                match s {
-                    "open" => statuses.extend(ReportStatus::OPEN.map(|s| s.as_str())),
-                    "closed" => statuses.extend(
-                        [
+        let service_codes = params
+            .get("service_code")
+            .map(|codes| codes.split(',').map(|c| c.trim().to_string()).collect());
+        let statuses = match params.get("status") {
+            None => None,
+            Some(status) => {
+                let mut statuses = Vec::new();
+                for s in status.split(',').map(str::trim) {
+                    match s {
+                        "open" => statuses.extend(ReportStatus::OPEN),
+                        "closed" => statuses.extend([
                             ReportStatus::Resolved,
                             ReportStatus::Rejected,
                             ReportStatus::Closed,
-                        ]
-                        .map(|s| s.as_str()),
-                    ),
-                    _ => return bad("status is open or closed"),
+                        ]),
+                        _ => return bad("status is open or closed"),
+                    }
                 }
+                Some(statuses)
             }
-            select = select.filter(report::Column::Status.is_in(statuses));
-        }
+        };
         let end = match params.get("end_date").map(|d| parse_date(d)) {
             None => None,
             Some(Some(d)) => Some(d),
@@ -328,21 +305,16 @@ async fn requests(
             Some(Some(d)) => Some(d),
             Some(None) => return bad("start_date must be a W3C (RFC 3339) date-time"),
         };
-        let start =
-            start.unwrap_or(end.unwrap_or_else(Utc::now) - Duration::days(DEFAULT_WINDOW_DAYS));
-        select = select.filter(report::Column::CreatedAt.gte(start));
-        if let Some(end) = end {
-            select = select.filter(report::Column::CreatedAt.lte(end));
+        RequestFilter::Matching {
+            service_codes,
+            statuses,
+            start: start
+                .unwrap_or(end.unwrap_or_else(Utc::now) - Duration::days(DEFAULT_WINDOW_DAYS)),
+            end,
         }
-    }
-    let rows = select
-        .order_by_desc(report::Column::CreatedAt)
-        .order_by_asc(report::Column::Id)
-        .offset(offset)
-        .limit(page_size)
-        .all(&state.db)
-        .await;
-    let names = service_names(&state.db, wants_english(&params)).await;
+    };
+    let rows = crate::store::open311::requests(&state.db, filter, offset, page_size).await;
+    let names = categories::titles(&state.db, wants_english(&params)).await;
     match (rows, names) {
         (Ok(rows), Ok(names)) => Json(
             rows.iter()
@@ -362,10 +334,8 @@ async fn one_request(
     let Some(id) = json_name(&file) else {
         return not_found().await;
     };
-    let row = report::Entity::find_by_id(id.to_string())
-        .one(&state.db)
-        .await;
-    let names = service_names(&state.db, wants_english(&params)).await;
+    let row = reports::by_id(&state.db, id).await;
+    let names = categories::titles(&state.db, wants_english(&params)).await;
     match (row, names) {
         (Ok(Some(r)), Ok(names)) => Json(json!([request_json(&r, &names)])).into_response(),
         (Ok(None), _) => error(
@@ -374,56 +344,6 @@ async fn one_request(
         ),
         (Err(e), _) | (_, Err(e)) => internal(e),
     }
-}
-
-/// SHA-256 of an API key, hex.
-fn key_hash(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))
-}
-
-/// A new key `o311_<random>` named `name`: (id, key).
-pub async fn create_key(db: &DatabaseConnection, name: &str) -> Result<(String, String), DbErr> {
-    use base64::Engine as _;
-    let key = format!(
-        "o311_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 24]>())
-    );
-    let id = uuid::Uuid::now_v7().to_string();
-    open311_key::ActiveModel {
-        id: Set(id.clone()),
-        name: Set(name.to_string()),
-        key_hash: Set(key_hash(&key)),
-        created_at: Set(Utc::now()),
-        revoked_at: Set(None),
-    }
-    .insert(db)
-    .await?;
-    Ok((id, key))
-}
-
-/// Revokes key `id`; true if it was active.
-pub async fn revoke_key(db: &DatabaseConnection, id: &str) -> Result<bool, DbErr> {
-    let result = open311_key::Entity::update_many()
-        .col_expr(
-            open311_key::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(open311_key::Column::Id.eq(id))
-        .filter(open311_key::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
-}
-
-async fn active_key(
-    db: &DatabaseConnection,
-    key: &str,
-) -> Result<Option<open311_key::Model>, DbErr> {
-    open311_key::Entity::find()
-        .filter(open311_key::Column::KeyHash.eq(key_hash(key)))
-        .filter(open311_key::Column::RevokedAt.is_null())
-        .one(db)
-        .await
 }
 
 /// Posts a service request (`application/x-www-form-urlencoded`, as the
@@ -443,63 +363,29 @@ async fn post_request(
         Ok(None) => return error(StatusCode::FORBIDDEN, "api_key is not valid"),
         Err(e) => return internal(e),
     };
-    let Some(code) = form.get("service_code").filter(|c| !c.is_empty()) else {
-        return bad("service_code is required");
-    };
-    let category = match category::Entity::find_by_id(code.clone())
-        .one(&state.db)
-        .await
-    {
-        Ok(Some(c)) => c,
-        Ok(None) => return bad(&format!("service_code `{code}` not found")),
+    let code = form.get("service_code").cloned().unwrap_or_default();
+    let category = match categories::by_key(&state.db, &code).await {
+        Ok(category) => category,
         Err(e) => return internal(e),
     };
     let coordinate = |name: &str| form.get(name).and_then(|v| v.trim().parse::<f64>().ok());
-    let (Some(lat), Some(long)) = (coordinate("lat"), coordinate("long")) else {
-        return bad("lat and long are required (this city places requests by coordinates)");
+    let parsed = NewReport::parse(ReportInput {
+        channel: Channel::Open311 { key_id: key.id },
+        category_key: code,
+        category,
+        description: form.get("description").cloned().unwrap_or_default(),
+        coordinates: coordinate("lat").zip(coordinate("long")),
+        address: form.get("address_string").cloned(),
+        photos: Vec::new(),
+    });
+    let new = match parsed {
+        Ok(new) => new,
+        Err(errors) => {
+            let first = errors.iter().min_by_key(|e| precedence(e));
+            return bad(&first.map_or_else(|| "the request is not valid".into(), refusal));
+        }
     };
-    let point = match CityPoint::parse(lat, long) {
-        Ok(point) => point,
-        Err(e) => return bad(&e.to_string()),
-    };
-    let Some(ward) = congdan_geography::locate::unit_at(point.latitude(), point.longitude()) else {
-        return bad("the point is not in any ward or commune of Ho Chi Minh City");
-    };
-    let description = form
-        .get("description")
-        .map(|d| d.trim().to_string())
-        .unwrap_or_default();
-    if !(10..=5000).contains(&description.chars().count()) {
-        return bad("description takes 10 to 5,000 characters");
-    }
-    let address = form
-        .get("address_string")
-        .map(|a| a.trim().chars().take(300).collect::<String>())
-        .filter(|a| !a.is_empty());
-    // Open311 has no title: the start of the description.
-    let first_line = description.lines().next().unwrap_or_default();
-    let mut title: String = first_line.chars().take(80).collect();
-    if title.chars().count() < 5 {
-        title = category.title_vi.clone();
-    }
-    let submitted = service::submit(
-        &state.db,
-        state.settings.store.as_ref(),
-        NewReport {
-            title,
-            description,
-            category,
-            point,
-            ward_code: ward.to_string(),
-            address,
-            reporter_id: None,
-            source: format!("open311:{}", key.id),
-            actor_role: ActorRole::Partner,
-            idempotency_key: None,
-            photos: Vec::new(),
-        },
-    )
-    .await;
+    let submitted = reports::submit(&state.db, state.settings.store.as_ref(), new).await;
     match submitted {
         Ok(s) => (
             StatusCode::CREATED,
@@ -514,5 +400,32 @@ async fn post_request(
             tracing::error!(error = %e, "open311: could not store a request");
             error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         }
+    }
+}
+
+/// Which error of a refused request is answered (one, as the standard's
+/// errors go): the service, then the place, then the words.
+fn precedence(error: &ReportInputError) -> u8 {
+    match error {
+        ReportInputError::UnknownCategory(_) => 0,
+        ReportInputError::NoCoordinates => 1,
+        ReportInputError::Point(_) => 2,
+        ReportInputError::OutsideCity => 3,
+        _ => 4,
+    }
+}
+
+/// The 400 answer's description for `error`, in the standard's terms.
+fn refusal(error: &ReportInputError) -> String {
+    match error {
+        ReportInputError::UnknownCategory(code) if code.is_empty() => {
+            "service_code is required".to_string()
+        }
+        ReportInputError::UnknownCategory(code) => format!("service_code `{code}` not found"),
+        ReportInputError::NoCoordinates => {
+            "lat and long are required (this city places requests by coordinates)".to_string()
+        }
+        ReportInputError::Description => "description takes 10 to 5,000 characters".to_string(),
+        other => other.to_string(),
     }
 }

@@ -14,7 +14,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::future::{BoxFuture, FutureExt};
 use hmac::{Hmac, Mac};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use sha2::Sha256;
 
@@ -288,10 +288,7 @@ pub async fn serve_photo(
     if !route.signer.verify(&id, expires, &signature, now) {
         return (StatusCode::FORBIDDEN, "this link is forged or has expired").into_response();
     }
-    let row = match entity::feedback::photo::Entity::find_by_id(id)
-        .one(&route.db)
-        .await
-    {
+    let row = match crate::store::photos::by_id(&route.db, &id).await {
         Ok(Some(row)) => row,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => {

@@ -8,7 +8,7 @@ use congdan_common::text::fold;
 use entity::feedback::{category, report, timeline_entry};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
-use crate::domain::{Action, ActorRole, ReportStatus};
+use crate::domain::workflow::{Action, ActorRole, ReportStatus};
 
 /// A demo report: (id, title, description, category, status, lat, lng,
 /// address, ward code, hours before installation it was received).

@@ -336,7 +336,7 @@ impl Direct {
                 ward_id: a.ward_code,
             })
             .collect();
-        congdan_feedback::agencies::replace(
+        congdan_feedback::store::agencies::replace(
             &database.db,
             &congdan_contracts::events::directories::AgenciesListed { agencies },
         )

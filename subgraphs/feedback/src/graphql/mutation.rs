@@ -3,21 +3,23 @@ use std::sync::Arc;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, ID};
 use chrono::Utc;
 use congdan_common::access;
-use congdan_common::city_point::{CityPoint, CityPointError};
+use congdan_common::city_point::CityPointError;
 use congdan_common::directives::authenticated;
 use congdan_common::language::Text;
 use congdan_common::user_error::UserError;
 use congdan_common::Error;
 use congdan_contracts::identity::Role;
-use entity::feedback::category;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
-use super::report::TimelineEntry;
+use super::report::{ReportPhoto, TimelineEntry};
 use super::Report;
 use crate::config::MAX_PHOTOS;
-use crate::domain::{Action, ActorRole, TransitionError};
+use crate::domain::new_report::{Channel, NewReport, ReportInput, ReportInputError};
+use crate::domain::steps::{self, Rating, Step, StepBy, StepInputError};
+use crate::domain::workflow::{is_staff_for, Action, TransitionError};
 use crate::photos::{self, CheckedPhoto};
-use crate::service::{self, FollowOutcome, NewReport, ServiceError, Step, StepBy};
+use crate::store::follows::{self, FollowOutcome};
+use crate::store::{categories, open311, reports, similar, workflow, StoreError};
 use crate::Settings;
 
 pub struct Mutation;
@@ -158,80 +160,39 @@ impl Mutation {
         let reporter = access::current(ctx)
             .and_then(|i| i.citizen_id())
             .map(str::to_string);
-        let (point, mut errors) = validate(&input);
-        let category = category::Entity::find_by_id(input.category.clone())
-            .one(db)
+        let category = categories::by_key(db, &input.category)
             .await
             .map_err(Error::from)?;
-        match &category {
-            None => errors.push(UserError::new(
-                &["input", "category"],
-                "UNKNOWN_CATEGORY",
-                Text::new(
-                    format!("`{}` không phải loại phản ánh", input.category),
-                    format!("`{}` is not a report category", input.category),
-                ),
-            )),
-            Some(c) if !c.allows_anonymous && reporter.is_none() => errors.push(UserError::new(
-                &["input", "category"],
-                "SIGN_IN_REQUIRED",
-                Text::new(
-                    "Phản ánh thuộc loại này cần đăng nhập",
-                    "reports in this category need a signed-in citizen",
-                ),
-            )),
-            Some(_) => {}
-        }
-        let ward =
-            point.and_then(|p| congdan_geography::locate::unit_at(p.latitude(), p.longitude()));
-        if point.is_some() && ward.is_none() {
-            errors.push(UserError::new(
-                &["input", "latitude"],
-                "OUTSIDE_CITY",
-                Text::new(
-                    "Điểm này không thuộc phường, xã nào của Thành phố Hồ Chí Minh",
-                    "the point is not in any ward or commune of Ho Chi Minh City",
-                ),
-            ));
-        }
-        let photos = check_photos(ctx, input.photos.as_deref(), settings, &["input", "photos"]);
-        let photos = match photos {
-            Ok(photos) => photos,
-            Err(photo_errors) => {
+        let (photos, photo_errors) =
+            match check_photos(ctx, input.photos.as_deref(), settings, &["input", "photos"]) {
+                Ok(photos) => (photos, Vec::new()),
+                Err(errors) => (Vec::new(), errors),
+            };
+        let parsed = NewReport::parse(ReportInput {
+            channel: Channel::App {
+                title: input.title,
+                idempotency_key: input.idempotency_key,
+                reporter_id: reporter.clone(),
+            },
+            category_key: input.category,
+            category,
+            description: input.description,
+            coordinates: Some((input.latitude, input.longitude)),
+            address: input.address,
+            photos,
+        });
+        let new = match parsed {
+            Ok(new) if photo_errors.is_empty() => new,
+            Ok(_) => return Ok(refused(photo_errors)),
+            Err(errors) => {
+                let mut errors: Vec<UserError> = errors.iter().map(report_input_error).collect();
                 errors.extend(photo_errors);
-                Vec::new()
+                return Ok(refused(errors));
             }
         };
-        let (Some(point), Some(category), Some(ward)) = (point, category, ward) else {
-            return Ok(refused(errors));
-        };
-        if !errors.is_empty() {
-            return Ok(refused(errors));
-        }
-        let submitted = service::submit(
-            db,
-            settings.store.as_ref(),
-            NewReport {
-                title: input.title.trim().to_string(),
-                description: input.description.trim().to_string(),
-                category,
-                point,
-                ward_code: ward.to_string(),
-                address: input
-                    .address
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|a| !a.is_empty())
-                    .map(str::to_string),
-                reporter_id: reporter.clone(),
-                source: "app".into(),
-                actor_role: ActorRole::Reporter,
-                idempotency_key: Some(input.idempotency_key.clone()),
-                photos,
-            },
-        )
-        .await
-        .map_err(Error::from)?;
+        let submitted = reports::submit(db, settings.store.as_ref(), new)
+            .await
+            .map_err(Error::from)?;
         if !submitted.created && submitted.report.reporter_id != reporter {
             return Ok(refused(vec![UserError::new(
                 &["input", "idempotencyKey"],
@@ -243,7 +204,7 @@ impl Mutation {
             )]));
         }
         let row = submitted.report;
-        let similar = service::similar(
+        let similar = similar::similar(
             db,
             &row.category,
             row.latitude,
@@ -268,12 +229,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: AssignReportInput,
     ) -> Result<ReportStepPayload> {
-        let mut step = Step::new(Action::Assign);
-        step.agency_id = input.agency_id.as_ref().map(|id| id.0.clone());
-        step.note = input.note;
-        step.message = input.message;
-        let errors = check_agency(input.agency_id.as_ref());
-        take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
+        send(ctx, Action::Assign, input).await
     }
 
     /// Moves an assigned or in-progress report to another agency (officers
@@ -284,12 +240,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: AssignReportInput,
     ) -> Result<ReportStepPayload> {
-        let mut step = Step::new(Action::Transfer);
-        step.agency_id = input.agency_id.as_ref().map(|id| id.0.clone());
-        step.note = input.note;
-        step.message = input.message;
-        let errors = check_agency(input.agency_id.as_ref());
-        take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
+        send(ctx, Action::Transfer, input).await
     }
 
     /// The agency starts handling an assigned report (its officers, admins).
@@ -300,16 +251,8 @@ impl Mutation {
         input: ReportStepInput,
     ) -> Result<ReportStepPayload> {
         let mut step = Step::new(Action::Start);
-        step.note = input.note;
-        step.message = input.message;
-        take(
-            ctx,
-            &input.report_id,
-            step,
-            input.photos.as_deref(),
-            Vec::new(),
-        )
-        .await
+        let errors = remarks(&mut step, input.note, input.message);
+        take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
     }
 
     /// The agency has handled the report and answers (its officers, admins).
@@ -319,20 +262,12 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ResolveReportInput,
     ) -> Result<ReportStepPayload> {
-        let answer = input.answer.trim().to_string();
-        let mut errors = Vec::new();
-        if !(5..=5000).contains(&answer.chars().count()) {
-            errors.push(UserError::new(
-                &["input", "answer"],
-                "ANSWER_REQUIRED",
-                Text::new(
-                    "Câu trả lời dài từ 5 đến 5.000 ký tự",
-                    "the answer takes 5 to 5,000 characters",
-                ),
-            ));
-        }
         let mut step = Step::new(Action::Resolve);
-        step.answer = Some(answer);
+        let mut errors = Vec::new();
+        match steps::answer(&input.answer) {
+            Ok(answer) => step.answer = Some(answer),
+            Err(error) => errors.push(step_input_error(&error)),
+        }
         take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
     }
 
@@ -345,20 +280,12 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RejectReportInput,
     ) -> Result<ReportStepPayload> {
-        let reason = input.reason.trim().to_string();
-        let mut errors = Vec::new();
-        if !(5..=2000).contains(&reason.chars().count()) {
-            errors.push(UserError::new(
-                &["input", "reason"],
-                "REASON_REQUIRED",
-                Text::new(
-                    "Từ chối cần có lý do dài từ 5 đến 2.000 ký tự",
-                    "a rejection needs a reason of 5 to 2,000 characters",
-                ),
-            ));
-        }
         let mut step = Step::new(Action::Reject);
-        step.answer = Some(reason);
+        let mut errors = Vec::new();
+        match steps::reason(&input.reason) {
+            Ok(reason) => step.answer = Some(reason),
+            Err(error) => errors.push(step_input_error(&error)),
+        }
         take(ctx, &input.report_id, step, None, errors).await
     }
 
@@ -369,32 +296,12 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RateReportInput,
     ) -> Result<ReportStepPayload> {
-        let mut errors = Vec::new();
-        if !(1..=5).contains(&input.stars) {
-            errors.push(UserError::new(
-                &["input", "stars"],
-                "BAD_USER_INPUT",
-                Text::new("Đánh giá từ 1 đến 5 sao", "a rating is 1 to 5 stars"),
-            ));
-        }
-        let comment = input
-            .comment
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string);
-        if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
-            errors.push(UserError::new(
-                &["input", "comment"],
-                "BAD_USER_INPUT",
-                Text::new(
-                    "Nhận xét dài tối đa 2.000 ký tự",
-                    "the comment takes at most 2,000 characters",
-                ),
-            ));
-        }
         let mut step = Step::new(Action::Rate);
-        step.rating = Some((input.stars, comment));
+        let mut errors = Vec::new();
+        match Rating::parse(input.stars, input.comment.as_deref()) {
+            Ok(rating) => step.rating = Some(rating),
+            Err(refused) => errors.extend(refused.iter().map(step_input_error)),
+        }
         take(ctx, &input.report_id, step, None, errors).await
     }
 
@@ -404,7 +311,7 @@ impl Mutation {
     async fn follow_report(&self, ctx: &Context<'_>, id: ID) -> Result<FollowReportPayload> {
         let citizen = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let (outcome, row) = service::follow(db, &id, citizen)
+        let (outcome, row) = follows::follow(db, &id, citizen)
             .await
             .map_err(Error::from)?;
         let error = match outcome {
@@ -437,7 +344,7 @@ impl Mutation {
     async fn unfollow_report(&self, ctx: &Context<'_>, id: ID) -> Result<FollowReportPayload> {
         let citizen = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let row = service::unfollow(db, &id, citizen)
+        let row = follows::unfollow(db, &id, citizen)
             .await
             .map_err(Error::from)?;
         Ok(FollowReportPayload {
@@ -454,7 +361,7 @@ impl Mutation {
         access::require_role(ctx, Role::Admin)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let settings = ctx.data::<Arc<Settings>>()?;
-        let closed = service::close_expired(
+        let closed = workflow::close_expired(
             db,
             settings.store.as_ref(),
             Utc::now(),
@@ -474,18 +381,15 @@ impl Mutation {
         name: String,
     ) -> Result<Open311ApiKey> {
         access::require_role(ctx, Role::Admin)?;
-        let name = name.trim().to_string();
-        if !(1..=100).contains(&name.chars().count()) {
+        let Some(name) = steps::key_name(&name) else {
             return Err(Error::bad_input(
                 "Tên dài từ 1 đến 100 ký tự",
                 "the name takes 1 to 100 characters",
             )
             .into());
-        }
+        };
         let db = ctx.data::<DatabaseConnection>()?;
-        let (id, key) = crate::open311::create_key(db, &name)
-            .await
-            .map_err(Error::from)?;
+        let (id, key) = open311::create_key(db, &name).await.map_err(Error::from)?;
         Ok(Open311ApiKey {
             id: ID(id),
             name,
@@ -498,9 +402,7 @@ impl Mutation {
     async fn revoke_open311_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         access::require_role(ctx, Role::Admin)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(crate::open311::revoke_key(db, &id)
-            .await
-            .map_err(Error::from)?)
+        Ok(open311::revoke_key(db, &id).await.map_err(Error::from)?)
     }
 }
 
@@ -512,26 +414,66 @@ fn refused(errors: Vec<UserError>) -> SubmitReportPayload {
     }
 }
 
-fn check_agency(agency: Option<&ID>) -> Vec<UserError> {
-    let Some(agency) = agency else {
-        return Vec::new();
-    };
-    let ok = (1..=64).contains(&agency.len())
-        && agency
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Vec::new()
-    } else {
-        vec![UserError::new(
-            &["input", "agencyId"],
-            "BAD_USER_INPUT",
-            Text::new(
-                "Mã cơ quan gồm 1 đến 64 chữ cái, chữ số, `-` hoặc `_`",
-                "an agency id takes 1 to 64 letters, digits, `-` or `_`",
-            ),
-        )]
+/// An assignment or a transfer, to the agency given or the one the
+/// report's category routes to.
+async fn send(
+    ctx: &Context<'_>,
+    action: Action,
+    input: AssignReportInput,
+) -> Result<ReportStepPayload> {
+    let mut step = Step::new(action);
+    let mut errors = Vec::new();
+    match steps::agency_id(input.agency_id.as_deref().map(String::as_str)) {
+        Ok(agency_id) => step.agency_id = agency_id,
+        Err(error) => errors.push(step_input_error(&error)),
     }
+    errors.extend(remarks(&mut step, input.note, input.message));
+    take(ctx, &input.report_id, step, input.photos.as_deref(), errors).await
+}
+
+/// Puts the note and the message into `step`; the errors of those refused.
+fn remarks(step: &mut Step, note: Option<String>, message: Option<String>) -> Vec<UserError> {
+    let mut errors = Vec::new();
+    for (text, field, into) in [
+        (note, "note", &mut step.note),
+        (message, "message", &mut step.message),
+    ] {
+        match steps::remark(field, text.as_deref()) {
+            Ok(text) => *into = text,
+            Err(error) => errors.push(step_input_error(&error)),
+        }
+    }
+    errors
+}
+
+/// The user error of a refused field of a step.
+fn step_input_error(error: &StepInputError) -> UserError {
+    let (field, code) = match error {
+        StepInputError::AgencyId => ("agencyId", "BAD_USER_INPUT"),
+        StepInputError::TooLong(field) => (*field, "BAD_USER_INPUT"),
+        StepInputError::Answer => ("answer", "ANSWER_REQUIRED"),
+        StepInputError::Reason => ("reason", "REASON_REQUIRED"),
+        StepInputError::Stars => ("stars", "BAD_USER_INPUT"),
+        StepInputError::Comment => ("comment", "BAD_USER_INPUT"),
+    };
+    UserError::new(&["input", field], code, error.text())
+}
+
+/// The user error of a refused field of a new report.
+fn report_input_error(error: &ReportInputError) -> UserError {
+    let (field, code) = match error {
+        ReportInputError::Title => ("title", "BAD_USER_INPUT"),
+        ReportInputError::Description => ("description", "BAD_USER_INPUT"),
+        ReportInputError::Address => ("address", "BAD_USER_INPUT"),
+        ReportInputError::IdempotencyKey => ("idempotencyKey", "BAD_USER_INPUT"),
+        ReportInputError::NoCoordinates => ("latitude", "BAD_USER_INPUT"),
+        ReportInputError::Point(CityPointError::OutsideCity(..)) => ("latitude", "OUTSIDE_CITY"),
+        ReportInputError::Point(CityPointError::NotACoordinate) => ("latitude", "BAD_USER_INPUT"),
+        ReportInputError::UnknownCategory(_) => ("category", "UNKNOWN_CATEGORY"),
+        ReportInputError::SignInRequired => ("category", "SIGN_IN_REQUIRED"),
+        ReportInputError::OutsideCity => ("latitude", "OUTSIDE_CITY"),
+    };
+    UserError::new(&["input", field], code, error.text())
 }
 
 /// Reads and checks the uploaded photos: at most [`MAX_PHOTOS`], each
@@ -588,22 +530,6 @@ async fn take(
     let identity = access::current(ctx).ok_or(Error::Unauthenticated)?;
     let db = ctx.data::<DatabaseConnection>()?;
     let settings = ctx.data::<Arc<Settings>>()?;
-    for (text, field) in [(&mut step.note, "note"), (&mut step.message, "message")] {
-        if text.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-            errors.push(UserError::new(
-                &["input", field],
-                "BAD_USER_INPUT",
-                Text::new(
-                    format!("Trường `{field}` dài tối đa 2.000 ký tự"),
-                    format!("a {field} takes at most 2,000 characters"),
-                ),
-            ));
-        }
-        *text = text
-            .take()
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty());
-    }
     match check_photos(ctx, uploads, settings, &["input", "photos"]) {
         Ok(photos) => step.photos = photos,
         Err(photo_errors) => errors.extend(photo_errors),
@@ -611,7 +537,7 @@ async fn take(
     if !errors.is_empty() {
         return Ok(ReportStepPayload::refused(errors));
     }
-    let result = service::take_step(
+    let result = workflow::take_step(
         db,
         settings.store.as_ref(),
         &settings.config.dispatch_agency,
@@ -622,127 +548,47 @@ async fn take(
     .await;
     match result {
         Ok(stepped) => {
-            let staff = service::is_staff_for(
+            let staff = is_staff_for(
                 Some(identity),
                 &stepped.report,
                 &settings.config.dispatch_agency,
             );
-            let photos = photos_of_entry(db, &stepped.entry.id, settings).await?;
+            let photos = crate::store::photos::of_entry(db, &stepped.entry.id)
+                .await
+                .map_err(Error::from)?
+                .iter()
+                .map(|p| ReportPhoto::new(p, settings))
+                .collect();
             Ok(ReportStepPayload {
                 timeline_entry: Some(TimelineEntry::new(stepped.entry, staff, photos)?),
                 report: Some(Report::try_from(stepped.report)?),
                 user_errors: Vec::new(),
             })
         }
-        Err(ServiceError::Transition(TransitionError::InvalidTransition { action, from })) => {
+        Err(StoreError::Transition(TransitionError::InvalidTransition { action, from })) => {
             Ok(ReportStepPayload::refused(vec![UserError::new(
                 &["input", "reportId"],
                 "INVALID_TRANSITION",
                 TransitionError::InvalidTransition { action, from }.text(),
             )]))
         }
-        Err(ServiceError::SameAgency) => Ok(ReportStepPayload::refused(vec![UserError::new(
+        Err(StoreError::SameAgency) => Ok(ReportStepPayload::refused(vec![UserError::new(
             &["input", "agencyId"],
             "SAME_AGENCY",
-            ServiceError::SameAgency.text(),
+            StoreError::SameAgency.text(),
         )])),
-        Err(error @ ServiceError::UnknownAgency(_)) => {
+        Err(error @ StoreError::UnknownAgency(_)) => {
             Ok(ReportStepPayload::refused(vec![UserError::new(
                 &["input", "agencyId"],
                 "UNKNOWN_AGENCY",
                 error.text(),
             )]))
         }
-        Err(ServiceError::NoRoute) => Ok(ReportStepPayload::refused(vec![UserError::new(
+        Err(StoreError::NoRoute) => Ok(ReportStepPayload::refused(vec![UserError::new(
             &["input", "agencyId"],
             "NO_ROUTE",
-            ServiceError::NoRoute.text(),
+            StoreError::NoRoute.text(),
         )])),
         Err(other) => Err(Error::from(other).into()),
     }
-}
-
-async fn photos_of_entry(
-    db: &DatabaseConnection,
-    entry_id: &str,
-    settings: &Settings,
-) -> Result<Vec<super::report::ReportPhoto>> {
-    use entity::feedback::photo;
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
-    Ok(photo::Entity::find()
-        .filter(photo::Column::TimelineEntryId.eq(entry_id))
-        .order_by_asc(photo::Column::Id)
-        .all(db)
-        .await
-        .map_err(Error::from)?
-        .iter()
-        .map(|p| super::report::ReportPhoto::new(p, settings))
-        .collect())
-}
-
-fn validate(input: &SubmitReportInput) -> (Option<CityPoint>, Vec<UserError>) {
-    let mut errors = Vec::new();
-    let title = input.title.trim().chars().count();
-    if !(5..=200).contains(&title) {
-        errors.push(UserError::new(
-            &["input", "title"],
-            "BAD_USER_INPUT",
-            Text::new(
-                "Tiêu đề dài từ 5 đến 200 ký tự",
-                "the title takes 5 to 200 characters",
-            ),
-        ));
-    }
-    let description = input.description.trim().chars().count();
-    if !(10..=5000).contains(&description) {
-        errors.push(UserError::new(
-            &["input", "description"],
-            "BAD_USER_INPUT",
-            Text::new(
-                "Nội dung mô tả dài từ 10 đến 5.000 ký tự",
-                "the description takes 10 to 5,000 characters",
-            ),
-        ));
-    }
-    if input
-        .address
-        .as_ref()
-        .is_some_and(|a| a.chars().count() > 300)
-    {
-        errors.push(UserError::new(
-            &["input", "address"],
-            "BAD_USER_INPUT",
-            Text::new(
-                "Địa chỉ dài tối đa 300 ký tự",
-                "the address takes at most 300 characters",
-            ),
-        ));
-    }
-    let key = &input.idempotency_key;
-    if !(8..=128).contains(&key.len())
-        || !key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        errors.push(UserError::new(
-            &["input", "idempotencyKey"],
-            "BAD_USER_INPUT",
-            Text::new(
-                "Khóa chống trùng lặp gồm 8 đến 128 chữ cái, chữ số, `-` hoặc `_`",
-                "the idempotency key takes 8 to 128 letters, digits, `-` or `_`",
-            ),
-        ));
-    }
-    let point = match CityPoint::parse(input.latitude, input.longitude) {
-        Ok(point) => Some(point),
-        Err(error) => {
-            let code = match error {
-                CityPointError::OutsideCity(..) => "OUTSIDE_CITY",
-                CityPointError::NotACoordinate => "BAD_USER_INPUT",
-            };
-            errors.push(UserError::new(&["input", "latitude"], code, error.text()));
-            None
-        }
-    };
-    (point, errors)
 }

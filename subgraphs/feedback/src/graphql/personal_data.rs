@@ -4,7 +4,7 @@ use congdan_common::directives::authenticated;
 use congdan_common::Error;
 use sea_orm::DatabaseConnection;
 
-use crate::personal_data as store;
+use crate::store::personal_data as store;
 
 /// A citizen's export of their personal data (owned with the citizen
 /// subgraph, which returns it from `exportMyData`); this subgraph adds

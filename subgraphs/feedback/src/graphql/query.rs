@@ -7,55 +7,23 @@ use congdan_common::access;
 use congdan_common::directives::authenticated;
 use congdan_common::loader::{load_entity, load_one};
 use congdan_common::pagination::{self, ListInfo, PageRequest};
-use congdan_common::text::fold;
 use congdan_common::Error;
 use congdan_contracts::identity::Role;
-use entity::feedback::{category, follower, report};
-use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select,
-};
+use entity::feedback::report;
+use sea_orm::{DatabaseConnection, DbErr};
 
 use super::report::AdministrativeUnit;
+use super::ReportStatus;
 use super::{PersonalDataExport, Report, ReportCategory};
-use crate::domain::ReportStatus;
-use crate::service;
+use crate::domain::search::{search_words, MapArea, ReportSearch};
+use crate::domain::workflow;
+use crate::store::{categories, follows, reports, similar};
 
 pub struct Query;
 
 type Reports = Connection<String, Report, ListInfo, EmptyFields>;
-/// Ward, category, status and due date of one report.
-type StatisticsRow = (Option<String>, String, String, Option<DateTime<Utc>>);
 /// Ward, category and status (each when grouped by) → (count, overdue).
 type StatisticsKey = (Option<String>, Option<String>, Option<String>);
-
-fn newest_first(select: Select<report::Entity>) -> Select<report::Entity> {
-    select
-        .order_by_desc(report::Column::CreatedAt)
-        .order_by_asc(report::Column::Id)
-}
-
-/// The reports [`ReportStatus::is_public`] makes public, as SQL: the
-/// statuses public either way, or public once resolved with a resolution.
-fn publicly_visible() -> Condition {
-    let statuses = |keep: fn(&ReportStatus) -> bool| {
-        ReportStatus::ALL
-            .into_iter()
-            .filter(keep)
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-    };
-    let always = statuses(|s| s.is_public(false));
-    let once_resolved = statuses(|s| s.is_public(true) && !s.is_public(false));
-    Condition::any()
-        .add(report::Column::Status.is_in(always))
-        .add(
-            Condition::all()
-                .add(report::Column::Status.is_in(once_resolved))
-                .add(report::Column::ResolvedAt.is_not_null()),
-        )
-}
 
 /// A ward, category or status to count reports by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -110,10 +78,7 @@ impl Query {
     ) -> Result<Reports> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let mut select = newest_first(report::Entity::find());
-        if let Some(status) = status {
-            select = select.filter(report::Column::Status.eq(status.as_str()));
-        }
+        let select = reports::with_status(status.map(Into::into));
         Ok(pagination::connection(db, select, page, Report::try_from).await?)
     }
 
@@ -126,7 +91,7 @@ impl Query {
     ) -> Result<Connection<String, ReportCategory, ListInfo, EmptyFields>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let select = category::Entity::find().order_by_asc(category::Column::Position);
+        let select = categories::in_order();
         Ok(pagination::connection(db, select, page, ReportCategory::try_from).await?)
     }
 
@@ -160,7 +125,7 @@ impl Query {
         let db = ctx.data::<DatabaseConnection>()?;
         let point = congdan_common::city_point::CityPoint::parse(latitude, longitude)
             .map_err(|e| Error::BadUserInput(e.text()))?;
-        let found = service::similar(
+        let found = similar::similar(
             db,
             &category,
             point.latitude(),
@@ -184,8 +149,7 @@ impl Query {
         let citizen = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let select =
-            newest_first(report::Entity::find().filter(report::Column::ReporterId.eq(citizen)));
+        let select = reports::sent_by(citizen);
         Ok(pagination::connection(db, select, page, Report::try_from).await?)
     }
 
@@ -200,13 +164,7 @@ impl Query {
         let citizen = access::require_citizen(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let followed = follower::Entity::find()
-            .select_only()
-            .column(follower::Column::ReportId)
-            .filter(follower::Column::CitizenId.eq(citizen))
-            .into_query();
-        let select =
-            newest_first(report::Entity::find().filter(report::Column::Id.in_subquery(followed)));
+        let select = follows::followed_by(citizen);
         Ok(pagination::connection(db, select, page, Report::try_from).await?)
     }
 
@@ -226,29 +184,14 @@ impl Query {
     ) -> Result<Reports> {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
-        let valid = [south, west, north, east].iter().all(|v| v.is_finite())
-            && (-90.0..=90.0).contains(&south)
-            && (-90.0..=90.0).contains(&north)
-            && (-180.0..=180.0).contains(&west)
-            && (-180.0..=180.0).contains(&east)
-            && south <= north
-            && west <= east;
-        if !valid {
+        let Some(area) = MapArea::parse(south, west, north, east) else {
             return Err(Error::bad_input(
                 "Khung cần có nam ≤ bắc và tây ≤ đông, tính bằng độ",
                 "the box needs south ≤ north and west ≤ east, in degrees",
             )
             .into());
-        }
-        let mut select = newest_first(
-            report::Entity::find()
-                .filter(publicly_visible())
-                .filter(report::Column::Latitude.between(south, north))
-                .filter(report::Column::Longitude.between(west, east)),
-        );
-        if let Some(category) = category {
-            select = select.filter(report::Column::Category.eq(category));
-        }
+        };
+        let select = reports::in_area(area, category);
         Ok(pagination::connection(db, select, page, Report::try_from).await?)
     }
 
@@ -263,23 +206,15 @@ impl Query {
     ) -> Result<Vec<ReportStatistic>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let now = Utc::now();
-        let mut select = report::Entity::find()
-            .select_only()
-            .column(report::Column::WardCode)
-            .column(report::Column::Category)
-            .column(report::Column::Status)
-            .column(report::Column::DueAt);
-        if let Some(from) = created_from {
-            select = select.filter(report::Column::CreatedAt.gte(from));
-        }
-        if let Some(to) = created_to {
-            select = select.filter(report::Column::CreatedAt.lt(to));
-        }
-        let rows: Vec<StatisticsRow> = select.into_tuple().all(db).await.map_err(Error::from)?;
+        let rows = reports::statistics_rows(db, created_from, created_to)
+            .await
+            .map_err(Error::from)?;
         let by = |d| group_by.contains(&d);
         let mut counts: BTreeMap<StatisticsKey, (i64, i64)> = BTreeMap::new();
         for (ward, category, status, due) in rows {
-            let overdue = status.parse::<ReportStatus>().is_ok_and(|s| s.is_open())
+            let overdue = status
+                .parse::<workflow::ReportStatus>()
+                .is_ok_and(|s| s.is_open())
                 && due.is_some_and(|d| d < now);
             let key = (
                 if by(ReportStatisticsDimension::Ward) {
@@ -299,8 +234,9 @@ impl Query {
             .map(|((ward, category, status), (count, overdue_count))| {
                 let status = match status {
                     Some(s) => Some(
-                        s.parse()
-                            .map_err(|e: String| Error::Database(sea_orm::DbErr::Custom(e)))?,
+                        s.parse::<workflow::ReportStatus>()
+                            .map_err(|e| Error::Database(DbErr::Custom(e)))?
+                            .into(),
                     ),
                     None => None,
                 };
@@ -332,43 +268,19 @@ impl Query {
         let db = ctx.data::<DatabaseConnection>()?;
         let page = PageRequest::parse(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let mut select = report::Entity::find();
-        if let Some(text) = &filter.text {
-            for word in fold(text).split(' ').filter(|w| !w.is_empty()) {
-                let word: String = word
-                    .chars()
-                    .filter(|c| !matches!(c, '%' | '_' | '\\'))
-                    .collect();
-                if !word.is_empty() {
-                    select = select.filter(report::Column::SearchFolded.contains(&word));
-                }
-            }
-        }
-        if let Some(category) = filter.category {
-            select = select.filter(report::Column::Category.eq(category));
-        }
-        if let Some(statuses) = filter.statuses {
-            select =
-                select.filter(report::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
-        }
-        if let Some(ward) = filter.ward_id {
-            select = select.filter(report::Column::WardCode.eq(ward.0));
-        }
-        if let Some(agency) = filter.agency_id {
-            select = select.filter(report::Column::AgencyId.eq(agency.0));
-        }
-        if let Some(from) = filter.created_from {
-            select = select.filter(report::Column::CreatedAt.gte(from));
-        }
-        if let Some(to) = filter.created_to {
-            select = select.filter(report::Column::CreatedAt.lt(to));
-        }
-        if let Some(overdue) = filter.overdue {
-            let late = Condition::all()
-                .add(report::Column::Status.is_in(ReportStatus::OPEN.map(|s| s.as_str())))
-                .add(report::Column::DueAt.lt(Utc::now()));
-            select = select.filter(if overdue { late } else { late.not() });
-        }
-        Ok(pagination::connection(db, newest_first(select), page, Report::try_from).await?)
+        let search = ReportSearch {
+            words: filter.text.as_deref().map(search_words).unwrap_or_default(),
+            category: filter.category,
+            statuses: filter
+                .statuses
+                .map(|statuses| statuses.into_iter().map(Into::into).collect()),
+            ward_code: filter.ward_id.map(|id| id.0),
+            agency_id: filter.agency_id.map(|id| id.0),
+            created_from: filter.created_from,
+            created_to: filter.created_to,
+            overdue: filter.overdue,
+        };
+        let select = reports::search(search, Utc::now());
+        Ok(pagination::connection(db, select, page, Report::try_from).await?)
     }
 }

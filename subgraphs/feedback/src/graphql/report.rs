@@ -5,10 +5,12 @@ use congdan_common::access;
 use congdan_common::loader::load_one;
 use congdan_common::Error;
 use entity::feedback::{category, photo, report, timeline_entry};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::domain::{Action, ActorRole, ReportStatus};
-use crate::service;
+use super::{ActorRole, ReportStatus};
+use crate::domain::workflow::{self as domain, is_staff_for, Action};
+use crate::store::follows::Follows;
+use crate::store::{photos, reports, workflow};
 use crate::Settings;
 
 /// A report to the 1022 hotline: an incident or an idea, with its place.
@@ -25,7 +27,7 @@ impl TryFrom<report::Model> for Report {
 
     fn try_from(row: report::Model) -> Result<Self, Self::Error> {
         // A stored status the domain does not know is a broken row.
-        service::status_of(&row)?;
+        reports::status_of(&row)?;
         Ok(Self { row })
     }
 }
@@ -35,12 +37,15 @@ impl Report {
         &self.row.id
     }
 
-    fn status_value(&self) -> ReportStatus {
-        self.row.status.parse().unwrap_or(ReportStatus::Received)
+    fn status_value(&self) -> domain::ReportStatus {
+        self.row
+            .status
+            .parse()
+            .unwrap_or(domain::ReportStatus::Received)
     }
 
     /// Whether the caller may read the report's words: public by
-    /// [`ReportStatus::is_public`], or the caller tracks it.
+    /// [`domain::ReportStatus::is_public`], or the caller tracks it.
     async fn words_visible(&self, ctx: &Context<'_>) -> Result<bool> {
         if self
             .status_value()
@@ -56,7 +61,7 @@ impl Report {
     async fn can_track(&self, ctx: &Context<'_>) -> Result<bool> {
         let identity = access::current(ctx);
         let settings = ctx.data::<std::sync::Arc<Settings>>()?;
-        if service::is_staff_for(identity, &self.row, &settings.config.dispatch_agency) {
+        if is_staff_for(identity, &self.row, &settings.config.dispatch_agency) {
             return Ok(true);
         }
         let Some(citizen) = identity.and_then(|i| i.citizen_id()) else {
@@ -69,7 +74,7 @@ impl Report {
     }
 
     async fn followed_by(&self, ctx: &Context<'_>, citizen: &str) -> Result<bool> {
-        let follows = ctx.data::<DataLoader<service::Follows>>()?;
+        let follows = ctx.data::<DataLoader<Follows>>()?;
         Ok(follows
             .load_one((citizen.to_string(), self.row.id.clone()))
             .await
@@ -118,7 +123,7 @@ impl Report {
     }
 
     async fn status(&self) -> ReportStatus {
-        self.status_value()
+        self.status_value().into()
     }
 
     async fn location(&self) -> GeoPoint {
@@ -232,21 +237,15 @@ impl Report {
         self.require_tracking(ctx).await?;
         let db = ctx.data::<DatabaseConnection>()?;
         let settings = ctx.data::<std::sync::Arc<Settings>>()?;
-        let staff = service::is_staff_for(
+        let staff = is_staff_for(
             access::current(ctx),
             &self.row,
             &settings.config.dispatch_agency,
         );
-        let rows = timeline_entry::Entity::find()
-            .filter(timeline_entry::Column::ReportId.eq(self.row.id.as_str()))
-            .order_by_asc(timeline_entry::Column::Id)
-            .all(db)
+        let rows = workflow::timeline(db, &self.row.id)
             .await
             .map_err(Error::from)?;
-        let photos = photo::Entity::find()
-            .filter(photo::Column::ReportId.eq(self.row.id.as_str()))
-            .order_by_asc(photo::Column::Id)
-            .all(db)
+        let photos = photos::all_of_report(db, &self.row.id)
             .await
             .map_err(Error::from)?;
         rows.into_iter()
@@ -269,11 +268,7 @@ impl Report {
         let db = ctx.data::<DatabaseConnection>()?;
         let settings = ctx.data::<std::sync::Arc<Settings>>()?;
         Ok(Some(
-            photo::Entity::find()
-                .filter(photo::Column::ReportId.eq(self.row.id.as_str()))
-                .filter(photo::Column::TimelineEntryId.is_null())
-                .order_by_asc(photo::Column::Id)
-                .all(db)
+            photos::of_report(db, &self.row.id)
                 .await
                 .map_err(Error::from)?
                 .iter()
@@ -372,18 +367,22 @@ impl TimelineEntry {
         photos: Vec<ReportPhoto>,
     ) -> Result<Self, async_graphql::Error> {
         let broken = |what: &str| {
-            async_graphql::Error::from(Error::Database(sea_orm::DbErr::Custom(format!(
+            async_graphql::Error::from(Error::Database(DbErr::Custom(format!(
                 "timeline entry {} has an unknown {what}",
                 row.id
             ))))
         };
         let action = Action::parse(&row.action).ok_or_else(|| broken("action"))?;
-        let to_status = row.to_status.parse().map_err(|_| broken("status"))?;
-        let from_status = match &row.from_status {
-            Some(s) => Some(s.parse().map_err(|_| broken("status"))?),
-            None => None,
+        let status = |text: &str| {
+            text.parse::<domain::ReportStatus>()
+                .map(ReportStatus::from)
+                .map_err(|_| broken("status"))
         };
-        let actor_role = ActorRole::parse(&row.actor_role).ok_or_else(|| broken("role"))?;
+        let to_status = status(&row.to_status)?;
+        let from_status = row.from_status.as_deref().map(status).transpose()?;
+        let actor_role = domain::ActorRole::parse(&row.actor_role)
+            .map(ActorRole::from)
+            .ok_or_else(|| broken("role"))?;
         Ok(Self {
             id: ID(row.id),
             action: action.into(),

@@ -17,12 +17,13 @@ use congdan_common::Error;
 use congdan_contracts::bus::{Contract, EventBus, SeenEvents};
 use congdan_contracts::events::feedback::ReportUpdated;
 use congdan_contracts::identity::Role;
-use entity::feedback::report;
 use futures::{Stream, StreamExt};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
 use super::Report;
-use crate::{service, Settings};
+use crate::domain::workflow::is_staff_for;
+use crate::store::{follows, reports};
+use crate::Settings;
 
 pub struct Subscription;
 
@@ -39,16 +40,15 @@ impl Subscription {
         let caller = access::current(ctx).ok_or(Error::Unauthenticated)?;
         let db = ctx.data::<DatabaseConnection>()?.clone();
         let settings = ctx.data::<Arc<Settings>>()?;
-        let row = report::Entity::find_by_id(id.to_string())
-            .one(&db)
+        let row = reports::by_id(&db, &id)
             .await
             .map_err(Error::from)?
             .ok_or_else(|| Error::not_found("phản ánh", "report"))?;
-        let allowed = service::is_staff_for(Some(caller), &row, &settings.config.dispatch_agency)
+        let allowed = is_staff_for(Some(caller), &row, &settings.config.dispatch_agency)
             || match caller.citizen_id() {
                 Some(citizen) => {
                     row.reporter_id.as_deref() == Some(citizen)
-                        || service::is_follower(&db, &row.id, citizen)
+                        || follows::is_follower(&db, &row.id, citizen)
                             .await
                             .map_err(Error::from)?
                 }
@@ -112,11 +112,8 @@ async fn events(
         .filter_map(move |update| {
             let db = db.clone();
             async move {
-                let mut row = report::Entity::find_by_id(update.id)
-                    .one(&db)
-                    .await
-                    .ok()??;
-                service::apply_state(update.state, &mut row);
+                let mut row = reports::by_id(&db, &update.id).await.ok()??;
+                reports::apply_state(update.state, &mut row);
                 Report::try_from(row).ok()
             }
         }))

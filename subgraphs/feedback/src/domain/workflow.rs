@@ -11,10 +11,12 @@
 //! ```
 
 use congdan_common::language::Text;
+use congdan_contracts::identity::{Identity, Role};
+use entity::feedback::report;
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReportStatus {
     Received,
     Assigned,
@@ -220,7 +222,7 @@ pub struct Actor {
 }
 
 /// The role an action is recorded under in the timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActorRole {
     Reporter,
     Officer,
@@ -337,6 +339,37 @@ pub fn transition(
         return Err(TransitionError::InvalidTransition { action, from });
     }
     Ok((action.to_status(), role))
+}
+
+/// Who `identity` is, relative to `row`.
+pub fn actor_for(identity: Option<&Identity>, row: &report::Model, dispatch_agency: &str) -> Actor {
+    let Some(identity) = identity else {
+        return Actor::default();
+    };
+    let officer = identity.has_role(Role::Officer);
+    Actor {
+        reporter: identity.citizen_id().is_some()
+            && row.reporter_id.as_deref() == identity.citizen_id(),
+        agency_officer: officer
+            && row
+                .agency_id
+                .as_ref()
+                .is_some_and(|agency| identity.agencies.contains(agency)),
+        dispatcher: officer && identity.agencies.iter().any(|a| a == dispatch_agency),
+        admin: identity.has_role(Role::Admin),
+        system: false,
+    }
+}
+
+/// Staff who see everything about the report: admins, dispatchers and the
+/// officers of its agency.
+pub fn is_staff_for(
+    identity: Option<&Identity>,
+    row: &report::Model,
+    dispatch_agency: &str,
+) -> bool {
+    let actor = actor_for(identity, row, dispatch_agency);
+    actor.admin || actor.dispatcher || actor.agency_officer
 }
 
 #[cfg(test)]
