@@ -4,7 +4,10 @@
 //! schema, its SDL and its HTTP router are made here, so every subgraph has
 //! federation, the control-character guard and localized errors alike.
 
-use async_graphql::{ObjectType, Schema, SchemaBuilder, SubscriptionType};
+use async_graphql::{
+    EmptyMutation, EmptySubscription, ObjectType, Schema, SchemaBuilder, SubscriptionType,
+};
+use sea_orm::DatabaseConnection;
 
 use crate::server::{self, Deps};
 
@@ -25,6 +28,37 @@ pub trait Subgraph {
         schema: SchemaBuilder<Self::Query, Self::Mutation, Self::Subscription>,
         deps: &Deps,
     ) -> SchemaBuilder<Self::Query, Self::Mutation, Self::Subscription>;
+}
+
+/// A subgraph that only answers queries: its name, its query root, and the
+/// one value (a loader, usually) its resolvers read besides the database.
+pub trait QueryOnly {
+    const NAME: &'static str;
+    type Query: ObjectType + Default + 'static;
+    type Data: std::any::Any + Send + Sync;
+
+    fn data(db: DatabaseConnection) -> Self::Data;
+}
+
+impl<T: QueryOnly> Subgraph for T {
+    const NAME: &'static str = <T as QueryOnly>::NAME;
+    type Query = T::Query;
+    type Mutation = EmptyMutation;
+    type Subscription = EmptySubscription;
+
+    fn roots() -> (T::Query, EmptyMutation, EmptySubscription) {
+        (T::Query::default(), EmptyMutation, EmptySubscription)
+    }
+
+    fn data(
+        &self,
+        schema: SchemaBuilder<T::Query, EmptyMutation, EmptySubscription>,
+        deps: &Deps,
+    ) -> SchemaBuilder<T::Query, EmptyMutation, EmptySubscription> {
+        schema
+            .data(<T as QueryOnly>::data(deps.db.clone()))
+            .data(deps.db.clone())
+    }
 }
 
 /// A subgraph's schema of the given kind.

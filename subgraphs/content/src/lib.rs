@@ -5,32 +5,22 @@ pub mod graphql;
 pub mod seed;
 pub mod store;
 
-use async_graphql::{EmptyMutation, EmptySubscription, SchemaBuilder};
-use congdan_common::server::Deps;
-use congdan_common::subgraph::Subgraph;
+use async_graphql::dataloader::DataLoader;
+use congdan_common::loader::ByKey;
+use congdan_common::subgraph::QueryOnly;
+use sea_orm::DatabaseConnection;
 
 use graphql::Query;
 
 /// The content subgraph.
 pub struct Content;
 
-impl Subgraph for Content {
+impl QueryOnly for Content {
     const NAME: &'static str = "content";
     type Query = Query;
-    type Mutation = EmptyMutation;
-    type Subscription = EmptySubscription;
+    type Data = DataLoader<ByKey<entity::content::article::Entity>>;
 
-    fn roots() -> (Query, EmptyMutation, EmptySubscription) {
-        (Query, EmptyMutation, EmptySubscription)
-    }
-
-    fn data(
-        &self,
-        schema: SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
-        deps: &Deps,
-    ) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-        schema
-            .data(store::articles_by_id(deps.db.clone()))
-            .data(deps.db.clone())
+    fn data(db: DatabaseConnection) -> Self::Data {
+        store::articles_by_id(db)
     }
 }

@@ -7,33 +7,24 @@ pub mod graphql;
 pub mod seed;
 pub mod store;
 
-use async_graphql::{EmptyMutation, EmptySubscription, SchemaBuilder};
+use async_graphql::dataloader::DataLoader;
+use congdan_common::loader::ByKey;
 use congdan_common::server::Deps;
-use congdan_common::subgraph::Subgraph;
+use congdan_common::subgraph::QueryOnly;
+use sea_orm::DatabaseConnection;
 
 use graphql::Query;
 
 /// The directories subgraph.
 pub struct Directories;
 
-impl Subgraph for Directories {
+impl QueryOnly for Directories {
     const NAME: &'static str = "directories";
     type Query = Query;
-    type Mutation = EmptyMutation;
-    type Subscription = EmptySubscription;
+    type Data = DataLoader<ByKey<entity::directories::agency::Entity>>;
 
-    fn roots() -> (Query, EmptyMutation, EmptySubscription) {
-        (Query, EmptyMutation, EmptySubscription)
-    }
-
-    fn data(
-        &self,
-        schema: SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
-        deps: &Deps,
-    ) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-        schema
-            .data(store::agencies_by_id(deps.db.clone()))
-            .data(deps.db.clone())
+    fn data(db: DatabaseConnection) -> Self::Data {
+        store::agencies_by_id(db)
     }
 }
 

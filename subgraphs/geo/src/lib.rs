@@ -6,32 +6,22 @@ pub mod graphql;
 pub mod seed;
 pub mod store;
 
-use async_graphql::{EmptyMutation, EmptySubscription, SchemaBuilder};
-use congdan_common::server::Deps;
-use congdan_common::subgraph::Subgraph;
+use async_graphql::dataloader::DataLoader;
+use congdan_common::loader::ByKey;
+use congdan_common::subgraph::QueryOnly;
+use sea_orm::DatabaseConnection;
 
 use graphql::Query;
 
 /// The geo subgraph.
 pub struct Geo;
 
-impl Subgraph for Geo {
+impl QueryOnly for Geo {
     const NAME: &'static str = "geo";
     type Query = Query;
-    type Mutation = EmptyMutation;
-    type Subscription = EmptySubscription;
+    type Data = DataLoader<ByKey<entity::geo::admin_unit::Entity>>;
 
-    fn roots() -> (Query, EmptyMutation, EmptySubscription) {
-        (Query, EmptyMutation, EmptySubscription)
-    }
-
-    fn data(
-        &self,
-        schema: SchemaBuilder<Query, EmptyMutation, EmptySubscription>,
-        deps: &Deps,
-    ) -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-        schema
-            .data(store::units_by_code(deps.db.clone()))
-            .data(deps.db.clone())
+    fn data(db: DatabaseConnection) -> Self::Data {
+        store::units_by_code(db)
     }
 }

@@ -9,6 +9,7 @@ use super::Article;
 use crate::domain::ArticleCategory;
 use crate::store;
 
+#[derive(Default)]
 pub struct Query;
 
 #[Object]

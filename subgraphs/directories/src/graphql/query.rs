@@ -9,6 +9,7 @@ use super::Agency;
 use crate::domain::AgencyFilter;
 use crate::store;
 
+#[derive(Default)]
 pub struct Query;
 
 #[Object]

@@ -9,6 +9,7 @@ use super::Procedure;
 use crate::domain::ProcedureFilter;
 use crate::store;
 
+#[derive(Default)]
 pub struct Query;
 
 #[Object]

@@ -8,6 +8,7 @@ use super::admin_unit::{AdministrativeUnit, AdministrativeUnitKind};
 use crate::domain::{UnitCode, UnitFilter};
 use crate::store;
 
+#[derive(Default)]
 pub struct Query;
 
 #[Object]
