@@ -6,7 +6,7 @@
 //! read and deletes. And push devices: registered once per token,
 //! unregistered by their owner.
 
-mod citizen_support;
+use crate::citizen::support as citizen_support;
 
 use citizen_support::{codes, data, gql, own_bus_deps, sign_in, AN, BINH, CUONG};
 use congdan_citizen::inbox::{self, Delivery};

@@ -3,7 +3,7 @@
 //! with the standard filters, one request, and a partner posting a request
 //! with its API key. Errors come as `[{"code", "description"}]`.
 
-mod feedback_support;
+use crate::feedback::support as feedback_support;
 
 use congdan_common::identity::Role;
 use entity::feedback::report;

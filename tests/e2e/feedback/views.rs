@@ -3,7 +3,7 @@
 //! outside the city, similar reports and "me too", the public map without
 //! personal data, statistics, and the officers' search.
 
-mod feedback_support;
+use crate::feedback::support as feedback_support;
 
 use feedback_support::*;
 use sea_orm::EntityTrait;

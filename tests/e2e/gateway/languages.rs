@@ -4,7 +4,7 @@
 //! Covered: a mutation's `userErrors`, a subgraph's error, an error the
 //! gateway adds while shaping (a denied field) and a request error.
 
-mod citizen_support;
+use crate::citizen::support as citizen_support;
 
 use citizen_support::{sign_in, AN};
 use congdan_tests::TestApp;

@@ -2,7 +2,6 @@
 //! mobile flow against the development provider), GraphQL through the
 //! gateway with their bearer token, the gateway's metrics, and a consumer
 //! of the inbox on a bus of the test's own.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 

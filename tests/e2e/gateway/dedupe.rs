@@ -13,7 +13,7 @@ use congdan_tests::sign_in::citizen;
 use congdan_tests::TestApp;
 use serde_json::json;
 
-mod citizen_support;
+use crate::citizen::support as citizen_support;
 
 #[derive(Default, Clone)]
 struct Calls {

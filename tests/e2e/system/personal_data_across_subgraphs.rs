@@ -6,7 +6,7 @@
 //! anonymises the citizen's reports, deletes their follows and removes
 //! their authorship, once however often the event arrives.
 
-mod feedback_support;
+use crate::feedback::support as feedback_support;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

@@ -3,7 +3,7 @@
 //! of reads by someone else, the export of everything held, and the
 //! deletion of the account with its `citizen.account.deleted` event.
 
-mod citizen_support;
+use crate::citizen::support as citizen_support;
 
 use citizen_support::{
     after_role_change, codes, data, gql, own_bus_deps, sign_in, AN, BINH, DUNG_ADMIN,

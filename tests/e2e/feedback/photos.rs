@@ -4,7 +4,7 @@
 //! yet): type by the file's bytes, size and count limits, storage under the
 //! photo folder, and links that work only while signed and fresh.
 
-mod feedback_support;
+use crate::feedback::support as feedback_support;
 
 use congdan_common::identity::Role;
 use entity::feedback::{photo, report};

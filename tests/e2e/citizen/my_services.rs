@@ -6,7 +6,7 @@
 //! Services (default list, add, remove, reorder) and pins (key formats,
 //! limit).
 
-mod citizen_support;
+use crate::citizen::support as citizen_support;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

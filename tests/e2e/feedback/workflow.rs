@@ -6,7 +6,7 @@
 //! the citizen's inbox consume) too. Then every illegal transition, by
 //! status and by role, and closing without a rating.
 
-mod feedback_support;
+use crate::feedback::support as feedback_support;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::feedback::report;

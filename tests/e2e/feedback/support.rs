@@ -2,7 +2,6 @@
 //! people (a reporter, an officer, another citizen, an admin), GraphQL
 //! through the gateway as each of them, and the outbox events a report
 //! produced.
-#![allow(dead_code)]
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

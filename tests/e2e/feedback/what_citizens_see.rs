@@ -4,7 +4,7 @@
 //! visibility rule for a report's words, officers' notes kept from the
 //! citizen, and published outbox rows deleted after their retention.
 
-mod feedback_support;
+use crate::feedback::support as feedback_support;
 
 use congdan_common::events::outbox;
 use entity::{feedback, outbox_event};
