@@ -100,6 +100,10 @@ pub struct ServeArgs {
     pub gateway: GatewayOptions,
     #[command(flatten)]
     pub personal_data: PersonalDataArgs,
+    /// The feedback subgraph's settings, when given here (tests do); None:
+    /// it reads its own `FEEDBACK_*` variables.
+    #[arg(skip)]
+    pub feedback: Option<Box<congdan_feedback::FeedbackConfig>>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -224,9 +224,16 @@ pub async fn start_system(args: &ServeArgs, db: DatabaseConnection) -> Result<Sy
             subgraph.as_str().to_string(),
             format!("http://{addr}/graphql"),
         );
+        let router = match (subgraph, &args.feedback) {
+            (SubgraphName::Feedback, Some(config)) => congdan_feedback::router_with(
+                &deps,
+                congdan_feedback::settings(&deps, (**config).clone()),
+            ),
+            _ => subgraph.router(&deps),
+        };
         subgraph_tasks.push(spawn_server(
             listener,
-            subgraph.router(&deps),
+            router,
             subgraphs_shutdown.child_token(),
         ));
     }

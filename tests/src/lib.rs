@@ -197,6 +197,7 @@ pub fn serve_args() -> ServeArgs {
             ),
             bootstrap_admin_personal_ids: vec![BOOTSTRAP_ADMIN_PERSONAL_ID.to_string()],
         },
+        feedback: None,
     }
 }
 
