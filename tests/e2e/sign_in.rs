@@ -4,7 +4,7 @@
 //! then `me` through the gateway; and every refusal the issue lists, each
 //! leaving no session behind.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use congdan::subgraphs::SubgraphName;
 use congdan_common::identity::jws::{self, KeyPair, TimeClaims};
@@ -16,7 +16,9 @@ use congdan_tests::sign_in::{
     post_json, query_param, set_cookie, web_sign_in, web_until_callback, Tamper, TamperingProvider,
     ThirdPartyProvider, PUBLIC_ORIGIN,
 };
-use congdan_tests::{serve_args, TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
+use congdan_tests::{
+    claims_of, serve_args, Request, TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID,
+};
 use entity::gateway::{api_key, refresh_token, session, signing_key};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{json, Value};
@@ -37,20 +39,8 @@ fn provider_base(app: &TestApp) -> String {
     )
 }
 
-/// POSTs a GraphQL query to the gateway with extra headers.
-async fn graphql_as(app: &TestApp, headers: &[(&str, &str)], query: &str) -> (u16, Value) {
-    let mut all = vec![("accept", "application/graphql-response+json")];
-    all.extend_from_slice(headers);
-    post_json(&app.gateway_url(), &all, &json!({ "query": query })).await
-}
-
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
-}
-
-fn claims_of(token: &str) -> Value {
-    let payload = token.split('.').nth(1).expect("a JWT");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
 async fn sessions(app: &TestApp) -> u64 {
@@ -88,12 +78,11 @@ async fn web_flow_ends_in_a_session_cookie_and_me_answers() {
     let cookie = web_sign_in(&gateway_base(&app), an).await;
 
     let session_header = format!("congdan_session={cookie}");
-    let (status, body) = graphql_as(
-        &app,
-        &[("cookie", &session_header)],
-        "{ me { fullName maskedPersonalId } }",
-    )
-    .await;
+    let (status, body) = app
+        .graphql("{ me { fullName maskedPersonalId } }", json!({}))
+        .header("cookie", &session_header)
+        .await
+        .pair();
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["me"]["fullName"], an.name);
     assert!(body["data"]["me"]["maskedPersonalId"]
@@ -115,8 +104,11 @@ async fn web_flow_ends_in_a_session_cookie_and_me_answers() {
         .await
         .unwrap();
     assert_eq!(logout.status(), 204);
-    let (status, body) =
-        graphql_as(&app, &[("cookie", &session_header)], "{ me { fullName } }").await;
+    let (status, body) = app
+        .graphql("{ me { fullName } }", json!({}))
+        .header("cookie", &session_header)
+        .await
+        .pair();
     assert_eq!(status, 401, "{body}");
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
     app.stop().await;
@@ -150,12 +142,11 @@ async fn mobile_flow_tokens_rotate_and_reuse_revokes_the_family() {
         .1;
     jws::verify::<Value>(&access, &key).expect("the signature verifies");
 
-    let (status, body) = graphql_as(
-        &app,
-        &[("authorization", &bearer(&access))],
-        "{ me { fullName } }",
-    )
-    .await;
+    let (status, body) = app
+        .graphql("{ me { fullName } }", json!({}))
+        .header("authorization", bearer(&access))
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert_eq!(body["data"]["me"]["fullName"], binh.name);
 
@@ -178,12 +169,11 @@ async fn mobile_flow_tokens_rotate_and_reuse_revokes_the_family() {
     let second_access = second["access_token"].as_str().unwrap().to_string();
     let second_refresh = second["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(second_refresh, first_refresh);
-    let (status, body) = graphql_as(
-        &app,
-        &[("authorization", &bearer(&second_access))],
-        "{ me { fullName } }",
-    )
-    .await;
+    let (status, body) = app
+        .graphql("{ me { fullName } }", json!({}))
+        .header("authorization", bearer(&second_access))
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert_eq!(body["data"]["me"]["fullName"], binh.name);
 
@@ -193,12 +183,11 @@ async fn mobile_flow_tokens_rotate_and_reuse_revokes_the_family() {
     assert_eq!(error_code(&body), "INVALID_REFRESH_TOKEN");
     let (status, _) = refresh(second_refresh).await;
     assert_eq!(status, 401, "the newer token of the family is revoked too");
-    let (status, body) = graphql_as(
-        &app,
-        &[("authorization", &bearer(&second_access))],
-        "{ me { fullName } }",
-    )
-    .await;
+    let (status, body) = app
+        .graphql("{ me { fullName } }", json!({}))
+        .header("authorization", bearer(&second_access))
+        .await
+        .pair();
     assert_eq!(status, 401, "{body}");
     let revoked = session::Entity::find()
         .one(&app.database.db)
@@ -221,12 +210,11 @@ async fn mobile_flow_on_postgres_and_logout() {
     let an = citizen(AN);
     let tokens = mobile_sign_in(&gateway_base(&app), &provider_base(&app), an).await;
     let access = tokens["access_token"].as_str().unwrap();
-    let (_, body) = graphql_as(
-        &app,
-        &[("authorization", &bearer(access))],
-        "{ me { fullName } }",
-    )
-    .await;
+    let (_, body) = app
+        .graphql("{ me { fullName } }", json!({}))
+        .header("authorization", bearer(access))
+        .await
+        .pair();
     assert_eq!(body["data"]["me"]["fullName"], an.name);
 
     // A second sign-in is the same citizen.
@@ -244,12 +232,11 @@ async fn mobile_flow_on_postgres_and_logout() {
         .await
         .unwrap();
     assert_eq!(logout.status(), 204);
-    let (status, _) = graphql_as(
-        &app,
-        &[("authorization", &bearer(access))],
-        "{ me { fullName } }",
-    )
-    .await;
+    let (status, _) = app
+        .graphql("{ me { fullName } }", json!({}))
+        .header("authorization", bearer(access))
+        .await
+        .pair();
     assert_eq!(
         status, 401,
         "a logged-out session's access token is refused"
@@ -269,7 +256,7 @@ async fn wrong_state_and_replayed_callback_create_no_session() {
     ] {
         let mut request = http.get(&callback);
         if let Some(cookie) = cookie {
-            request = request.header("cookie", cookie);
+            request = request.header("cookie", &cookie);
         }
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 400);
@@ -425,8 +412,11 @@ async fn malformed_forged_and_expired_credentials_get_401() {
         bearer(&too_long),
     ];
     for header in &cases {
-        let (status, body) =
-            graphql_as(&app, &[("authorization", header)], "{ me { fullName } }").await;
+        let (status, body) = app
+            .graphql("{ me { fullName } }", json!({}))
+            .header("authorization", header)
+            .await
+            .pair();
         assert_eq!(status, 401, "{header}: {body}");
         assert_eq!(error_code(&body), "UNAUTHENTICATED", "{header}");
         assert!(
@@ -436,7 +426,7 @@ async fn malformed_forged_and_expired_credentials_get_401() {
     }
 
     // No credentials at all: anonymous, and `me` is not for anonymous callers.
-    let (status, body) = graphql_as(&app, &[], "{ me { fullName } }").await;
+    let (status, body) = app.graphql("{ me { fullName } }", json!({})).await.pair();
     assert_eq!(status, 200);
     assert!(body["data"]["me"].is_null(), "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
@@ -485,12 +475,10 @@ async fn a_subgraph_called_directly_with_a_forged_identity_shows_nothing() {
     ];
     let url = format!("{}/graphql", app.subgraph_url(SubgraphName::Citizen));
     for (what, token) in cases {
-        let (_, body) = post_json(
-            &url,
-            &[("x-congdan-identity", &token)],
-            &json!({ "query": "{ me { fullName personalId } }" }),
-        )
-        .await;
+        let (_, body) = Request::to(&url, "{ me { fullName personalId } }", json!({}))
+            .identity(Some(&token))
+            .await
+            .pair();
         assert!(body["data"]["me"].is_null(), "{what}: {body}");
         assert_eq!(
             body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
@@ -503,12 +491,10 @@ async fn a_subgraph_called_directly_with_a_forged_identity_shows_nothing() {
     }
     // The genuine article works, so the refusals above are about the tokens.
     let good = gateway_key.sign(&claims(now, now + 60)).unwrap();
-    let (_, body) = post_json(
-        &url,
-        &[("x-congdan-identity", &good)],
-        &json!({ "query": "{ me { fullName } }" }),
-    )
-    .await;
+    let (_, body) = Request::to(&url, "{ me { fullName } }", json!({}))
+        .identity(Some(&good))
+        .await
+        .pair();
     assert_eq!(body["data"]["me"]["fullName"], an.name, "{body}");
     app.stop().await;
 }
@@ -575,13 +561,17 @@ async fn admins_manage_partner_keys_with_their_own_limits() {
     );
 
     let introspect = "{ __schema { queryType { name } } }";
-    let (_, body) = graphql_as(&app, &[], introspect).await;
+    let (_, body) = app.graphql(introspect, json!({})).await.pair();
     assert_eq!(
         body["errors"][0]["extensions"]["code"],
         "INTROSPECTION_DISABLED"
     );
     for _ in 0..3 {
-        let (status, body) = graphql_as(&app, &[("x-api-key", &key)], introspect).await;
+        let (status, body) = app
+            .graphql(introspect, json!({}))
+            .header("x-api-key", &key)
+            .await
+            .pair();
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
     }
@@ -596,12 +586,11 @@ async fn admins_manage_partner_keys_with_their_own_limits() {
     assert!(limited.headers().get("retry-after").is_some());
     assert_eq!(error_code(&limited.json().await.unwrap()), "RATE_LIMITED");
 
-    let (status, _) = graphql_as(
-        &app,
-        &[("x-api-key", "cdk_not-a-real-key")],
-        "{ __typename }",
-    )
-    .await;
+    let (status, _) = app
+        .graphql("{ __typename }", json!({}))
+        .header("x-api-key", "cdk_not-a-real-key")
+        .await
+        .pair();
     assert_eq!(status, 401);
     let revoked = browser()
         .delete(format!("{keys_url}/{id}"))
@@ -610,7 +599,11 @@ async fn admins_manage_partner_keys_with_their_own_limits() {
         .await
         .unwrap();
     assert_eq!(revoked.status(), 204);
-    let (status, body) = graphql_as(&app, &[("x-api-key", &key)], "{ __typename }").await;
+    let (status, body) = app
+        .graphql("{ __typename }", json!({}))
+        .header("x-api-key", &key)
+        .await
+        .pair();
     assert_eq!(status, 401, "a revoked key is refused: {body}");
     app.stop().await;
 }
@@ -636,12 +629,20 @@ async fn an_admin_grants_a_staff_role_that_the_next_token_carries() {
 
     // A citizen may not grant roles: refused by the gateway before execution.
     let an_token = bearer(an["access_token"].as_str().unwrap());
-    let (status, body) = graphql_as(&app, &[("authorization", &an_token)], &grant).await;
+    let (status, body) = app
+        .graphql(&grant, json!({}))
+        .header("authorization", &an_token)
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert!(body["data"]["grantRole"].is_null(), "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
 
-    let (_, body) = graphql_as(&app, &[("authorization", &admin_token)], &grant).await;
+    let (_, body) = app
+        .graphql(&grant, json!({}))
+        .header("authorization", &admin_token)
+        .await
+        .pair();
     assert!(
         body["data"]["grantRole"]["roles"]
             .as_array()
@@ -672,7 +673,11 @@ async fn an_admin_grants_a_staff_role_that_the_next_token_carries() {
     let refused = |token: String| {
         let app = &app;
         async move {
-            let (status, _) = graphql_as(app, &[("authorization", &token)], "{ me { id } }").await;
+            let (status, _) = app
+                .graphql("{ me { id } }", json!({}))
+                .header("authorization", &token)
+                .await
+                .pair();
             status == 401
         }
     };
@@ -692,7 +697,11 @@ async fn an_admin_grants_a_staff_role_that_the_next_token_carries() {
     let officer = refresh(refreshed["refresh_token"].clone()).await;
     let officer_token = bearer(officer["access_token"].as_str().unwrap());
     let queue = "{ searchReports(first: 1) { totalCount } }";
-    let (status, body) = graphql_as(&app, &[("authorization", &officer_token)], queue).await;
+    let (status, body) = app
+        .graphql(queue, json!({}))
+        .header("authorization", &officer_token)
+        .await
+        .pair();
     assert_eq!(status, 200, "{body}");
     assert!(
         body["data"]["searchReports"]["totalCount"].is_number(),
@@ -701,7 +710,11 @@ async fn an_admin_grants_a_staff_role_that_the_next_token_carries() {
 
     let revoke =
         format!(r#"mutation {{ revokeRole(citizenId: "{an_id}", role: OFFICER) {{ roles }} }}"#);
-    let (_, body) = graphql_as(&app, &[("authorization", &admin_token)], &revoke).await;
+    let (_, body) = app
+        .graphql(&revoke, json!({}))
+        .header("authorization", &admin_token)
+        .await
+        .pair();
     assert_eq!(
         body["data"]["revokeRole"]["roles"],
         json!(["CITIZEN"]),
@@ -713,7 +726,11 @@ async fn an_admin_grants_a_staff_role_that_the_next_token_carries() {
     .await;
     let citizen_again = refresh(officer["refresh_token"].clone()).await;
     let token = bearer(citizen_again["access_token"].as_str().unwrap());
-    let (_, body) = graphql_as(&app, &[("authorization", &token)], queue).await;
+    let (_, body) = app
+        .graphql(queue, json!({}))
+        .header("authorization", &token)
+        .await
+        .pair();
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "{body}"
@@ -723,17 +740,30 @@ async fn an_admin_grants_a_staff_role_that_the_next_token_carries() {
 
 #[tokio::test]
 async fn signing_keys_rotate_and_old_tokens_still_verify() {
-    use congdan_gateway::auth::keys::KeyRing;
+    use congdan_gateway::auth::keys::{Clock, KeyRing};
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
     let database = TestDatabase::sqlite().await;
     congdan::db::migrate(&database.db).await.unwrap();
-    let rotation = Duration::from_secs(1);
-    let ring = KeyRing::load(database.db.clone(), rotation, Duration::from_secs(900))
+    // The rings read a clock the test moves, shared as one database's
+    // replicas share the time.
+    let now = Arc::new(Mutex::new(
+        chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc(),
+    ));
+    let clock: Clock = {
+        let now = now.clone();
+        Arc::new(move || *now.lock().unwrap())
+    };
+    let rotation = Duration::from_secs(3600);
+    let overlap = Duration::from_secs(900);
+    let ring = KeyRing::load_with_clock(database.db.clone(), rotation, overlap, clock.clone())
         .await
         .unwrap();
     let before = ring.sign(&json!({ "sub": "a" })).unwrap();
     // A second replica loading the same database signs with the same key.
-    let replica = KeyRing::load(database.db.clone(), rotation, Duration::from_secs(900))
+    let replica = KeyRing::load_with_clock(database.db.clone(), rotation, overlap, clock)
         .await
         .unwrap();
     assert_eq!(
@@ -741,7 +771,8 @@ async fn signing_keys_rotate_and_old_tokens_still_verify() {
         jws::kid(&before).unwrap()
     );
 
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // An hour and a second later, the key is due for rotation.
+    *now.lock().unwrap() += chrono::Duration::seconds(3601);
     ring.refresh().await.unwrap();
     let after = ring.sign(&json!({ "sub": "b" })).unwrap();
     assert_ne!(
@@ -774,12 +805,11 @@ async fn deleting_an_account_revokes_its_sessions() {
     let tokens = mobile_sign_in(&gateway_base(&app), &provider_base(&app), citizen(BINH)).await;
     let access = tokens["access_token"].as_str().unwrap();
     let citizen_id = claims_of(access)["sub"].as_str().unwrap().to_string();
-    let (status, _) = graphql_as(
-        &app,
-        &[("authorization", &bearer(access))],
-        "{ me { fullName } }",
-    )
-    .await;
+    let (status, _) = app
+        .graphql("{ me { fullName } }", json!({}))
+        .header("authorization", bearer(access))
+        .await
+        .pair();
     assert_eq!(status, 200);
 
     let event = congdan_common::events::Event::new(
@@ -787,20 +817,18 @@ async fn deleting_an_account_revokes_its_sessions() {
         json!({ "citizenId": citizen_id }),
     );
     app.system.bus.publish(&event).await.unwrap();
-    let mut status = 200;
-    for _ in 0..50 {
-        (status, _) = graphql_as(
-            &app,
-            &[("authorization", &bearer(access))],
-            "{ me { fullName } }",
-        )
-        .await;
-        if status == 401 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, 401, "the deleted account's access token is refused");
+    congdan_tests::eventually(
+        "the deleted account's access token to be refused",
+        || async {
+            let (status, _) = app
+                .graphql("{ me { fullName } }", json!({}))
+                .header("authorization", bearer(access))
+                .await
+                .pair();
+            status == 401
+        },
+    )
+    .await;
     let revoked = session::Entity::find()
         .one(&app.database.db)
         .await
@@ -871,12 +899,10 @@ async fn web_sign_in_with(app: &TestApp, who: &congdan_dev_vneid::TestCitizen) -
 
 async fn me_with_cookie(app: &TestApp, cookie: &str) -> (u16, Value) {
     let header = format!("congdan_session={cookie}");
-    graphql_as(
-        app,
-        &[("cookie", &header)],
-        "{ me { fullName maskedPersonalId } }",
-    )
-    .await
+    app.graphql("{ me { fullName maskedPersonalId } }", json!({}))
+        .header("cookie", &header)
+        .await
+        .pair()
 }
 
 /// Issue 13, item 10: an issuer published with a trailing slash is compared
@@ -970,15 +996,14 @@ async fn loosely_typed_claims_are_read() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["me"]["fullName"], an.name);
     let tokens = mobile_sign_in(&gateway_base(&app), &provider.base, an).await;
-    let (_, me) = graphql_as(
-        &app,
-        &[(
+    let (_, me) = app
+        .graphql("{ me { personalId } }", json!({}))
+        .header(
             "authorization",
-            &bearer(tokens["access_token"].as_str().unwrap()),
-        )],
-        "{ me { personalId } }",
-    )
-    .await;
+            bearer(tokens["access_token"].as_str().unwrap()),
+        )
+        .await
+        .pair();
     assert_eq!(me["data"]["me"]["personalId"], AN, "{me}");
     assert_eq!(citizen_records(&app).await, 1, "one citizen, both flows");
     app.stop().await;

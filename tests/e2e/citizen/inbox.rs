@@ -8,10 +8,11 @@
 
 use crate::citizen::support as citizen_support;
 
-use citizen_support::{codes, data, gql, own_bus_deps, sign_in, AN, BINH, CUONG};
+use citizen_support::{own_bus_deps, AN, BINH, CUONG};
 use congdan_citizen::inbox::{self, Delivery};
 use congdan_common::events::{Event, EventBus, NatsBus};
 use congdan_tests::eventually;
+use congdan_tests::graphql::codes;
 use congdan_tests::{require_service_in_ci, TestApp, TestDatabase};
 use entity::citizen::{device, notification};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -49,16 +50,16 @@ async fn report_events_fill_the_inbox_on_postgres() {
 }
 
 async fn inbox_scenario(app: TestApp) {
-    let an = sign_in(&app, AN).await;
-    let binh = sign_in(&app, BINH).await;
-    let cuong = sign_in(&app, CUONG).await;
-    let body = gql(
-        &app,
-        None,
-        "{ reports(first: 1) { edges { node { id title } } } }",
-        json!({}),
-    )
-    .await;
+    let an = app.sign_in(AN).await;
+    let binh = app.sign_in(BINH).await;
+    let cuong = app.sign_in(CUONG).await;
+    let body = app
+        .graphql(
+            "{ reports(first: 1) { edges { node { id title } } } }",
+            json!({}),
+        )
+        .await
+        .body;
     let report = body["data"]["reports"]["edges"][0]["node"].clone();
     let report_id = report["id"].as_str().unwrap().to_string();
 
@@ -81,13 +82,7 @@ async fn inbox_scenario(app: TestApp) {
     );
 
     // Bình turns the inbox off for feedback.
-    data(
-        &app,
-        &binh.token,
-        r#"mutation { updateProfile(input: { notificationPreferences: [{ topic: FEEDBACK, channel: IN_APP, enabled: false }] }) { userErrors { code } } }"#,
-        json!({}),
-    )
-    .await;
+    binh.graphql(r#"mutation { updateProfile(input: { notificationPreferences: [{ topic: FEEDBACK, channel: IN_APP, enabled: false }] }) { userErrors { code } } }"#, json!({})).await.data();
 
     let created = Event::new(
         "feedback.report.created",
@@ -163,7 +158,7 @@ async fn inbox_scenario(app: TestApp) {
     );
 
     // Through the gateway: newest first, with the report from feedback.
-    let page = data(&app, &an.token, INBOX, json!({ "n": 2 })).await;
+    let page = an.graphql(INBOX, json!({ "n": 2 })).await.data();
     let inbox = &page["me"]["notifications"];
     assert_eq!(inbox["totalCount"], 4);
     assert_eq!(inbox["unreadCount"], 4);
@@ -189,13 +184,13 @@ async fn inbox_scenario(app: TestApp) {
         node["subject"],
         json!({ "__typename": "Report", "id": report_id, "title": report["title"] })
     );
-    let next = data(
-        &app,
-        &an.token,
-        INBOX,
-        json!({ "n": 2, "after": inbox["pageInfo"]["endCursor"] }),
-    )
-    .await;
+    let next = an
+        .graphql(
+            INBOX,
+            json!({ "n": 2, "after": inbox["pageInfo"]["endCursor"] }),
+        )
+        .await
+        .data();
     let rest = &next["me"]["notifications"];
     let titles: Vec<&str> = rest["edges"]
         .as_array()
@@ -218,21 +213,21 @@ async fn inbox_scenario(app: TestApp) {
         .unwrap()
         .to_string();
     const MARK: &str = "mutation($id: ID!) { markNotificationRead(id: $id) { notification { id readAt } unreadCount userErrors { code } } }";
-    let marked = data(&app, &an.token, MARK, json!({ "id": newest })).await;
+    let marked = an.graphql(MARK, json!({ "id": newest })).await.data();
     let read_at = marked["markNotificationRead"]["notification"]["readAt"].clone();
     assert!(read_at.is_string(), "{marked}");
     assert_eq!(marked["markNotificationRead"]["unreadCount"], 3);
-    let again = data(&app, &an.token, MARK, json!({ "id": newest })).await;
+    let again = an.graphql(MARK, json!({ "id": newest })).await.data();
     assert_eq!(
         again["markNotificationRead"]["notification"]["readAt"],
         read_at
     );
-    let theirs = data(&app, &binh.token, MARK, json!({ "id": newest })).await;
+    let theirs = binh.graphql(MARK, json!({ "id": newest })).await.data();
     assert_eq!(
         theirs["markNotificationRead"],
         json!({ "notification": null, "unreadCount": 0, "userErrors": [{ "code": "NOT_FOUND" }] })
     );
-    let unread = data(&app, &an.token, INBOX, json!({ "unread": true })).await;
+    let unread = an.graphql(INBOX, json!({ "unread": true })).await.data();
     assert_eq!(unread["me"]["notifications"]["totalCount"], 3);
     assert_eq!(
         unread["me"]["notifications"]["edges"]
@@ -244,23 +239,23 @@ async fn inbox_scenario(app: TestApp) {
 
     // Delete one (Bình cannot), then mark all read.
     const DELETE: &str = "mutation($id: ID!) { deleteNotification(id: $id) { deletedNotificationId unreadCount userErrors { code } } }";
-    let refused = data(&app, &binh.token, DELETE, json!({ "id": newest })).await;
+    let refused = binh.graphql(DELETE, json!({ "id": newest })).await.data();
     assert_eq!(
         refused["deleteNotification"]["userErrors"],
         json!([{ "code": "NOT_FOUND" }])
     );
-    let deleted = data(&app, &an.token, DELETE, json!({ "id": newest })).await;
+    let deleted = an.graphql(DELETE, json!({ "id": newest })).await.data();
     assert_eq!(
         deleted["deleteNotification"],
         json!({ "deletedNotificationId": newest, "unreadCount": 3, "userErrors": [] })
     );
-    let all = data(
-        &app,
-        &an.token,
-        "mutation { markAllNotificationsRead { markedCount unreadCount } }",
-        json!({}),
-    )
-    .await;
+    let all = an
+        .graphql(
+            "mutation { markAllNotificationsRead { markedCount unreadCount } }",
+            json!({}),
+        )
+        .await
+        .data();
     assert_eq!(
         all["markAllNotificationsRead"],
         json!({ "markedCount": 3, "unreadCount": 0 })
@@ -270,13 +265,7 @@ async fn inbox_scenario(app: TestApp) {
     assert!(rows.iter().all(|r| r.read_at.is_some()));
 
     // Turned off again for An: new events make nothing; others still do.
-    data(
-        &app,
-        &an.token,
-        r#"mutation { updateProfile(input: { notificationPreferences: [{ topic: FEEDBACK, channel: IN_APP, enabled: false }] }) { userErrors { code } } }"#,
-        json!({}),
-    )
-    .await;
+    an.graphql(r#"mutation { updateProfile(input: { notificationPreferences: [{ topic: FEEDBACK, channel: IN_APP, enabled: false }] }) { userErrors { code } } }"#, json!({})).await.data();
     let off = Event::new(
         "feedback.report.updated",
         json!({ "id": report_id, "reporterId": an.citizen_id, "status": "CLOSED" }),
@@ -297,7 +286,7 @@ async fn inbox_scenario(app: TestApp) {
     );
 
     // Anonymous callers see no inbox.
-    let body = gql(&app, None, INBOX, json!({})).await;
+    let body = app.graphql(INBOX, json!({})).await.body;
     assert_eq!(body["data"]["me"], Value::Null, "{body}");
     assert_eq!(codes(&body), ["UNAUTHENTICATED"], "{body}");
 
@@ -310,7 +299,7 @@ async fn inbox_scenario(app: TestApp) {
 #[tokio::test]
 async fn spawn_consumer_subscribes_and_stops_at_shutdown() {
     let app = TestApp::spawn().await;
-    let an = sign_in(&app, AN).await;
+    let an = app.sign_in(AN).await;
     let (deps, bus) = own_bus_deps(&app);
     let shutdown = CancellationToken::new();
     let task = congdan_citizen::spawn_consumer(&deps, shutdown.clone());
@@ -342,37 +331,31 @@ const UNREGISTER: &str =
 #[tokio::test]
 async fn devices_are_registered_once_per_token_and_unregistered_by_their_owner() {
     let app = TestApp::spawn().await;
-    let an = sign_in(&app, AN).await;
-    let binh = sign_in(&app, BINH).await;
+    let an = app.sign_in(AN).await;
+    let binh = app.sign_in(BINH).await;
     let token = "fcm:APA91bHun4MxP5egoKMwt2KZFBaFUH-1RYqx";
 
-    let first = data(
-        &app,
-        &an.token,
-        REGISTER,
-        json!({ "input": { "platform": "ANDROID", "token": token, "appVersion": "2.4.0" } }),
-    )
-    .await;
+    let first = an
+        .graphql(
+            REGISTER,
+            json!({ "input": { "platform": "ANDROID", "token": token, "appVersion": "2.4.0" } }),
+        )
+        .await
+        .data();
     let device = first["registerDevice"]["device"].clone();
     assert_eq!(device["platform"], "ANDROID");
     // Again (an app start, an update): the same device, the new version.
-    let again = data(
-        &app,
-        &an.token,
-        REGISTER,
-        json!({ "input": { "platform": "ANDROID", "token": token, "appVersion": "2.4.1" } }),
-    )
-    .await;
+    let again = an
+        .graphql(
+            REGISTER,
+            json!({ "input": { "platform": "ANDROID", "token": token, "appVersion": "2.4.1" } }),
+        )
+        .await
+        .data();
     assert_eq!(again["registerDevice"]["device"]["id"], device["id"]);
     assert_eq!(again["registerDevice"]["device"]["appVersion"], "2.4.1");
-    data(
-        &app,
-        &an.token,
-        REGISTER,
-        json!({ "input": { "platform": "IOS", "token": "apns-0f9e8d7c6b5a49382716", "appVersion": "2.4.1" } }),
-    )
-    .await;
-    let listed = data(&app, &an.token, DEVICES, json!({})).await;
+    an.graphql(REGISTER, json!({ "input": { "platform": "IOS", "token": "apns-0f9e8d7c6b5a49382716", "appVersion": "2.4.1" } })).await.data();
+    let listed = an.graphql(DEVICES, json!({})).await.data();
     assert_eq!(
         listed["me"]["devices"],
         json!([
@@ -391,13 +374,13 @@ async fn devices_are_registered_once_per_token_and_unregistered_by_their_owner()
     assert!(!listed.to_string().contains(token));
 
     // Invalid input is refused with every reason.
-    let refused = data(
-        &app,
-        &an.token,
-        REGISTER,
-        json!({ "input": { "platform": "WEB", "token": "short", "appVersion": "2.4 beta" } }),
-    )
-    .await;
+    let refused = an
+        .graphql(
+            REGISTER,
+            json!({ "input": { "platform": "WEB", "token": "short", "appVersion": "2.4 beta" } }),
+        )
+        .await
+        .data();
     assert_eq!(
         refused["registerDevice"],
         json!({ "device": null, "userErrors": [
@@ -407,15 +390,24 @@ async fn devices_are_registered_once_per_token_and_unregistered_by_their_owner()
     );
 
     // Only the owner unregisters; a second time removes nothing.
-    let theirs = data(&app, &binh.token, UNREGISTER, json!({ "token": token })).await;
+    let theirs = binh
+        .graphql(UNREGISTER, json!({ "token": token }))
+        .await
+        .data();
     assert_eq!(theirs["unregisterDevice"]["removed"], false);
-    let mine = data(&app, &an.token, UNREGISTER, json!({ "token": token })).await;
+    let mine = an
+        .graphql(UNREGISTER, json!({ "token": token }))
+        .await
+        .data();
     assert_eq!(mine["unregisterDevice"]["removed"], true);
-    let mine = data(&app, &an.token, UNREGISTER, json!({ "token": token })).await;
+    let mine = an
+        .graphql(UNREGISTER, json!({ "token": token }))
+        .await
+        .data();
     assert_eq!(mine["unregisterDevice"]["removed"], false);
-    let listed = data(&app, &an.token, DEVICES, json!({})).await;
+    let listed = an.graphql(DEVICES, json!({})).await.data();
     assert_eq!(listed["me"]["devices"].as_array().unwrap().len(), 1);
-    let listed = data(&app, &binh.token, DEVICES, json!({})).await;
+    let listed = binh.graphql(DEVICES, json!({})).await.data();
     assert_eq!(listed["me"]["devices"], json!([]));
     app.stop().await;
 }
@@ -503,7 +495,7 @@ async fn the_consumer_reads_report_events_from_nats() {
 #[tokio::test]
 async fn a_signed_in_report_reaches_the_inbox_through_the_systems_bus() {
     let app = TestApp::spawn().await;
-    let an = sign_in(&app, AN).await;
+    let an = app.sign_in(AN).await;
     let mut deps = congdan_common::server::Deps::anonymous(app.database.db.clone());
     deps.bus = app.system.bus.clone();
     let shutdown = CancellationToken::new();
@@ -515,23 +507,17 @@ async fn a_signed_in_report_reaches_the_inbox_through_the_systems_bus() {
             .run(shutdown.clone()),
     );
 
-    let submitted = data(
-        &app,
-        &an.token,
-        r#"mutation { submitReport(input: {
+    let submitted = an.graphql(r#"mutation { submitReport(input: {
             title: "Cây đổ chắn đường", description: "Một cây lớn đổ chắn ngang đường sau cơn mưa.",
             category: "trees", latitude: 10.7769, longitude: 106.7009, idempotencyKey: "inbox-e2e-0001"
-        }) { report { id title } userErrors { code } } }"#,
-        json!({}),
-    )
-    .await;
+        }) { report { id title } userErrors { code } } }"#, json!({})).await.data();
     let report = submitted["submitReport"]["report"].clone();
     assert!(report["id"].is_string(), "{submitted}");
     eventually("the notification of the report", || async {
         !notifications_of(&app, &an.citizen_id).await.is_empty()
     })
     .await;
-    let inbox = data(&app, &an.token, INBOX, json!({})).await;
+    let inbox = an.graphql(INBOX, json!({})).await.data();
     let inbox = &inbox["me"]["notifications"];
     assert_eq!(inbox["totalCount"], 1, "{inbox}");
     let node = &inbox["edges"][0]["node"];

@@ -11,11 +11,10 @@ use crate::citizen::support as citizen_support;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use citizen_support::{
-    codes, data, gql, own_bus_deps, requests_between, sign_in, subgraph_requests, Session, AN, BINH,
-};
+use citizen_support::{own_bus_deps, requests_between, subgraph_requests, AN, BINH};
 use congdan_common::events::{Event, EventBus};
-use congdan_tests::{TestApp, TestDatabase};
+use congdan_tests::graphql::codes;
+use congdan_tests::{Session, TestApp, TestDatabase};
 use entity::citizen::{my_service, pin, profile};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -50,7 +49,7 @@ const ME: &str = r#"query Me($n: Int) {
 /// The first `n` ids of a list of the gateway's (any subgraph's).
 async fn ids(app: &TestApp, list: &str, field: &str, n: usize) -> Vec<(String, String)> {
     let query = format!("{{ {list}(first: {n}) {{ edges {{ node {{ id {field} }} }} }} }}");
-    let body = gql(app, None, &query, json!({})).await;
+    let body = app.graphql(&query, json!({})).await.body;
     let edges = body["data"][list]["edges"]
         .as_array()
         .unwrap_or_else(|| panic!("{list}: {body}"));
@@ -66,14 +65,8 @@ async fn ids(app: &TestApp, list: &str, field: &str, n: usize) -> Vec<(String, S
         .collect()
 }
 
-async fn pin_item(app: &TestApp, who: &Session, kind: &str, id: &str) -> Value {
-    let body = gql(
-        app,
-        Some(&who.token),
-        "mutation($input: PinItemInput!) { pin(input: $input) { pin { id itemType item { __typename } } userErrors { field code message } } }",
-        json!({ "input": { "type": kind, "id": id } }),
-    )
-    .await;
+async fn pin_item(who: &Session, kind: &str, id: &str) -> Value {
+    let body = who.graphql("mutation($input: PinItemInput!) { pin(input: $input) { pin { id itemType item { __typename } } userErrors { field code message } } }", json!({ "input": { "type": kind, "id": id } })).await.body;
     assert!(body.get("errors").is_none(), "{body}");
     body["data"]["pin"].clone()
 }
@@ -125,7 +118,7 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
     let mut database = TestDatabase::sqlite().await;
     statements.install(&mut database);
     let app = TestApp::spawn_on(database).await;
-    let an = sign_in(&app, AN).await;
+    let an = app.sign_in(AN).await;
 
     // Items of every domain, as a client finds them through the gateway.
     // Received demo reports: their words are not public (nor are they to
@@ -145,26 +138,17 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
     let consumer = tokio::spawn(consumer.run(shutdown.clone()));
 
     // The profile: a home ward, a contact phone, English.
-    let updated = data(
-        &app,
-        &an.token,
-        r#"mutation($ward: ID) { updateProfile(input: { homeWardId: $ward, phone: "091 234 5678", language: EN }) {
-            profile { phone homeWard { id fullName } language } userErrors { code } } }"#,
-        json!({ "ward": units[0].0 }),
-    )
-    .await;
+    let updated = an.graphql(r#"mutation($ward: ID) { updateProfile(input: { homeWardId: $ward, phone: "091 234 5678", language: EN }) {
+            profile { phone homeWard { id fullName } language } userErrors { code } } }"#, json!({ "ward": units[0].0 })).await.data();
     assert_eq!(
         updated["updateProfile"],
         json!({ "profile": { "phone": "+84912345678", "homeWard": { "id": units[0].0, "fullName": units[0].1 }, "language": "EN" }, "userErrors": [] })
     );
     // My Services starts with the default list (made on this first read).
-    let first = data(
-        &app,
-        &an.token,
-        "{ me { myServices { service { key } } } }",
-        json!({}),
-    )
-    .await;
+    let first = an
+        .graphql("{ me { myServices { service { key } } } }", json!({}))
+        .await
+        .data();
     let keys: Vec<&str> = first["me"]["myServices"]
         .as_array()
         .unwrap()
@@ -192,7 +176,7 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
         ("AGENCY", &agency.0),
         ("REPORT", &reports[0].0),
     ] {
-        let pinned = pin_item(&app, &an, kind, id).await;
+        let pinned = pin_item(&an, kind, id).await;
         assert_eq!(pinned["userErrors"], json!([]), "{pinned}");
     }
     bus.publish(&report_event(
@@ -218,7 +202,7 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
 
     let before = subgraph_requests(&app).await;
     let (body, small) = statements
-        .during(gql(&app, Some(&an.token), ME, json!({ "n": 20 })))
+        .during(async { an.graphql(ME, json!({ "n": 20 })).await.body })
         .await;
     let requests = requests_between(&before, &subgraph_requests(&app).await);
     assert!(body.get("errors").is_none(), "{body}");
@@ -274,7 +258,7 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
 
     // Fifty of each: 45 more pinned wards, 49 more notifications.
     for unit in &units[1..46] {
-        pin_item(&app, &an, "ADMINISTRATIVE_UNIT", &unit.0).await;
+        pin_item(&an, "ADMINISTRATIVE_UNIT", &unit.0).await;
     }
     for i in 0..49 {
         let report = &reports[i % 2].0;
@@ -300,7 +284,7 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
     .await;
     let before = subgraph_requests(&app).await;
     let (body, fifty) = statements
-        .during(gql(&app, Some(&an.token), ME, json!({ "n": 50 })))
+        .during(async { an.graphql(ME, json!({ "n": 50 })).await.body })
         .await;
     let requests_fifty = requests_between(&before, &subgraph_requests(&app).await);
     assert!(body.get("errors").is_none(), "{body}");
@@ -354,12 +338,11 @@ async fn the_one_query_takes_one_fetch_per_owner_and_as_many_statements_for_fift
     // profile's "list made" flag, the list, the catalog services).
     let before = subgraph_requests(&app).await;
     let (body, services) = statements
-        .during(gql(
-            &app,
-            Some(&an.token),
-            "{ me { myServices { service { key title } } } }",
-            json!({}),
-        ))
+        .during(async {
+            an.graphql("{ me { myServices { service { key title } } } }", json!({}))
+                .await
+                .body
+        })
         .await;
     assert_eq!(
         body["data"]["me"]["myServices"].as_array().unwrap().len(),
@@ -401,33 +384,27 @@ async fn profile_my_services_and_pins_are_edited_on_postgres() {
 }
 
 async fn edit_profile_services_and_pins(app: TestApp) {
-    let an = sign_in(&app, AN).await;
-    let binh = sign_in(&app, BINH).await;
+    let an = app.sign_in(AN).await;
+    let binh = app.sign_in(BINH).await;
     let db = &app.database.db;
 
     // Anonymous callers are refused before execution.
-    let body = gql(
-        &app,
-        None,
-        r#"mutation { updateProfile(input: { language: EN }) { userErrors { code } } }"#,
-        json!({}),
-    )
-    .await;
+    let body = app
+        .graphql(
+            r#"mutation { updateProfile(input: { language: EN }) { userErrors { code } } }"#,
+            json!({}),
+        )
+        .await
+        .body;
     assert_eq!(codes(&body), ["UNAUTHENTICATED"], "{body}");
-    let body = gql(&app, None, "{ me { pins { id } } }", json!({})).await;
+    let body = app.graphql("{ me { pins { id } } }", json!({})).await.body;
     assert_eq!(body["data"]["me"], Value::Null, "{body}");
 
     // Invalid contact details: every reason, and nothing changes.
     const UPDATE: &str = r#"mutation($input: UpdateProfileInput!) { updateProfile(input: $input) {
         profile { phone email homeWard { id } language notificationPreferences { topic channel enabled } }
         userErrors { field code message } } }"#;
-    let refused = data(
-        &app,
-        &an.token,
-        UPDATE,
-        json!({ "input": { "phone": "028 3822 1234", "email": "an@", "homeWardId": "Bến Thành", "language": "EN" } }),
-    )
-    .await;
+    let refused = an.graphql(UPDATE, json!({ "input": { "phone": "028 3822 1234", "email": "an@", "homeWardId": "Bến Thành", "language": "EN" } })).await.data();
     assert_eq!(refused["updateProfile"]["profile"], Value::Null);
     let errors: Vec<(Value, Value)> = refused["updateProfile"]["userErrors"]
         .as_array()
@@ -451,19 +428,19 @@ async fn edit_profile_services_and_pins(app: TestApp) {
 
     // A valid change: normalised phone, lower-cased domain, push off for
     // alerts, surveys pushed.
-    let changed = data(
-        &app,
-        &an.token,
-        UPDATE,
-        json!({ "input": {
+    let changed = an
+        .graphql(
+            UPDATE,
+            json!({ "input": {
             "phone": "+84 98 765 4321", "email": "An.Nguyen@Example.VN", "homeWardId": "26740",
             "notificationPreferences": [
                 { "topic": "ALERTS", "channel": "PUSH", "enabled": false },
                 { "topic": "SURVEYS", "channel": "PUSH", "enabled": true },
             ],
         } }),
-    )
-    .await;
+        )
+        .await
+        .data();
     let profile = &changed["updateProfile"]["profile"];
     assert_eq!(changed["updateProfile"]["userErrors"], json!([]));
     assert_eq!(profile["phone"], "+84987654321");
@@ -489,13 +466,13 @@ async fn edit_profile_services_and_pins(app: TestApp) {
         .unwrap();
     assert_eq!(row.contact_phone.as_deref(), Some("+84987654321"));
     // Leaving fields out keeps them; clearing the phone shows VNeID's.
-    let again = data(
-        &app,
-        &an.token,
-        UPDATE,
-        json!({ "input": { "phone": null, "language": "EN" } }),
-    )
-    .await;
+    let again = an
+        .graphql(
+            UPDATE,
+            json!({ "input": { "phone": null, "language": "EN" } }),
+        )
+        .await
+        .data();
     let profile = &again["updateProfile"]["profile"];
     assert_eq!(profile["phone"], "+84901234567");
     assert_eq!(profile["email"], "An.Nguyen@example.vn");
@@ -503,25 +480,34 @@ async fn edit_profile_services_and_pins(app: TestApp) {
     assert_eq!(profile["homeWard"], json!({ "id": "26740" }));
 
     // My Services: the default list, then add, remove, reorder.
-    let list = data(&app, &an.token, MY_SERVICES, json!({})).await;
+    let list = an.graphql(MY_SERVICES, json!({})).await.data();
     let mut keys = service_keys(&list["me"]["myServices"]);
     assert_eq!(keys.len(), 8);
     const ADD: &str = "mutation($key: String!) { addMyService(key: $key) { myServices { service { key } } userErrors { field code } } }";
     const REMOVE: &str = "mutation($key: String!) { removeMyService(key: $key) { myServices { service { key } } userErrors { code } } }";
     const REORDER: &str = "mutation($keys: [String!]!) { reorderMyServices(keys: $keys) { myServices { position service { key } } userErrors { field code } } }";
-    let added = data(&app, &an.token, ADD, json!({ "key": "transport.cameras" })).await;
+    let added = an
+        .graphql(ADD, json!({ "key": "transport.cameras" }))
+        .await
+        .data();
     keys.push("transport.cameras".into());
     assert_eq!(service_keys(&added["addMyService"]["myServices"]), keys);
     // Adding again changes nothing; an unknown key is refused.
-    let added = data(&app, &an.token, ADD, json!({ "key": "transport.cameras" })).await;
+    let added = an
+        .graphql(ADD, json!({ "key": "transport.cameras" }))
+        .await
+        .data();
     assert_eq!(service_keys(&added["addMyService"]["myServices"]), keys);
-    let unknown = data(&app, &an.token, ADD, json!({ "key": "casino" })).await;
+    let unknown = an.graphql(ADD, json!({ "key": "casino" })).await.data();
     assert_eq!(
         unknown["addMyService"]["userErrors"],
         json!([{ "field": ["key"], "code": "UNKNOWN_SERVICE" }])
     );
     assert_eq!(service_keys(&unknown["addMyService"]["myServices"]), keys);
-    let removed = data(&app, &an.token, REMOVE, json!({ "key": "feedback.mine" })).await;
+    let removed = an
+        .graphql(REMOVE, json!({ "key": "feedback.mine" }))
+        .await
+        .data();
     keys.retain(|k| k != "feedback.mine");
     assert_eq!(
         service_keys(&removed["removeMyService"]["myServices"]),
@@ -541,7 +527,7 @@ async fn edit_profile_services_and_pins(app: TestApp) {
             "NOT_IN_MY_SERVICES",
         ),
     ] {
-        let refused = data(&app, &an.token, REORDER, json!({ "keys": bad })).await;
+        let refused = an.graphql(REORDER, json!({ "keys": bad })).await.data();
         assert_eq!(
             refused["reorderMyServices"]["userErrors"],
             json!([{ "field": ["keys"], "code": code }])
@@ -551,22 +537,25 @@ async fn edit_profile_services_and_pins(app: TestApp) {
             keys
         );
     }
-    let reordered = data(&app, &an.token, REORDER, json!({ "keys": reversed })).await;
+    let reordered = an
+        .graphql(REORDER, json!({ "keys": reversed }))
+        .await
+        .data();
     assert_eq!(
         service_keys(&reordered["reorderMyServices"]["myServices"]),
         reversed
     );
-    let list = data(&app, &an.token, MY_SERVICES, json!({})).await;
+    let list = an.graphql(MY_SERVICES, json!({})).await.data();
     assert_eq!(service_keys(&list["me"]["myServices"]), reversed);
     assert_eq!(list["me"]["myServices"][0]["position"], 0);
     // An emptied list stays empty (the default is made once).
     for key in &reversed {
-        data(&app, &an.token, REMOVE, json!({ "key": key })).await;
+        an.graphql(REMOVE, json!({ "key": key })).await.data();
     }
-    let list = data(&app, &an.token, MY_SERVICES, json!({})).await;
+    let list = an.graphql(MY_SERVICES, json!({})).await.data();
     assert_eq!(list["me"]["myServices"], json!([]));
     // Another citizen's list is theirs.
-    let list = data(&app, &binh.token, MY_SERVICES, json!({})).await;
+    let list = binh.graphql(MY_SERVICES, json!({})).await.data();
     assert_eq!(service_keys(&list["me"]["myServices"]).len(), 8);
     assert_eq!(
         my_service::Entity::find()
@@ -584,13 +573,13 @@ async fn edit_profile_services_and_pins(app: TestApp) {
         ("PROCEDURE", "khai-sinh", "INVALID_KEY"),
         ("AGENCY", "UBND Bến Thành", "INVALID_KEY"),
     ] {
-        let refused = pin_item(&app, &an, kind, id).await;
+        let refused = pin_item(&an, kind, id).await;
         assert_eq!(refused["pin"], Value::Null);
         assert_eq!(refused["userErrors"][0]["code"], code, "{refused}");
         assert_eq!(refused["userErrors"][0]["field"], json!(["input", "id"]));
     }
-    let first = pin_item(&app, &an, "AGENCY", "ubnd-ben-thanh").await;
-    let again = pin_item(&app, &an, "AGENCY", "ubnd-ben-thanh").await;
+    let first = pin_item(&an, "AGENCY", "ubnd-ben-thanh").await;
+    let again = pin_item(&an, "AGENCY", "ubnd-ben-thanh").await;
     assert_eq!(first["pin"]["id"], again["pin"]["id"], "pinned once");
     assert_eq!(
         first["pin"]["item"],
@@ -598,16 +587,10 @@ async fn edit_profile_services_and_pins(app: TestApp) {
         "{first}"
     );
     for i in 0..99 {
-        let pinned = pin_item(
-            &app,
-            &an,
-            "REPORT",
-            &format!("00000000-0000-4000-8000-{i:012}"),
-        )
-        .await;
+        let pinned = pin_item(&an, "REPORT", &format!("00000000-0000-4000-8000-{i:012}")).await;
         assert_eq!(pinned["userErrors"], json!([]), "{pinned}");
     }
-    let over = pin_item(&app, &an, "REPORT", "00000000-0000-4000-8000-999999999999").await;
+    let over = pin_item(&an, "REPORT", "00000000-0000-4000-8000-999999999999").await;
     assert_eq!(over["userErrors"][0]["code"], "PIN_LIMIT", "{over}");
     assert_eq!(
         pin::Entity::find()
@@ -619,13 +602,7 @@ async fn edit_profile_services_and_pins(app: TestApp) {
     );
     // Items their owner does not have (the keys are well-formed) come
     // back null; the other pins are unaffected.
-    let body = gql(
-        &app,
-        Some(&an.token),
-        "{ me { pins { itemType item { __typename ... on Agency { name } ... on Report { status } } } } }",
-        json!({}),
-    )
-    .await;
+    let body = an.graphql("{ me { pins { itemType item { __typename ... on Agency { name } ... on Report { status } } } } }", json!({})).await.body;
     // The owner says why (NOT_FOUND), at each null item.
     let errors = body["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 99, "{body}");
@@ -640,24 +617,27 @@ async fn edit_profile_services_and_pins(app: TestApp) {
     assert_eq!(pins[99]["item"]["__typename"], "Agency", "{body}");
     assert!(pins[99]["item"]["name"].is_string(), "{body}");
     assert!(pins[..99].iter().all(|p| p["item"].is_null()), "{body}");
-    let unpinned = data(
-        &app,
-        &an.token,
-        r#"mutation { unpin(input: { type: AGENCY, id: "ubnd-ben-thanh" }) { unpinned } }"#,
-        json!({}),
-    )
-    .await;
+    let unpinned = an
+        .graphql(
+            r#"mutation { unpin(input: { type: AGENCY, id: "ubnd-ben-thanh" }) { unpinned } }"#,
+            json!({}),
+        )
+        .await
+        .data();
     assert_eq!(unpinned["unpin"]["unpinned"], true);
-    let unpinned = data(
-        &app,
-        &an.token,
-        r#"mutation { unpin(input: { type: AGENCY, id: "ubnd-ben-thanh" }) { unpinned } }"#,
-        json!({}),
-    )
-    .await;
+    let unpinned = an
+        .graphql(
+            r#"mutation { unpin(input: { type: AGENCY, id: "ubnd-ben-thanh" }) { unpinned } }"#,
+            json!({}),
+        )
+        .await
+        .data();
     assert_eq!(unpinned["unpin"]["unpinned"], false);
     // Bình sees none of An's pins.
-    let theirs = data(&app, &binh.token, "{ me { pins { id } } }", json!({})).await;
+    let theirs = binh
+        .graphql("{ me { pins { id } } }", json!({}))
+        .await
+        .data();
     assert_eq!(theirs["me"]["pins"], json!([]));
     app.stop().await;
 }

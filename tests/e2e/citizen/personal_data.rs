@@ -5,10 +5,9 @@
 
 use crate::citizen::support as citizen_support;
 
-use citizen_support::{
-    after_role_change, codes, data, gql, own_bus_deps, sign_in, AN, BINH, DUNG_ADMIN,
-};
+use citizen_support::{after_role_change, own_bus_deps, AN, BINH, DUNG_ADMIN};
 use congdan_common::events::Event;
+use congdan_tests::graphql::codes;
 use congdan_tests::{TestApp, TestDatabase};
 use entity::citizen::{
     access_log, citizen_record, consent, device, my_service, notification, notification_preference,
@@ -121,36 +120,41 @@ async fn consents_access_log_export_and_deletion_on_postgres() {
 }
 
 async fn consents_log_export_delete(app: TestApp) {
-    let an = sign_in(&app, AN).await;
-    let binh = sign_in(&app, BINH).await;
-    let admin = sign_in(&app, DUNG_ADMIN).await;
+    let an = app.sign_in(AN).await;
+    let binh = app.sign_in(BINH).await;
+    let admin = app.sign_in(DUNG_ADMIN).await;
 
     // Consents: explicit, per purpose, withdrawable, with their history.
-    let given = data(&app, &an.token, GIVE, json!({ "p": "LOCATION" })).await;
+    let given = an.graphql(GIVE, json!({ "p": "LOCATION" })).await.data();
     let consent = given["giveConsent"]["consent"].clone();
     assert_eq!(consent["purpose"], "LOCATION");
     assert_eq!(consent["active"], true);
     assert_eq!(consent["withdrawnAt"], Value::Null);
-    let again = data(&app, &an.token, GIVE, json!({ "p": "LOCATION" })).await;
+    let again = an.graphql(GIVE, json!({ "p": "LOCATION" })).await.data();
     assert_eq!(again["giveConsent"]["consent"]["id"], consent["id"]);
-    let withdrawn = data(&app, &an.token, WITHDRAW, json!({ "p": "LOCATION" })).await;
+    let withdrawn = an
+        .graphql(WITHDRAW, json!({ "p": "LOCATION" }))
+        .await
+        .data();
     assert_eq!(withdrawn["withdrawConsent"]["consent"]["id"], consent["id"]);
     assert_eq!(withdrawn["withdrawConsent"]["consent"]["active"], false);
     assert!(withdrawn["withdrawConsent"]["consent"]["withdrawnAt"].is_string());
-    let nothing = data(&app, &an.token, WITHDRAW, json!({ "p": "LOCATION" })).await;
+    let nothing = an
+        .graphql(WITHDRAW, json!({ "p": "LOCATION" }))
+        .await
+        .data();
     assert_eq!(
         nothing["withdrawConsent"],
         json!({ "consent": null, "userErrors": [{ "field": ["purpose"], "code": "NOT_GIVEN" }] })
     );
-    data(&app, &an.token, GIVE, json!({ "p": "LOCATION" })).await;
-    data(&app, &an.token, GIVE, json!({ "p": "PUSH_NOTIFICATIONS" })).await;
-    let listed = data(
-        &app,
-        &an.token,
-        "{ me { consents { purpose active } } }",
-        json!({}),
-    )
-    .await;
+    an.graphql(GIVE, json!({ "p": "LOCATION" })).await.data();
+    an.graphql(GIVE, json!({ "p": "PUSH_NOTIFICATIONS" }))
+        .await
+        .data();
+    let listed = an
+        .graphql("{ me { consents { purpose active } } }", json!({}))
+        .await
+        .data();
     assert_eq!(
         listed["me"]["consents"],
         json!([
@@ -160,30 +164,23 @@ async fn consents_log_export_delete(app: TestApp) {
         ])
     );
     // Silence is not consent: Bình has none.
-    let none = data(&app, &binh.token, "{ me { consents { id } } }", json!({})).await;
+    let none = binh
+        .graphql("{ me { consents { id } } }", json!({}))
+        .await
+        .data();
     assert_eq!(none["me"]["consents"], json!([]));
 
     // The access log: An reading her own data leaves nothing; an admin
     // reading it (the citizen a role mutation returns) is recorded.
-    data(
-        &app,
-        &an.token,
-        "{ me { fullName phone profile { phone } } }",
-        json!({}),
-    )
-    .await;
-    let empty = data(&app, &an.token, ACCESS_LOG, json!({})).await;
+    an.graphql("{ me { fullName phone profile { phone } } }", json!({}))
+        .await
+        .data();
+    let empty = an.graphql(ACCESS_LOG, json!({})).await.data();
     assert_eq!(empty["me"]["accessLog"]["totalCount"], 0);
-    let read = data(
-        &app,
-        &admin.token,
-        r#"mutation($id: ID!) { grantRole(citizenId: $id, role: EDITOR) { fullName phone profile { email } } }"#,
-        json!({ "id": an.citizen_id }),
-    )
-    .await;
+    let read = admin.graphql(r#"mutation($id: ID!) { grantRole(citizenId: $id, role: EDITOR) { fullName phone profile { email } } }"#, json!({ "id": an.citizen_id })).await.data();
     assert_eq!(read["grantRole"]["fullName"], "Nguyễn Văn An");
     let an = after_role_change(&app, &an, AN).await;
-    let log = data(&app, &an.token, ACCESS_LOG, json!({})).await;
+    let log = an.graphql(ACCESS_LOG, json!({})).await.data();
     let log = &log["me"]["accessLog"];
     assert_eq!(log["totalCount"], 1, "{log}");
     let entry = &log["edges"][0]["node"];
@@ -192,13 +189,7 @@ async fn consents_log_export_delete(app: TestApp) {
     assert_eq!(entry["fields"], json!(["fullName", "phone", "profile"]));
     assert!(entry["accessedAt"].is_string());
     // Only An lists her log; an admin cannot read it either.
-    let body = gql(
-        &app,
-        Some(&admin.token),
-        r#"mutation($id: ID!) { revokeRole(citizenId: $id, role: EDITOR) { id accessLog(first: 5) { totalCount } } }"#,
-        json!({ "id": an.citizen_id }),
-    )
-    .await;
+    let body = admin.graphql(r#"mutation($id: ID!) { revokeRole(citizenId: $id, role: EDITOR) { id accessLog(first: 5) { totalCount } } }"#, json!({ "id": an.citizen_id })).await.body;
     assert_eq!(codes(&body), ["FORBIDDEN"], "{body}");
     assert_eq!(
         body["data"]["revokeRole"]["accessLog"],
@@ -208,34 +199,12 @@ async fn consents_log_export_delete(app: TestApp) {
     let an = after_role_change(&app, &an, AN).await;
 
     // Data to export and erase: a profile, a pin, a device, a notification.
-    data(
-        &app,
-        &an.token,
-        r#"mutation { updateProfile(input: { homeWardId: "26740", email: "an@example.vn" }) { userErrors { code } } }"#,
-        json!({}),
-    )
-    .await;
-    data(
-        &app,
-        &an.token,
-        r#"mutation { pin(input: { type: AGENCY, id: "ubnd-ben-thanh" }) { userErrors { code } } }"#,
-        json!({}),
-    )
-    .await;
-    data(
-        &app,
-        &an.token,
-        r#"mutation { registerDevice(input: { platform: IOS, token: "apns-0f9e8d7c6b5a49382716", appVersion: "1.0.0" }) { userErrors { code } } }"#,
-        json!({}),
-    )
-    .await;
-    data(
-        &app,
-        &an.token,
-        "{ me { myServices { position } } }",
-        json!({}),
-    )
-    .await;
+    an.graphql(r#"mutation { updateProfile(input: { homeWardId: "26740", email: "an@example.vn" }) { userErrors { code } } }"#, json!({})).await.data();
+    an.graphql(r#"mutation { pin(input: { type: AGENCY, id: "ubnd-ben-thanh" }) { userErrors { code } } }"#, json!({})).await.data();
+    an.graphql(r#"mutation { registerDevice(input: { platform: IOS, token: "apns-0f9e8d7c6b5a49382716", appVersion: "1.0.0" }) { userErrors { code } } }"#, json!({})).await.data();
+    an.graphql("{ me { myServices { position } } }", json!({}))
+        .await
+        .data();
     let (deps, _bus) = own_bus_deps(&app);
     congdan_citizen::inbox::handle(
         &deps.db,
@@ -246,22 +215,18 @@ async fn consents_log_export_delete(app: TestApp) {
     )
     .await
     .unwrap();
-    data(
-        &app,
-        &binh.token,
-        "{ me { myServices { position } } }",
-        json!({}),
-    )
-    .await;
+    binh.graphql("{ me { myServices { position } } }", json!({}))
+        .await
+        .data();
 
     // The export: everything the citizen subgraph holds, one document.
-    let export = data(
-        &app,
-        &an.token,
-        "{ exportMyData { citizenId generatedAt citizen } }",
-        json!({}),
-    )
-    .await;
+    let export = an
+        .graphql(
+            "{ exportMyData { citizenId generatedAt citizen } }",
+            json!({}),
+        )
+        .await
+        .data();
     let export = &export["exportMyData"];
     assert_eq!(export["citizenId"], json!(an.citizen_id));
     assert!(export["generatedAt"].is_string());
@@ -283,19 +248,22 @@ async fn consents_log_export_delete(app: TestApp) {
     assert_eq!(doc["consents"].as_array().unwrap().len(), 3);
     assert_eq!(doc["accessLog"][0]["accessorId"], json!(admin.citizen_id));
     assert!(!doc.to_string().contains(BINH), "only An's data");
-    let body = gql(&app, None, "{ exportMyData { citizen } }", json!({})).await;
+    let body = app
+        .graphql("{ exportMyData { citizen } }", json!({}))
+        .await
+        .body;
     assert_eq!(codes(&body), ["UNAUTHENTICATED"], "{body}");
 
     // Deletion: every row of An goes, with one event in the outbox; Bình's
     // data stays.
     let binh_before = rows_of(&app, &binh.citizen_id).await;
-    let deleted = data(
-        &app,
-        &an.token,
-        "mutation { deleteMyAccount { deletedCitizenId userErrors { code } } }",
-        json!({}),
-    )
-    .await;
+    let deleted = an
+        .graphql(
+            "mutation { deleteMyAccount { deletedCitizenId userErrors { code } } }",
+            json!({}),
+        )
+        .await
+        .data();
     assert_eq!(
         deleted["deleteMyAccount"],
         json!({ "deletedCitizenId": an.citizen_id, "userErrors": [] })
@@ -314,19 +282,13 @@ async fn consents_log_export_delete(app: TestApp) {
     assert_eq!(payload, json!({ "citizenId": an.citizen_id }));
     // The old token shows nothing of An any more (the session is revoked,
     // or the record is gone) and writes nothing.
-    let body = gql(&app, Some(&an.token), "{ me { id fullName } }", json!({})).await;
+    let body = an.graphql("{ me { id fullName } }", json!({})).await.body;
     assert_eq!(body["data"]["me"], Value::Null, "{body}");
-    let body = gql(
-        &app,
-        Some(&an.token),
-        r#"mutation { pin(input: { type: AGENCY, id: "ubnd-ben-thanh" }) { userErrors { code } } }"#,
-        json!({}),
-    )
-    .await;
+    let body = an.graphql(r#"mutation { pin(input: { type: AGENCY, id: "ubnd-ben-thanh" }) { userErrors { code } } }"#, json!({})).await.body;
     assert!(body.get("errors").is_some(), "{body}");
     assert_eq!(rows_of(&app, &an.citizen_id).await[5], ("pins", 0));
     // Signing in again starts a new account.
-    let back = sign_in(&app, AN).await;
+    let back = app.sign_in(AN).await;
     assert_ne!(back.citizen_id, an.citizen_id);
     app.stop().await;
 }

@@ -1,15 +1,13 @@
-//! What the citizen tests share: signing a test citizen in over HTTP (the
-//! mobile flow against the development provider), GraphQL through the
-//! gateway with their bearer token, the gateway's metrics, and a consumer
-//! of the inbox on a bus of the test's own.
+//! What the citizen tests share: the test citizens, signing in again after
+//! a role change, the gateway's metrics, and a consumer of the inbox on a
+//! bus of the test's own.
 
 use std::sync::Arc;
 
 use congdan_common::events::InProcessBus;
 use congdan_common::server::{Deps, Secrets};
-use congdan_tests::sign_in::{citizen, mobile_sign_in};
-use congdan_tests::TestApp;
-use serde_json::{json, Value};
+use congdan_tests::{Session, TestApp};
+use serde_json::json;
 
 /// Nguyễn Văn An (male, 1990, phone +84901234567, an.nguyen@example.vn).
 pub const AN: &str = "079090001234";
@@ -20,86 +18,18 @@ pub const CUONG: &str = "001203007777";
 /// Phạm Ngọc Dung, the bootstrap admin of the test system.
 pub const DUNG_ADMIN: &str = congdan_tests::BOOTSTRAP_ADMIN_PERSONAL_ID;
 
-/// A signed-in test citizen.
-pub struct Session {
-    pub token: String,
-    pub citizen_id: String,
-}
-
-/// Signs the test citizen with `personal_id` in; their token and id.
-pub async fn sign_in(app: &TestApp, personal_id: &str) -> Session {
-    let gateway = format!("http://{}", app.system.gateway_addr);
-    let provider = format!(
-        "http://{}",
-        app.system
-            .dev_vneid_addr
-            .expect("the development provider runs")
-    );
-    let tokens = mobile_sign_in(&gateway, &provider, citizen(personal_id)).await;
-    let token = tokens["access_token"]
-        .as_str()
-        .expect("an access token")
-        .to_string();
-    let body = gql(app, Some(&token), "{ me { id } }", json!({})).await;
-    let citizen_id = body["data"]["me"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("me answers: {body}"))
-        .to_string();
-    Session { token, citizen_id }
-}
-
 /// A role change ends the access tokens issued before it: waits until
 /// `session`'s is refused, then signs `personal_id` in again.
 pub async fn after_role_change(app: &TestApp, session: &Session, personal_id: &str) -> Session {
     congdan_tests::eventually(
         "the token from before the role change to be refused",
         || async {
-            let body = gql(app, Some(&session.token), "{ me { id } }", json!({})).await;
+            let body = session.graphql("{ me { id } }", json!({})).await.body;
             body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         },
     )
     .await;
-    sign_in(app, personal_id).await
-}
-
-/// POSTs a GraphQL request to the gateway, as `token` when given; the JSON
-/// body (any status).
-pub async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = app
-        .http
-        .post(app.gateway_url())
-        .header("accept", "application/graphql-response+json")
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request
-        .send()
-        .await
-        .expect("the gateway answers")
-        .json()
-        .await
-        .expect("a JSON body")
-}
-
-/// Like [`gql`], and the answer has no errors; its `data`.
-pub async fn data(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    let body = gql(app, Some(token), query, variables).await;
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"].clone()
-}
-
-/// The `extensions.code` of every error in `body`.
-pub fn codes(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["extensions"]["code"].as_str().unwrap_or("?").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
+    app.sign_in(personal_id).await
 }
 
 /// The gateway's `/metrics` text.

@@ -191,7 +191,7 @@ fn sorted(mut body: Value) -> Value {
 async fn all_answer_when_stock_is_up() {
     let stock = spawn_subgraph("stock", stock::schema(Duration::ZERO)).await;
     let fed = federation(stock).await;
-    let body = fed.query(QUERY, json!({})).await;
+    let body = fed.graphql(QUERY, json!({})).await.ok();
     assert_eq!(
         body,
         json!({ "data": {
@@ -208,7 +208,7 @@ async fn all_answer_when_stock_is_up() {
 async fn subgraph_down_on_a_closed_port() {
     let stock = down_subgraph("stock", stock::schema(Duration::ZERO)).await;
     let fed = federation(stock).await;
-    let body = fed.query(QUERY, json!({})).await;
+    let body = fed.graphql(QUERY, json!({})).await.ok();
     assert_eq!(sorted(body), without_stock());
 }
 
@@ -217,7 +217,7 @@ async fn subgraph_slower_than_the_timeout() {
     let stock = spawn_subgraph("stock", stock::schema(Duration::from_millis(1000))).await;
     let fed = federation(stock).await;
     let started = Instant::now();
-    let body = fed.query(QUERY, json!({})).await;
+    let body = fed.graphql(QUERY, json!({})).await.ok();
     assert!(
         started.elapsed() < Duration::from_millis(900),
         "{:?}",
@@ -231,7 +231,7 @@ async fn subgraph_answering_invalid_json() {
     let sdl = federation_sdl(&stock::schema(Duration::ZERO));
     let garbage = Router::new().route("/graphql", post(|| async { "<html>oops</html>" }));
     let fed = federation(spawn_router("stock", sdl, garbage).await).await;
-    let body = fed.query(QUERY, json!({})).await;
+    let body = fed.graphql(QUERY, json!({})).await.ok();
     assert_eq!(sorted(body), without_stock());
     assert_eq!(fed.requests("stock"), 2);
 }
@@ -250,7 +250,7 @@ async fn subgraph_answering_http_500() {
         }),
     );
     let fed = federation(spawn_router("stock", sdl, failing).await).await;
-    let body = fed.query(QUERY, json!({})).await;
+    let body = fed.graphql(QUERY, json!({})).await.ok();
     assert_eq!(sorted(body), without_stock());
 }
 
@@ -262,7 +262,7 @@ async fn subgraph_answering_json_that_is_not_a_graphql_response() {
         post(|| async { ([("content-type", "application/json")], "[1, 2, 3]") }),
     );
     let fed = federation(spawn_router("stock", sdl, odd).await).await;
-    let body = fed.query(QUERY, json!({})).await;
+    let body = fed.graphql(QUERY, json!({})).await.ok();
     assert_eq!(sorted(body), without_stock());
 }
 
@@ -272,8 +272,9 @@ async fn root_subgraph_down_leaves_the_other_root_fields() {
     let stock = spawn_subgraph("stock", stock::schema(Duration::ZERO)).await;
     let fed = Federation::start(vec![shop, stock]).await;
     let body = fed
-        .query("{ warehouse products { name } }", json!({}))
-        .await;
+        .graphql("{ warehouse products { name } }", json!({}))
+        .await
+        .ok();
     // `products` is non-null, so its absence nulls `data`; stock's nullable
     // root field alone is answered.
     assert_eq!(
@@ -287,7 +288,7 @@ async fn root_subgraph_down_leaves_the_other_root_fields() {
             }]
         })
     );
-    let body = fed.query("{ warehouse }", json!({})).await;
+    let body = fed.graphql("{ warehouse }", json!({})).await.ok();
     assert_eq!(body, json!({ "data": { "warehouse": "Kho Thủ Đức" } }));
 }
 
@@ -300,11 +301,12 @@ async fn third_hop_down_nulls_only_what_it_provides() {
     ])
     .await;
     let body = fed
-        .query(
+        .graphql(
             "{ products { name inStock supplier { id name } } }",
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({
@@ -320,8 +322,9 @@ async fn third_hop_down_nulls_only_what_it_provides() {
         })
     );
     let body = fed
-        .query("{ products { name supplier { id } } }", json!({}))
-        .await;
+        .graphql("{ products { name supplier { id } } }", json!({}))
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": { "products": [
@@ -336,11 +339,7 @@ async fn aliased_root_field_in_a_fragment_of_a_down_subgraph() {
     let stock = down_subgraph("stock", stock::schema(Duration::ZERO)).await;
     let fed = federation(stock).await;
     let body = fed
-        .query(
-            "{ ... on Query { w: warehouse } ...Names } fragment Names on Query { products { name } }",
-            json!({}),
-        )
-        .await;
+        .graphql("{ ... on Query { w: warehouse } ...Names } fragment Names on Query { products { name } }", json!({})).await.ok();
     assert_eq!(
         body,
         json!({
@@ -370,7 +369,7 @@ async fn per_subgraph_timeout_applies_to_that_subgraph_only() {
     )
     .await;
     let started = Instant::now();
-    let body = fed.query(QUERY, json!({})).await;
+    let body = fed.graphql(QUERY, json!({})).await.ok();
     assert!(
         started.elapsed() < Duration::from_millis(900),
         "{:?}",
@@ -428,10 +427,16 @@ async fn an_open_circuit_fails_fast_without_calling_the_subgraph() {
         Duration::from_secs(3600),
     )
     .await;
-    assert_eq!(sorted(fed.query(QUERY, json!({})).await), without_stock());
+    assert_eq!(
+        sorted(fed.graphql(QUERY, json!({})).await.ok()),
+        without_stock()
+    );
     assert_eq!(fed.requests("stock"), 2);
     healthy.store(true, std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(sorted(fed.query(QUERY, json!({})).await), without_stock());
+    assert_eq!(
+        sorted(fed.graphql(QUERY, json!({})).await.ok()),
+        without_stock()
+    );
     assert_eq!(fed.requests("stock"), 2, "the open circuit called stock");
 }
 
@@ -442,10 +447,13 @@ async fn a_circuit_closes_when_the_probe_succeeds() {
     let healthy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let fed =
         federation_with_breaker(stock_failing_until(healthy.clone()).await, Duration::ZERO).await;
-    assert_eq!(sorted(fed.query(QUERY, json!({})).await), without_stock());
+    assert_eq!(
+        sorted(fed.graphql(QUERY, json!({})).await.ok()),
+        without_stock()
+    );
     healthy.store(true, std::sync::atomic::Ordering::SeqCst);
     for _ in 0..2 {
-        let body = fed.query(QUERY, json!({})).await;
+        let body = fed.graphql(QUERY, json!({})).await.ok();
         assert_eq!(body["data"]["warehouse"], "Kho Thủ Đức", "{body}");
         assert!(body.get("errors").is_none(), "{body}");
     }

@@ -226,7 +226,7 @@ async fn town() -> (Federation, Log) {
 #[tokio::test]
 async fn typename_at_the_root_alone() {
     let (fed, _) = town().await;
-    let body = fed.query("{ __typename }", json!({})).await;
+    let body = fed.graphql("{ __typename }", json!({})).await.ok();
     assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
 }
 
@@ -234,7 +234,7 @@ async fn typename_at_the_root_alone() {
 async fn typename_at_root_nested_aliased_and_in_fragments() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{
                 __typename
                 person(id: "p1") {
@@ -247,7 +247,8 @@ async fn typename_at_root_nested_aliased_and_in_fragments() {
             fragment F on Person { id }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": {
@@ -267,14 +268,10 @@ async fn typename_at_root_nested_aliased_and_in_fragments() {
 async fn aliases_on_root_fields_and_the_same_field_twice_with_different_arguments() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
-            r#"{
+        .graphql(r#"{
                 an: person(id: "p1") { fullName: name vi: greeting en: greeting(lang: "en") }
                 binh: person(id: "p2") { name hello: greeting(lang: "en") chao: greeting(lang: "vi") }
-            }"#,
-            json!({}),
-        )
-        .await;
+            }"#, json!({})).await.ok();
     assert_eq!(
         body,
         json!({ "data": {
@@ -288,7 +285,7 @@ async fn aliases_on_root_fields_and_the_same_field_twice_with_different_argument
 async fn inline_and_named_fragments_across_subgraphs() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"query {
                 people(limit: 2) { ...Who ... on Person { city { ...Place } } }
             }
@@ -296,7 +293,8 @@ async fn inline_and_named_fragments_across_subgraphs() {
             fragment Place on City { name population }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": { "people": [
@@ -310,7 +308,7 @@ async fn inline_and_named_fragments_across_subgraphs() {
 async fn variables_input_objects_lists_and_defaults() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"query Find($filter: PersonFilter!, $limit: Int = 1, $lang: String = "en") {
                 search(filter: $filter) { id greeting(lang: $lang) }
                 people(limit: $limit) { id }
@@ -318,7 +316,8 @@ async fn variables_input_objects_lists_and_defaults() {
             }"#,
             json!({ "filter": { "ids": ["p1", "p2", "p3"], "withNickname": true } }),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": {
@@ -342,15 +341,16 @@ async fn skip_and_include_with_variables_decide_which_subgraphs_are_called() {
             ... @include(if: $withCity) { nickname }
         }
     }"#;
-    let body = fed.query(query, json!({ "withCity": false })).await;
+    let body = fed.graphql(query, json!({ "withCity": false })).await.ok();
     assert_eq!(
         body,
         json!({ "data": { "person": { "name": "Trần Thị Bình" } } })
     );
     assert_eq!(fed.requests("places"), 0);
     let body = fed
-        .query(query, json!({ "withCity": true, "noName": true }))
-        .await;
+        .graphql(query, json!({ "withCity": true, "noName": true }))
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": { "person": { "city": { "name": "Sài Gòn" }, "nickname": null } } })
@@ -370,7 +370,7 @@ async fn the_same_field_selected_twice_under_different_conditions_merges() {
             id
         }
     }"#;
-    let body = fed.query(query, json!({ "more": true })).await;
+    let body = fed.graphql(query, json!({ "more": true })).await.ok();
     assert_eq!(
         body.to_string(),
         json!({ "data": { "person": {
@@ -380,7 +380,7 @@ async fn the_same_field_selected_twice_under_different_conditions_merges() {
         } } })
         .to_string()
     );
-    let body = fed.query(query, json!({ "more": false })).await;
+    let body = fed.graphql(query, json!({ "more": false })).await.ok();
     assert_eq!(
         body.to_string(),
         json!({ "data": { "person": { "city": { "name": "Sài Gòn" }, "id": "p2" } } }).to_string()
@@ -391,7 +391,7 @@ async fn the_same_field_selected_twice_under_different_conditions_merges() {
 async fn mutations_run_one_after_another_in_request_order() {
     let (fed, log) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"mutation {
                 first: addPersonNote(text: "1")
                 second: addPlaceNote(text: "2")
@@ -400,7 +400,8 @@ async fn mutations_run_one_after_another_in_request_order() {
             }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": { "first": 1, "second": 2, "third": 3, "__typename": "Mutation" } })
@@ -411,7 +412,7 @@ async fn mutations_run_one_after_another_in_request_order() {
 #[tokio::test]
 async fn non_null_field_error_nulls_the_nearest_nullable_parent() {
     let (fed, _) = town().await;
-    let body = fed.query("{ people { id badge } }", json!({})).await;
+    let body = fed.graphql("{ people { id badge } }", json!({})).await.ok();
     assert_eq!(
         body,
         json!({
@@ -440,11 +441,12 @@ async fn non_null_field_error_nulls_the_nearest_nullable_parent() {
 async fn root_field_error_keeps_extensions_and_drops_subgraph_locations() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{ person(id: "p3") { name } denied: forbidden }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({
@@ -462,11 +464,12 @@ async fn root_field_error_keeps_extensions_and_drops_subgraph_locations() {
 async fn entity_error_deep_in_a_list_lands_at_the_clients_path() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{ person(id: "p2") { friends: friendIds } people(limit: 1) { name b: badge } }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({
@@ -484,7 +487,7 @@ async fn entity_error_deep_in_a_list_lands_at_the_clients_path() {
 async fn skip_and_include_with_literals() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{ person(id: "p1") {
                 name @skip(if: true)
                 nickname @include(if: true)
@@ -493,7 +496,8 @@ async fn skip_and_include_with_literals() {
             } }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": { "person": { "nickname": "An", "greeting": "Xin chào p1" } } })
@@ -504,13 +508,14 @@ async fn skip_and_include_with_literals() {
 async fn include_with_a_variable_defaulting_to_true() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"query ($withCity: Boolean = true) {
                 person(id: "p3") { name city @include(if: $withCity) { name } }
             }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": { "person": { "name": "Lê Văn Cường", "city": { "name": "Sài Gòn" } } } })
@@ -521,11 +526,12 @@ async fn include_with_a_variable_defaulting_to_true() {
 async fn null_items_in_a_list_are_skipped_by_entity_fetches() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{ lookup(ids: ["p2", "nobody", "p1"]) { id city { name } } }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": { "lookup": [
@@ -540,14 +546,15 @@ async fn null_items_in_a_list_are_skipped_by_entity_fetches() {
 async fn the_same_entities_under_two_aliases() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{
                 a: lookup(ids: ["p1"]) { city { name } }
                 b: lookup(ids: ["p1", "p2"]) { greeting(lang: "en") }
             }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": {
@@ -563,14 +570,15 @@ async fn the_same_entities_under_two_aliases() {
 async fn mutation_result_joined_with_another_subgraph() {
     let (fed, log) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"mutation {
                 renamePerson(id: "p2", name: "Bình") { id name city { name } }
                 addPlaceNote(text: "after rename")
             }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": {
@@ -588,11 +596,12 @@ async fn mutation_result_joined_with_another_subgraph() {
 async fn entity_error_reaches_every_path_that_shares_the_representation() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{ lookup(ids: ["p1", "p2", "p1"]) { id badge } }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({
@@ -620,12 +629,12 @@ async fn skip_on_a_named_fragment_that_needs_another_subgraph() {
         person(id: "p1") { name ...Where @skip(if: $lite) }
     }
     fragment Where on Person { city { name } greeting(lang: "en") }"#;
-    let body = fed.query(query, json!({ "lite": true })).await;
+    let body = fed.graphql(query, json!({ "lite": true })).await.ok();
     assert_eq!(
         body,
         json!({ "data": { "person": { "name": "Nguyễn Văn An" } } })
     );
-    let body = fed.query(query, json!({ "lite": false })).await;
+    let body = fed.graphql(query, json!({ "lite": false })).await.ok();
     assert_eq!(
         body,
         json!({ "data": { "person": {
@@ -684,8 +693,9 @@ async fn nulls_in_non_null_positions_from_a_subgraph_propagate_with_errors() {
     );
     let fed = Federation::start(vec![spawn_router("lax", sdl, router).await]).await;
     let body = fed
-        .query("{ profile { name tags } owner { name tags } }", json!({}))
-        .await;
+        .graphql("{ profile { name tags } owner { name tags } }", json!({}))
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({
@@ -710,7 +720,7 @@ async fn nulls_in_non_null_positions_from_a_subgraph_propagate_with_errors() {
 async fn same_entity_field_with_different_arguments_at_two_paths() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{
                 a: lookup(ids: ["p1", "p2"]) { greeting(lang: "en") }
                 b: lookup(ids: ["p2"]) { greeting(lang: "vi") }
@@ -718,7 +728,8 @@ async fn same_entity_field_with_different_arguments_at_two_paths() {
             }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({ "data": {
@@ -733,11 +744,12 @@ async fn same_entity_field_with_different_arguments_at_two_paths() {
 async fn nullable_entity_field_error_lands_on_its_entity() {
     let (fed, _) = town().await;
     let body = fed
-        .query(
+        .graphql(
             r#"{ lookup(ids: ["p1", "p2", "nobody", "p3"]) { id mood } }"#,
             json!({}),
         )
-        .await;
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({
@@ -760,8 +772,9 @@ async fn nullable_entity_field_error_lands_on_its_entity() {
 async fn errors_of_several_kinds_in_one_entity_fetch() {
     let (fed, _) = town().await;
     let body = fed
-        .query(r#"{ people { id mood badge } }"#, json!({}))
-        .await;
+        .graphql(r#"{ people { id mood badge } }"#, json!({}))
+        .await
+        .ok();
     assert_eq!(
         body,
         json!({

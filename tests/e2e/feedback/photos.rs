@@ -106,7 +106,7 @@ async fn photos_are_typed_by_their_bytes_stored_and_served_through_signed_links(
     let report_id = payload["report"]["id"].as_str().unwrap().to_string();
 
     // Stored under the photo folder, one file each.
-    let dir = photos_dir().join("reports").join(&report_id);
+    let dir = d.photos.path().join("reports").join(&report_id);
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
 
     // The link serves the bytes with their type...
@@ -148,12 +148,13 @@ async fn photos_are_typed_by_their_bytes_stored_and_served_through_signed_links(
         let d = &d;
         let id = report_id.clone();
         async move {
-            d.gql(
-                token.as_deref(),
+            d.graphql(
                 "query($id: ID!) { report(id: $id) { id photos { id } } }",
                 json!({ "id": id }),
             )
+            .identity(token.as_deref())
             .await
+            .ok()
         }
     };
     let body = photos_of(None).await;
@@ -170,12 +171,7 @@ async fn photos_are_typed_by_their_bytes_stored_and_served_through_signed_links(
     // An officer attaches a photo of the fix to the resolution.
     let admin = d.token("admin-1", &[Role::Citizen, Role::Admin], &[]);
     let body = d
-        .gql(
-            Some(&admin),
-            "mutation($id: ID!) { assignReport(input: { reportId: $id, agencyId: \"ubnd-ben-thanh\" }) { userErrors { code } } }",
-            json!({ "id": report_id }),
-        )
-        .await;
+        .graphql("mutation($id: ID!) { assignReport(input: { reportId: $id, agencyId: \"ubnd-ben-thanh\" }) { userErrors { code } } }", json!({ "id": report_id })).identity(Some(&admin)).await.ok();
     assert_eq!(
         body["data"]["assignReport"]["userErrors"],
         json!([]),
@@ -187,12 +183,7 @@ async fn photos_are_typed_by_their_bytes_stored_and_served_through_signed_links(
         &["ubnd-ben-thanh"],
     );
     let body = d
-        .gql(
-            Some(&officer),
-            "mutation($id: ID!) { startReportProgress(input: { reportId: $id }) { userErrors { code } } }",
-            json!({ "id": report_id }),
-        )
-        .await;
+        .graphql("mutation($id: ID!) { startReportProgress(input: { reportId: $id }) { userErrors { code } } }", json!({ "id": report_id })).identity(Some(&officer)).await.ok();
     assert_eq!(
         body["data"]["startReportProgress"]["userErrors"],
         json!([]),
@@ -214,12 +205,7 @@ async fn photos_are_typed_by_their_bytes_stored_and_served_through_signed_links(
     assert_eq!((status, bytes.len()), (200, 4096));
     // The reporter sees it in the timeline; the report's own photos stay 3.
     let body = d
-        .gql(
-            Some(&an),
-            "query($id: ID!) { report(id: $id) { photos { id } timeline { action photos { id } } } }",
-            json!({ "id": report_id }),
-        )
-        .await;
+        .graphql("query($id: ID!) { report(id: $id) { photos { id } timeline { action photos { id } } } }", json!({ "id": report_id })).identity(Some(&an)).await.ok();
     assert_eq!(
         body["data"]["report"]["photos"].as_array().unwrap().len(),
         3

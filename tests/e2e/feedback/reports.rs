@@ -8,14 +8,10 @@ use serde_json::{json, Value};
 async fn categories_are_listed_with_their_handling_times() {
     let app = TestApp::spawn().await;
     let (status, body) = app
-        .graphql(
-            r#"{ reportCategories(first: 3) {
+        .graphql(r#"{ reportCategories(first: 3) {
                 totalCount
                 edges { node { key group title en: title(language: EN) agencyKind targetHandlingHours allowsAnonymous } }
-            } }"#,
-            json!({}),
-        )
-        .await;
+            } }"#, json!({})).await.pair();
     assert_eq!(status, 200);
     assert_eq!(
         body,
@@ -34,7 +30,8 @@ async fn categories_are_listed_with_their_handling_times() {
             "{ reports { edges { node { category { key } } } } }",
             json!({}),
         )
-        .await;
+        .await
+        .pair();
     let keys: Vec<&str> = body["data"]["reports"]["edges"]
         .as_array()
         .unwrap()
@@ -84,7 +81,8 @@ async fn an_anonymous_report_is_submitted_once_per_idempotency_key_with_its_even
     let app = TestApp::spawn().await;
     let (status, first) = app
         .graphql(SUBMIT, json!({ "input": input("phone-retry-0001") }))
-        .await;
+        .await
+        .pair();
     assert_eq!(status, 200, "{first}");
     let payload = &first["data"]["submitReport"];
     assert_eq!(payload["userErrors"], json!([]));
@@ -103,9 +101,13 @@ async fn an_anonymous_report_is_submitted_once_per_idempotency_key_with_its_even
     // The phone retries: the same report, nothing new.
     let (_, retry) = app
         .graphql(SUBMIT, json!({ "input": input("phone-retry-0001") }))
-        .await;
+        .await
+        .pair();
     assert_eq!(retry["data"]["submitReport"]["report"]["id"], report["id"]);
-    let (_, count) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    let (_, count) = app
+        .graphql("{ reports { totalCount } }", json!({}))
+        .await
+        .pair();
     assert_eq!(
         count["data"]["reports"]["totalCount"], 5,
         "4 demo reports and one new"
@@ -158,7 +160,7 @@ async fn invalid_submissions_get_user_errors_and_create_nothing() {
         for (k, v) in change.as_object().unwrap() {
             input[k] = v.clone();
         }
-        let (status, body) = app.graphql(SUBMIT, json!({ "input": input })).await;
+        let (status, body) = app.graphql(SUBMIT, json!({ "input": input })).await.pair();
         assert_eq!(status, 200);
         let payload = &body["data"]["submitReport"];
         assert_eq!(payload["report"], serde_json::Value::Null, "{body}");
@@ -169,7 +171,10 @@ async fn invalid_submissions_get_user_errors_and_create_nothing() {
         );
         assert_eq!(payload["userErrors"][0]["code"], code, "{body}");
     }
-    let (_, count) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    let (_, count) = app
+        .graphql("{ reports { totalCount } }", json!({}))
+        .await
+        .pair();
     assert_eq!(
         count["data"]["reports"]["totalCount"], 4,
         "nothing was created"
@@ -188,24 +193,23 @@ async fn hostile_text_and_cursors(app: TestApp) {
     let mut escape_description = input("esc-description");
     escape_description["description"] = json!("Đèn \u{1b}[2J không sáng từ tối qua đến giờ");
     for bad in [nul_title, escape_description] {
-        let (_, body) = app.graphql(submit, json!({ "input": bad })).await;
+        let (_, body) = app.graphql(submit, json!({ "input": bad })).await.pair();
         assert_eq!(
             body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
             "{body}"
         );
     }
     let (_, body) = app
-        .graphql(
-            r#"{ similarReports(category: "roads\u0000", latitude: 10.77, longitude: 106.7) { id } }"#,
-            json!({}),
-        )
-        .await;
+        .graphql(r#"{ similarReports(category: "roads\u0000", latitude: 10.77, longitude: 106.7) { id } }"#, json!({})).await.pair();
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{body}"
     );
     // Nothing was stored: the four demo reports only.
-    let (_, body) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    let (_, body) = app
+        .graphql("{ reports { totalCount } }", json!({}))
+        .await
+        .pair();
     assert_eq!(body["data"]["reports"]["totalCount"], 4, "{body}");
 
     // Forged cursors: i64::MAX (overflowed the query builder and panicked),
@@ -219,7 +223,8 @@ async fn hostile_text_and_cursors(app: TestApp) {
                 "query($after: String) { reports(after: $after) { totalCount } }",
                 json!({ "after": forged }),
             )
-            .await;
+            .await
+            .pair();
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
@@ -304,7 +309,10 @@ async fn anonymous_mutations_are_rate_limited_per_client() {
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
     // Queries are not limited.
-    let (_, body) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    let (_, body) = app
+        .graphql("{ reports { totalCount } }", json!({}))
+        .await
+        .pair();
     assert_eq!(body["data"]["reports"]["totalCount"], 7, "{body}");
     gateway.stop().await;
     app.stop().await;

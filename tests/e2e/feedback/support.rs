@@ -1,12 +1,8 @@
 //! What the feedback tests share: the running system with signed-in
-//! people (a reporter, an officer, another citizen, an admin), GraphQL
-//! through the gateway as each of them, and the outbox events a report
-//! produced.
+//! citizens (a reporter, an officer, another citizen, an admin), the
+//! outbox events a report produced, and the feedback subgraph alone.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use congdan_tests::sign_in::{citizen, mobile_sign_in, post_json};
-use congdan_tests::{TestApp, BOOTSTRAP_ADMIN_PERSONAL_ID};
+use congdan_tests::{claims_of, Session, TestApp, BOOTSTRAP_ADMIN_PERSONAL_ID};
 use entity::outbox_event;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{json, Value};
@@ -26,34 +22,12 @@ pub const OTHER_AGENCY: &str = "ubnd-tan-dinh";
 pub const POINT: (f64, f64) = (10.7725, 106.6980);
 pub const WARD: &str = "26743";
 
-/// A signed-in person.
-#[derive(Clone)]
-pub struct Person {
-    pub id: String,
-    pub bearer: String,
-    pub refresh: String,
-}
-
-pub fn claims_of(token: &str) -> Value {
-    let payload = token.split('.').nth(1).expect("a JWT");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
-fn person(tokens: &Value) -> Person {
-    let access = tokens["access_token"].as_str().expect("an access token");
-    Person {
-        id: claims_of(access)["sub"].as_str().unwrap().to_string(),
-        bearer: format!("Bearer {access}"),
-        refresh: tokens["refresh_token"].as_str().unwrap().to_string(),
-    }
-}
-
 pub struct World {
     pub app: TestApp,
-    pub admin: Person,
-    pub reporter: Person,
-    pub officer: Person,
-    pub other: Person,
+    pub admin: Session,
+    pub reporter: Session,
+    pub officer: Session,
+    pub other: Session,
 }
 
 impl World {
@@ -71,11 +45,11 @@ impl World {
 
     pub async fn start_on(database: congdan_tests::TestDatabase) -> Self {
         let app = TestApp::spawn_on(database).await;
-        let admin = sign_in(&app, BOOTSTRAP_ADMIN_PERSONAL_ID).await;
-        let reporter = sign_in(&app, AN).await;
-        let officer = sign_in(&app, BINH).await;
-        let other = sign_in(&app, CUONG).await;
-        let officer = make_officer(&app, &admin, &officer, &[AGENCY]).await;
+        let admin = app.sign_in(BOOTSTRAP_ADMIN_PERSONAL_ID).await;
+        let reporter = app.sign_in(AN).await;
+        let officer = app.sign_in(BINH).await;
+        let other = app.sign_in(CUONG).await;
+        let officer = make_officer(&admin, &officer, &[AGENCY]).await;
         Self {
             app,
             admin,
@@ -90,77 +64,23 @@ impl World {
     }
 }
 
-/// Signs `personal_id` in with the mobile flow through the gateway.
-pub async fn sign_in(app: &TestApp, personal_id: &str) -> Person {
-    let gateway = format!("http://{}", app.system.gateway_addr);
-    let provider = format!(
-        "http://{}",
-        app.system.dev_vneid_addr.expect("the development provider")
-    );
-    person(&mobile_sign_in(&gateway, &provider, citizen(personal_id)).await)
-}
-
 /// Grants OFFICER for `agencies` and refreshes `who`'s tokens once the
 /// change has ended the old ones; the new ones carry the role and agencies.
-pub async fn make_officer(
-    app: &TestApp,
-    admin: &Person,
-    who: &Person,
-    agencies: &[&str],
-) -> Person {
-    let body = gql(
-                app,
-                Some(admin),
-                "mutation($id: ID!, $agencies: [ID!]) { grantRole(citizenId: $id, role: OFFICER, agencyIds: $agencies) { id } }",
-                json!({ "id": who.id, "agencies": agencies }),
-            )
-            .await;
+pub async fn make_officer(admin: &Session, who: &Session, agencies: &[&str]) -> Session {
+    let body = admin.graphql("mutation($id: ID!, $agencies: [ID!]) { grantRole(citizenId: $id, role: OFFICER, agencyIds: $agencies) { id } }", json!({ "id": who.citizen_id, "agencies": agencies })).await.ok();
     assert!(body.get("errors").is_none(), "{body}");
     // The role change ends the tokens issued before it; refresh after.
     congdan_tests::eventually("the pre-grant token to be refused", || async {
-        let (status, _) = post_json(
-            &app.gateway_url(),
-            &[("authorization", who.bearer.as_str())],
-            &json!({ "query": "{ me { id } }" }),
-        )
-        .await;
-        status == 401
+        who.graphql("{ me { id } }", json!({})).await.status == 401
     })
     .await;
-    let (status, tokens) = post_json(
-        &format!("http://{}/auth/refresh", app.system.gateway_addr),
-        &[],
-        &json!({ "refresh_token": who.refresh }),
-    )
-    .await;
-    assert_eq!(status, 200, "{tokens}");
-    let refreshed = person(&tokens);
-    let claims = claims_of(refreshed.bearer.trim_start_matches("Bearer "));
+    let refreshed = who.refresh().await;
+    let claims = claims_of(&refreshed.token);
     assert!(claims["roles"]
         .as_array()
         .unwrap()
         .contains(&json!("officer")));
     refreshed
-}
-
-/// POSTs to the gateway as `who` (anonymous with None); the JSON body.
-pub async fn gql(app: &TestApp, who: Option<&Person>, query: &str, variables: Value) -> Value {
-    // Messages in English, the texts the feedback tests assert.
-    let mut headers = vec![
-        ("accept", "application/graphql-response+json"),
-        ("accept-language", "en"),
-    ];
-    if let Some(who) = who {
-        headers.push(("authorization", who.bearer.as_str()));
-    }
-    let (status, body) = post_json(
-        &app.gateway_url(),
-        &headers,
-        &json!({ "query": query, "variables": variables }),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
 /// (topic, payload) of the outbox events about `report_id`, in order.
@@ -199,8 +119,12 @@ pub fn report_input(key: &str, category: &str, point: (f64, f64)) -> Value {
 }
 
 /// Submits as `who`; the new report's id.
-pub async fn submit(app: &TestApp, who: Option<&Person>, input: Value) -> String {
-    let body = gql(app, who, SUBMIT, json!({ "input": input })).await;
+pub async fn submit(app: &TestApp, who: Option<&Session>, input: Value) -> String {
+    let body = app
+        .graphql(SUBMIT, json!({ "input": input }))
+        .signed_in(who)
+        .await
+        .ok();
     let payload = &body["data"]["submitReport"];
     assert_eq!(payload["userErrors"], json!([]), "{body}");
     payload["report"]["id"]
@@ -255,12 +179,12 @@ pub fn steps(report_id: &str) -> Vec<(&'static str, String, Value)> {
 
 /// Takes step `name` on `report_id` as `who`; the payload (or panics with
 /// the body if the step was refused).
-pub async fn step(app: &TestApp, who: &Person, name: &str, report_id: &str) -> Value {
+pub async fn step(who: &Session, name: &str, report_id: &str) -> Value {
     let (name, query, input) = steps(report_id)
         .into_iter()
         .find(|(n, _, _)| *n == name)
         .expect("a step");
-    let body = gql(app, Some(who), &query, json!({ "input": input })).await;
+    let body = who.graphql(&query, json!({ "input": input })).await.ok();
     let payload = body["data"][name].clone();
     assert_eq!(payload["userErrors"], json!([]), "{name}: {body}");
     assert!(body.get("errors").is_none(), "{name}: {body}");
@@ -274,19 +198,11 @@ pub const TRACK: &str = r#"query($id: ID!) { report(id: $id) {
 } }"#;
 
 /// What `who` sees of the report's tracking.
-pub async fn track(app: &TestApp, who: Option<&Person>, id: &str) -> Value {
-    gql(app, who, TRACK, json!({ "id": id })).await
-}
-
-/// The actions of the report's timeline as `who` sees them.
-pub async fn timeline_actions(app: &TestApp, who: &Person, id: &str) -> Vec<String> {
-    let body = track(app, Some(who), id).await;
-    body["data"]["report"]["timeline"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{body}"))
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_string())
-        .collect()
+pub async fn track(app: &TestApp, who: Option<&Session>, id: &str) -> Value {
+    app.graphql(TRACK, json!({ "id": id }))
+        .signed_in(who)
+        .await
+        .ok()
 }
 
 /// The feedback subgraph alone on a free port, over its own migrated
@@ -296,27 +212,17 @@ pub async fn timeline_actions(app: &TestApp, who: &Person, id: &str) -> Vec<Stri
 pub struct Direct {
     pub base: String,
     pub database: congdan_tests::TestDatabase,
+    /// Where its photos go (its own folder, passed in its settings).
+    pub photos: tempfile::TempDir,
     pair: congdan_common::identity::jws::KeyPair,
     task: tokio::task::JoinHandle<()>,
-}
-
-/// Where this test process's photos go: one folder for the process, set
-/// before any feedback router reads `FEEDBACK_PHOTOS_DIR`.
-pub fn photos_dir() -> &'static std::path::Path {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        std::env::set_var("FEEDBACK_PHOTOS_DIR", dir.path());
-        dir
-    })
-    .path()
 }
 
 impl Direct {
     pub async fn start() -> Self {
         use congdan_common::identity::IdentityVerifier;
         use congdan_common::server::{Deps, Secrets};
-        photos_dir();
+        let photos = tempfile::tempdir().expect("a temporary folder");
         let database = congdan_tests::TestDatabase::sqlite().await;
         congdan::db::migrate(&database.db)
             .await
@@ -351,7 +257,12 @@ impl Direct {
             }),
             bus: std::sync::Arc::new(congdan_common::events::InProcessBus::new(16)),
         };
-        let router = congdan::subgraphs::SubgraphName::Feedback.router(&deps);
+        let config = congdan_feedback::FeedbackConfig {
+            photos_dir: photos.path().to_path_buf(),
+            ..congdan_feedback::FeedbackConfig::default()
+        };
+        let router =
+            congdan_feedback::router_with(&deps, congdan_feedback::settings(&deps, config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {
@@ -360,6 +271,7 @@ impl Direct {
         Self {
             base,
             database,
+            photos,
             pair,
             task,
         }
@@ -398,20 +310,10 @@ impl Direct {
             .unwrap()
     }
 
-    /// A JSON GraphQL request as `token`'s identity; the JSON body.
-    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut headers = Vec::new();
-        if let Some(token) = token {
-            headers.push((congdan_common::identity::IDENTITY_HEADER, token));
-        }
-        let (status, body) = post_json(
-            &format!("{}/graphql", self.base),
-            &headers,
-            &json!({ "query": query, "variables": variables }),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        body
+    /// A GraphQL request to the subgraph (with `.identity(..)`, as a
+    /// caller).
+    pub fn graphql(&self, query: &str, variables: Value) -> congdan_tests::Request {
+        congdan_tests::Request::to(format!("{}/graphql", self.base), query, variables)
     }
 
     /// A GraphQL multipart request (the multipart request specification):

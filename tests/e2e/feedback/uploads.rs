@@ -4,8 +4,8 @@
 
 use axum::body::Bytes;
 use congdan_gateway::uploads::{encode, UploadFile};
-use congdan_tests::sign_in::{browser, citizen, mobile_sign_in};
-use congdan_tests::TestApp;
+use congdan_tests::sign_in::browser;
+use congdan_tests::{serve_args, TestApp, TestDatabase};
 use serde_json::{json, Value};
 
 const SUBMIT: &str = r#"mutation($input: SubmitReportInput!) {
@@ -78,14 +78,16 @@ fn png(size: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn photos_reach_the_feedback_subgraph_through_the_gateway() {
-    // Photos go to a temporary folder (the only test of this binary sets it).
+    // Photos go to a temporary folder of this test.
     let photos = tempfile::tempdir().unwrap();
-    std::env::set_var("FEEDBACK_PHOTOS_DIR", photos.path());
-    let app = TestApp::spawn().await;
-    let gateway = format!("http://{}", app.system.gateway_addr);
-    let provider = format!("http://{}", app.system.dev_vneid_addr.unwrap());
-    let tokens = mobile_sign_in(&gateway, &provider, citizen("079090001234")).await;
-    let token = tokens["access_token"].as_str().unwrap();
+    let mut args = serve_args();
+    args.feedback = Some(Box::new(congdan_feedback::FeedbackConfig {
+        photos_dir: photos.path().to_path_buf(),
+        ..Default::default()
+    }));
+    let app = TestApp::spawn_with(TestDatabase::sqlite().await, args).await;
+    let session = app.sign_in("079090001234").await;
+    let token = session.token.as_str();
 
     let (status, body) = upload(
         &app,
@@ -195,14 +197,10 @@ async fn photos_reach_the_feedback_subgraph_through_the_gateway() {
     );
     assert!(body["data"].is_null(), "{body}");
     let (_, body) = app
-        .graphql(
-            SUBMIT,
-            json!({ "input": {
+        .graphql(SUBMIT, json!({ "input": {
                 "title": "__congdan_upload:0", "description": "Một cây lớn đổ chắn ngang đường sau cơn mưa.",
                 "category": "trees", "latitude": 10.7769, "longitude": 106.7009, "idempotencyKey": "upload-0007",
-            }}),
-        )
-        .await;
+            }})).await.pair();
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{body}"

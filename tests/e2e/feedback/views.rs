@@ -15,16 +15,28 @@ async fn signed_in_submissions_are_idempotent_per_citizen_and_placed_in_a_ward()
     let app = &w.app;
     // "ideas" needs a signed-in citizen: An may.
     let input = report_input("an-idea-000001", "ideas", POINT);
-    let first = gql(app, Some(&w.reporter), SUBMIT, json!({ "input": input })).await;
+    let first = w
+        .reporter
+        .graphql(SUBMIT, json!({ "input": input }))
+        .await
+        .ok();
     let report = &first["data"]["submitReport"]["report"];
     assert_eq!(report["ward"], json!({ "id": WARD }), "{first}");
-    let retry = gql(app, Some(&w.reporter), SUBMIT, json!({ "input": input })).await;
+    let retry = w
+        .reporter
+        .graphql(SUBMIT, json!({ "input": input }))
+        .await
+        .ok();
     assert_eq!(
         retry["data"]["submitReport"]["report"]["id"], report["id"],
         "the retry returns the first report"
     );
     // The same key from someone else does not reveal An's report.
-    let other = gql(app, Some(&w.other), SUBMIT, json!({ "input": input })).await;
+    let other = w
+        .other
+        .graphql(SUBMIT, json!({ "input": input }))
+        .await
+        .ok();
     assert_eq!(
         other["data"]["submitReport"],
         json!({ "report": null, "similarReports": [], "userErrors": [{
@@ -33,13 +45,11 @@ async fn signed_in_submissions_are_idempotent_per_citizen_and_placed_in_a_ward()
             "message": "this idempotency key was used for another report"
         }] })
     );
-    let body = gql(
-        app,
-        Some(&w.reporter),
-        "{ myReports { totalCount } }",
-        json!({}),
-    )
-    .await;
+    let body = w
+        .reporter
+        .graphql("{ myReports { totalCount } }", json!({}))
+        .await
+        .ok();
     assert_eq!(body["data"]["myReports"]["totalCount"], 1);
     assert_eq!(
         events(app, report["id"].as_str().unwrap()).await.len(),
@@ -50,7 +60,11 @@ async fn signed_in_submissions_are_idempotent_per_citizen_and_placed_in_a_ward()
     // Inside the city's bounding box but out at sea: refused with a code.
     let mut at_sea = report_input("an-sea-0000001", "roads", (9.5, 107.5));
     at_sea["title"] = json!("Dầu loang trên biển");
-    let body = gql(app, Some(&w.reporter), SUBMIT, json!({ "input": at_sea })).await;
+    let body = w
+        .reporter
+        .graphql(SUBMIT, json!({ "input": at_sea }))
+        .await
+        .ok();
     assert_eq!(
         body["data"]["submitReport"]["userErrors"],
         json!([{ "field": ["input", "latitude"], "code": "OUTSIDE_CITY",
@@ -58,7 +72,11 @@ async fn signed_in_submissions_are_idempotent_per_citizen_and_placed_in_a_ward()
     );
     // Côn Đảo is in the city.
     let con_dao = report_input("an-condao-00001", "roads", (8.6833, 106.6085));
-    let body = gql(app, Some(&w.reporter), SUBMIT, json!({ "input": con_dao })).await;
+    let body = w
+        .reporter
+        .graphql(SUBMIT, json!({ "input": con_dao }))
+        .await
+        .ok();
     assert_eq!(
         body["data"]["submitReport"]["userErrors"],
         json!([]),
@@ -79,13 +97,7 @@ async fn similar_reports_are_open_same_category_within_50_m_and_followed_once() 
     )
     .await;
     let similar = |category: &'static str, point: (f64, f64)| async move {
-        let body = gql(
-            app,
-            None,
-            "query($c: String!, $lat: Float!, $lng: Float!) { similarReports(category: $c, latitude: $lat, longitude: $lng) { id } }",
-            json!({ "c": category, "lat": point.0, "lng": point.1 }),
-        )
-        .await;
+        let body = app.graphql("query($c: String!, $lat: Float!, $lng: Float!) { similarReports(category: $c, latitude: $lat, longitude: $lng) { id } }", json!({ "c": category, "lat": point.0, "lng": point.1 })).await.ok();
         body["data"]["similarReports"].clone()
     };
     // 40 m north: similar; 60 m north: not; another category: not.
@@ -101,36 +113,30 @@ async fn similar_reports_are_open_same_category_within_50_m_and_followed_once() 
 
     // "Me too": not on your own report; counted once per citizen.
     let follow = "mutation($id: ID!) { followReport(id: $id) { report { followerCount viewerFollows } userErrors { code } } }";
-    let body = gql(app, Some(&w.reporter), follow, json!({ "id": id })).await;
+    let body = w.reporter.graphql(follow, json!({ "id": id })).await.ok();
     assert_eq!(
         body["data"]["followReport"]["userErrors"],
         json!([{ "code": "OWN_REPORT" }])
     );
     for who in [&w.other, &w.other, &w.admin] {
-        gql(app, Some(who), follow, json!({ "id": id })).await;
+        who.graphql(follow, json!({ "id": id })).await.ok();
     }
     let body = track(app, Some(&w.other), &id).await;
     assert_eq!(body["data"]["report"]["followerCount"], 2, "{body}");
-    let body = gql(app, None, follow, json!({ "id": id })).await;
+    let body = app.graphql(follow, json!({ "id": id })).await.ok();
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
-    let body = gql(
-        app,
-        Some(&w.admin),
-        "mutation($id: ID!) { unfollowReport(id: $id) { report { followerCount viewerFollows } } }",
-        json!({ "id": id }),
-    )
-    .await;
+    let body = w.admin.graphql("mutation($id: ID!) { unfollowReport(id: $id) { report { followerCount viewerFollows } } }", json!({ "id": id })).await.ok();
     assert_eq!(
         body["data"]["unfollowReport"]["report"],
         json!({ "followerCount": 1, "viewerFollows": false })
     );
 
     // Once resolved it is no longer similar, nor followable.
-    step(app, &w.admin, "assignReport", &id).await;
-    step(app, &w.officer, "startReportProgress", &id).await;
-    step(app, &w.officer, "resolveReport", &id).await;
+    step(&w.admin, "assignReport", &id).await;
+    step(&w.officer, "startReportProgress", &id).await;
+    step(&w.officer, "resolveReport", &id).await;
     assert_eq!(similar("trees", POINT).await, json!([]));
-    let body = gql(app, Some(&w.admin), follow, json!({ "id": id })).await;
+    let body = w.admin.graphql(follow, json!({ "id": id })).await.ok();
     assert_eq!(
         body["data"]["followReport"]["userErrors"],
         json!([{ "code": "NOT_OPEN" }])
@@ -158,19 +164,19 @@ async fn map_and_statistics(w: World) {
         report_input("map-report-0001", "roads", POINT),
     )
     .await;
-    step(app, &w.admin, "assignReport", &mine).await;
-    step(app, &w.officer, "startReportProgress", &mine).await;
+    step(&w.admin, "assignReport", &mine).await;
+    step(&w.officer, "startReportProgress", &mine).await;
 
     // The city centre: the demo reports in progress and resolved, and An's.
-    let body = gql(
-        app,
-        None,
-        r#"{ reportsInArea(south: 10.76, west: 106.68, north: 10.80, east: 106.71) {
+    let body = app
+        .graphql(
+            r#"{ reportsInArea(south: 10.76, west: 106.68, north: 10.80, east: 106.71) {
             totalCount edges { node { id status category { key } location { latitude longitude } } }
         } }"#,
-        json!({}),
-    )
-    .await;
+            json!({}),
+        )
+        .await
+        .ok();
     let area = &body["data"]["reportsInArea"];
     let found: Vec<(&str, &str)> = area["edges"]
         .as_array()
@@ -194,16 +200,17 @@ async fn map_and_statistics(w: World) {
     );
     let text = body.to_string();
     assert!(
-        !text.contains(&w.reporter.id),
+        !text.contains(&w.reporter.citizen_id),
         "no reporter id on the map: {text}"
     );
     // Nothing in the schema names a reporter.
-    let (status, body) = congdan_tests::sign_in::post_json(
-        &app.gateway_url(),
-        &[("accept", "application/graphql-response+json")],
-        &json!({ "query": format!("{{ report(id: \"{mine}\") {{ reporterId }} }}") }),
-    )
-    .await;
+    let (status, body) = app
+        .graphql(
+            &format!("{{ report(id: \"{mine}\") {{ reporterId }} }}"),
+            json!({}),
+        )
+        .await
+        .pair();
     assert_eq!(status, 400, "{body}");
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
@@ -216,31 +223,31 @@ async fn map_and_statistics(w: World) {
         "refused because the field does not exist: {body}"
     );
     // A box elsewhere shows none of them; a reversed box is refused.
-    let body = gql(
-        app,
-        None,
-        "{ reportsInArea(south: 10.9, west: 106.6, north: 11.0, east: 106.7) { totalCount } }",
-        json!({}),
-    )
-    .await;
+    let body = app
+        .graphql(
+            "{ reportsInArea(south: 10.9, west: 106.6, north: 11.0, east: 106.7) { totalCount } }",
+            json!({}),
+        )
+        .await
+        .ok();
     assert_eq!(body["data"]["reportsInArea"]["totalCount"], 0);
-    let body = gql(
-        app,
-        None,
-        "{ reportsInArea(south: 11.0, west: 106.6, north: 10.9, east: 106.7) { totalCount } }",
-        json!({}),
-    )
-    .await;
+    let body = app
+        .graphql(
+            "{ reportsInArea(south: 11.0, west: 106.6, north: 10.9, east: 106.7) { totalCount } }",
+            json!({}),
+        )
+        .await
+        .ok();
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
     // Statistics: by status over everything; by ward and category.
-    let body = gql(
-        app,
-        None,
-        "{ reportStatistics(groupBy: [STATUS]) { ward { id } category status count } }",
-        json!({}),
-    )
-    .await;
+    let body = app
+        .graphql(
+            "{ reportStatistics(groupBy: [STATUS]) { ward { id } category status count } }",
+            json!({}),
+        )
+        .await
+        .ok();
     assert_eq!(
         body["data"]["reportStatistics"],
         json!([
@@ -251,13 +258,13 @@ async fn map_and_statistics(w: World) {
         ]),
         "{body}"
     );
-    let body = gql(
-        app,
-        None,
-        "{ reportStatistics(groupBy: [WARD, CATEGORY]) { ward { id name } category count } }",
-        json!({}),
-    )
-    .await;
+    let body = app
+        .graphql(
+            "{ reportStatistics(groupBy: [WARD, CATEGORY]) { ward { id name } category count } }",
+            json!({}),
+        )
+        .await
+        .ok();
     let rows = body["data"]["reportStatistics"].as_array().unwrap().clone();
     assert!(
         rows.contains(
@@ -288,18 +295,12 @@ async fn search(w: World) {
     input["title"] = json!("Đường Lê Thánh Tôn ngập sâu");
     input["description"] = json!("Nước ngập đến đầu gối sau cơn mưa chiều.");
     let flood = submit(app, Some(&w.reporter), input).await;
-    step(app, &w.admin, "assignReport", &flood).await;
+    step(&w.admin, "assignReport", &flood).await;
 
     let search = |filter: Value| {
         let officer = w.officer.clone();
         async move {
-            let body = gql(
-                app,
-                Some(&officer),
-                "query($f: ReportSearchFilter) { searchReports(filter: $f) { totalCount edges { node { id } } } }",
-                json!({ "f": filter }),
-            )
-            .await;
+            let body = officer.graphql("query($f: ReportSearchFilter) { searchReports(filter: $f) { totalCount edges { node { id } } } }", json!({ "f": filter })).await.ok();
             let ids: Vec<String> = body["data"]["searchReports"]["edges"]
                 .as_array()
                 .unwrap_or_else(|| panic!("{body}"))
@@ -352,13 +353,11 @@ async fn search(w: World) {
     );
 
     // Citizens may not search; the gateway refuses before the subgraph.
-    let body = gql(
-        app,
-        Some(&w.reporter),
-        "{ searchReports { totalCount } }",
-        json!({}),
-    )
-    .await;
+    let body = w
+        .reporter
+        .graphql("{ searchReports { totalCount } }", json!({}))
+        .await
+        .ok();
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
     w.stop().await;
 }

@@ -7,6 +7,7 @@
 use crate::feedback::support as feedback_support;
 
 use congdan_common::events::outbox;
+use congdan_tests::Session;
 use entity::{feedback, outbox_event};
 use feedback_support::*;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -23,13 +24,14 @@ async fn an_unknown_agency_is_refused_and_one_that_cannot_be_resolved_is_not_fou
         report_input("agency-check-01", "street_lights", POINT),
     )
     .await;
-    let body = gql(
-        &w.app,
-        Some(&w.admin),
-        ASSIGN,
-        json!({ "input": { "reportId": id, "agencyId": "no-such-agency" } }),
-    )
-    .await;
+    let body = w
+        .admin
+        .graphql(
+            ASSIGN,
+            json!({ "input": { "reportId": id, "agencyId": "no-such-agency" } }),
+        )
+        .await
+        .ok();
     assert_eq!(
         body["data"]["assignReport"],
         json!({ "report": null, "userErrors": [{ "field": ["input", "agencyId"], "code": "UNKNOWN_AGENCY" }] }),
@@ -46,13 +48,14 @@ async fn an_unknown_agency_is_refused_and_one_that_cannot_be_resolved_is_not_fou
     let mut row: feedback::report::ActiveModel = row.into();
     row.agency_id = Set(Some("agency-gone".into()));
     row.update(&w.app.database.db).await.unwrap();
-    let body = gql(
-        &w.app,
-        Some(&w.reporter),
-        "query($id: ID!) { report(id: $id) { id status agency { id name } } }",
-        json!({ "id": id }),
-    )
-    .await;
+    let body = w
+        .reporter
+        .graphql(
+            "query($id: ID!) { report(id: $id) { id status agency { id name } } }",
+            json!({ "id": id }),
+        )
+        .await
+        .ok();
     assert_eq!(body["data"]["report"]["id"], id.as_str(), "{body}");
     assert_eq!(body["data"]["report"]["agency"], Value::Null, "{body}");
     let errors = body["errors"].as_array().expect("an error");
@@ -61,13 +64,14 @@ async fn an_unknown_agency_is_refused_and_one_that_cannot_be_resolved_is_not_fou
     assert_eq!(errors[0]["path"], json!(["report", "agency"]), "{body}");
     // Asking only for fields that may be null, the agency is null too, not
     // a stub of its key.
-    let body = gql(
-        &w.app,
-        Some(&w.reporter),
-        "query($id: ID!) { report(id: $id) { id agency { hotline address } } }",
-        json!({ "id": id }),
-    )
-    .await;
+    let body = w
+        .reporter
+        .graphql(
+            "query($id: ID!) { report(id: $id) { id agency { hotline address } } }",
+            json!({ "id": id }),
+        )
+        .await
+        .ok();
     assert_eq!(body["data"]["report"]["agency"], Value::Null, "{body}");
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "NOT_FOUND",
@@ -84,13 +88,14 @@ async fn an_unknown_agency_is_refused_and_one_that_cannot_be_resolved_is_not_fou
 #[tokio::test]
 async fn every_category_routes_to_an_agency_of_its_kind_that_exists() {
     let w = World::start().await;
-    let body = gql(
-        &w.app,
-        None,
-        "{ reportCategories(first: 50) { edges { node { key agencyKind } } } }",
-        json!({}),
-    )
-    .await;
+    let body = w
+        .app
+        .graphql(
+            "{ reportCategories(first: 50) { edges { node { key agencyKind } } } }",
+            json!({}),
+        )
+        .await
+        .ok();
     let categories: Vec<(String, String)> = body["data"]["reportCategories"]["edges"]
         .as_array()
         .unwrap()
@@ -112,25 +117,24 @@ async fn every_category_routes_to_an_agency_of_its_kind_that_exists() {
         )
         .await;
         // No agency given: the routing table chooses.
-        let body = gql(
-            &w.app,
-            Some(&w.admin),
-            ASSIGN,
-            json!({ "input": { "reportId": id } }),
-        )
-        .await;
+        let body = w
+            .admin
+            .graphql(ASSIGN, json!({ "input": { "reportId": id } }))
+            .await
+            .ok();
         assert_eq!(
             body["data"]["assignReport"]["userErrors"],
             json!([]),
             "{category}: {body}"
         );
-        let body = gql(
-            &w.app,
-            Some(&w.reporter),
-            "query($id: ID!) { report(id: $id) { status agency { id name kind } } }",
-            json!({ "id": id }),
-        )
-        .await;
+        let body = w
+            .reporter
+            .graphql(
+                "query($id: ID!) { report(id: $id) { status agency { id name kind } } }",
+                json!({ "id": id }),
+            )
+            .await
+            .ok();
         assert!(body.get("errors").is_none(), "{category}: {body}");
         let agency = &body["data"]["report"]["agency"];
         assert_eq!(agency["kind"], kind.as_str(), "{category}: {body}");
@@ -146,9 +150,9 @@ async fn every_category_routes_to_an_agency_of_its_kind_that_exists() {
 const WORDS: &str = "title description address officialAnswer";
 
 /// The report as `who` finds it in the public list.
-async fn listed(w: &World, who: Option<&Person>, id: &str) -> Value {
+async fn listed(w: &World, who: Option<&Session>, id: &str) -> Value {
     let query = format!("{{ reports(first: 100) {{ edges {{ node {{ id status {WORDS} }} }} }} }}");
-    let body = gql(&w.app, who, &query, json!({})).await;
+    let body = w.app.graphql(&query, json!({})).signed_in(who).await.ok();
     body["data"]["reports"]["edges"]
         .as_array()
         .unwrap_or_else(|| panic!("{body}"))
@@ -191,23 +195,17 @@ async fn a_report_s_words_are_public_only_once_an_agency_handles_it() {
     );
     assert_eq!(open311_description(&w, &id).await, Value::Null);
     // Assigned: still unchecked by the agency.
-    step(&w.app, &w.admin, "assignReport", &id).await;
+    step(&w.admin, "assignReport", &id).await;
     assert_eq!(listed(&w, None, &id).await["title"], Value::Null);
     // In progress: public, on every path.
-    step(&w.app, &w.officer, "startReportProgress", &id).await;
+    step(&w.officer, "startReportProgress", &id).await;
     let node = listed(&w, None, &id).await;
     assert_eq!(node["title"], "Đèn đường không sáng");
     assert_eq!(node["address"], "Chợ Bến Thành");
     assert!(open311_description(&w, &id).await.is_string());
     let (s, n) = (POINT.0 - 0.01, POINT.0 + 0.01);
     let (west, east) = (POINT.1 - 0.01, POINT.1 + 0.01);
-    let body = gql(
-        &w.app,
-        None,
-        &format!("query($s: Float!, $w: Float!, $n: Float!, $e: Float!) {{ reportsInArea(south: $s, west: $w, north: $n, east: $e, first: 100) {{ edges {{ node {{ id {WORDS} }} }} }} }}"),
-        json!({ "s": s, "w": west, "n": n, "e": east }),
-    )
-    .await;
+    let body = w.app.graphql(&format!("query($s: Float!, $w: Float!, $n: Float!, $e: Float!) {{ reportsInArea(south: $s, west: $w, north: $n, east: $e, first: 100) {{ edges {{ node {{ id {WORDS} }} }} }} }}"), json!({ "s": s, "w": west, "n": n, "e": east })).await.ok();
     let on_map = body["data"]["reportsInArea"]["edges"]
         .as_array()
         .unwrap()
@@ -228,43 +226,38 @@ async fn an_officer_s_internal_note_never_reaches_the_citizen() {
     .await;
     let internal = "Gọi anh Tư đội điện, số 0909 000 111";
     let told = "Phản ánh đã được chuyển đến UBND phường Bến Thành.";
-    let body = gql(
-        &w.app,
-        Some(&w.admin),
-        ASSIGN,
-        json!({ "input": { "reportId": id, "agencyId": AGENCY, "note": internal, "message": told } }),
-    )
-    .await;
+    let body = w.admin.graphql(ASSIGN, json!({ "input": { "reportId": id, "agencyId": AGENCY, "note": internal, "message": told } })).await.ok();
     assert_eq!(
         body["data"]["assignReport"]["userErrors"],
         json!([]),
         "{body}"
     );
     // A start with a note only: the citizen is told the status.
-    let body = gql(
-        &w.app,
-        Some(&w.officer),
-        &step_mutation("startReportProgress", "ReportStepInput"),
-        json!({ "input": { "reportId": id, "note": internal } }),
-    )
-    .await;
+    let body = w
+        .officer
+        .graphql(
+            &step_mutation("startReportProgress", "ReportStepInput"),
+            json!({ "input": { "reportId": id, "note": internal } }),
+        )
+        .await
+        .ok();
     assert_eq!(
         body["data"]["startReportProgress"]["userErrors"],
         json!([]),
         "{body}"
     );
 
-    let timeline = |who| {
-        let w = &w;
+    let timeline = |who: &Session| {
+        let who = who.clone();
         let id = id.clone();
         async move {
-            let body = gql(
-                &w.app,
-                Some(who),
-                "query($id: ID!) { report(id: $id) { timeline { action note message } } }",
-                json!({ "id": id }),
-            )
-            .await;
+            let body = who
+                .graphql(
+                    "query($id: ID!) { report(id: $id) { timeline { action note message } } }",
+                    json!({ "id": id }),
+                )
+                .await
+                .ok();
             body["data"]["report"]["timeline"].clone()
         }
     };
@@ -279,13 +272,7 @@ async fn an_officer_s_internal_note_never_reaches_the_citizen() {
     assert_eq!(timeline(&w.officer).await[1]["note"], internal);
 
     let inbox = || async {
-        let body = gql(
-            &w.app,
-            Some(&w.reporter),
-            "{ me { notifications(first: 20) { edges { node { body bodyEn: body(language: EN) subject { ... on Report { id } } } } } } }",
-            json!({}),
-        )
-        .await;
+        let body = w.reporter.graphql("{ me { notifications(first: 20) { edges { node { body bodyEn: body(language: EN) subject { ... on Report { id } } } } } } }", json!({})).await.ok();
         body["data"]["me"]["notifications"]["edges"]
             .as_array()
             .cloned()

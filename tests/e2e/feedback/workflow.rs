@@ -9,6 +9,7 @@
 use crate::feedback::support as feedback_support;
 
 use chrono::{DateTime, Duration, Utc};
+use congdan_tests::Session;
 use entity::feedback::report;
 use feedback_support::*;
 use sea_orm::{ActiveModelTrait, Set};
@@ -44,25 +45,23 @@ async fn check_step(
 /// so this waits for the relay and the consumer).
 async fn reporter_is_notified(w: &World, id: &str, status: &str, count: usize) {
     let query = "{ me { notifications(first: 50) { unreadCount edges { node { topic subject { ... on Report { id status } } } } } } }";
-    let mut last = Value::Null;
-    for _ in 0..50 {
-        let body = gql(&w.app, Some(&w.reporter), query, json!({})).await;
-        let about: Vec<&Value> = body["data"]["me"]["notifications"]["edges"]
+    let about = |body: &Value| -> Vec<Value> {
+        body["data"]["me"]["notifications"]["edges"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|e| &e["node"])
+            .map(|e| e["node"].clone())
             .filter(|n| n["subject"]["id"] == id)
-            .collect();
-        if about.len() == count {
-            assert_eq!(about[0]["topic"], "FEEDBACK", "{body}");
-            assert_eq!(about[0]["subject"]["status"], status, "{body}");
-            return;
-        }
-        last = body;
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the reporter's inbox did not get {count} notifications about {id}: {last}");
+            .collect()
+    };
+    congdan_tests::eventually(&format!("{count} notifications about {id}"), || async {
+        about(&w.reporter.graphql(query, json!({})).await.ok()).len() == count
+    })
+    .await;
+    let body = w.reporter.graphql(query, json!({})).await.ok();
+    let about = about(&body);
+    assert_eq!(about[0]["topic"], "FEEDBACK", "{body}");
+    assert_eq!(about[0]["subject"]["status"], status, "{body}");
 }
 
 #[tokio::test]
@@ -81,13 +80,14 @@ async fn from_submission_to_rating(w: World) {
     let app = &w.app;
 
     // An reports a street light out, signed in.
-    let body = gql(
-        app,
-        Some(&w.reporter),
-        SUBMIT,
-        json!({ "input": report_input("an-light-0001", "street_lights", POINT) }),
-    )
-    .await;
+    let body = w
+        .reporter
+        .graphql(
+            SUBMIT,
+            json!({ "input": report_input("an-light-0001", "street_lights", POINT) }),
+        )
+        .await
+        .ok();
     let payload = &body["data"]["submitReport"];
     assert_eq!(payload["userErrors"], json!([]), "{body}");
     assert_eq!(payload["similarReports"], json!([]));
@@ -101,18 +101,12 @@ async fn from_submission_to_rating(w: World) {
     assert_eq!(due - created, Duration::hours(72), "street lights: 72 h");
     let seen = check_step(&w, &id, &["SUBMITTED"], "RECEIVED", 1).await;
     assert_eq!(seen[0].0, "feedback.report.created");
-    assert_eq!(seen[0].1["reporterId"], w.reporter.id.as_str());
+    assert_eq!(seen[0].1["reporterId"], w.reporter.citizen_id.as_str());
     assert_eq!(seen[0].1["wardId"], WARD);
 
     // Cường, about to report the same light 20 m away, gets the hint...
     let near = (POINT.0 + 0.00018, POINT.1);
-    let body = gql(
-        app,
-        Some(&w.other),
-        "query($c: String!, $lat: Float!, $lng: Float!) { similarReports(category: $c, latitude: $lat, longitude: $lng) { id followerCount } }",
-        json!({ "c": "street_lights", "lat": near.0, "lng": near.1 }),
-    )
-    .await;
+    let body = w.other.graphql("query($c: String!, $lat: Float!, $lng: Float!) { similarReports(category: $c, latitude: $lat, longitude: $lng) { id followerCount } }", json!({ "c": "street_lights", "lat": near.0, "lng": near.1 })).await.ok();
     assert_eq!(
         body["data"]["similarReports"],
         json!([{ "id": id, "followerCount": 0 }]),
@@ -120,13 +114,7 @@ async fn from_submission_to_rating(w: World) {
     );
     // ...and says "me too" instead; twice counts once.
     for _ in 0..2 {
-        let body = gql(
-            app,
-            Some(&w.other),
-            "mutation($id: ID!) { followReport(id: $id) { report { followerCount viewerFollows } userErrors { code } } }",
-            json!({ "id": id }),
-        )
-        .await;
+        let body = w.other.graphql("mutation($id: ID!) { followReport(id: $id) { report { followerCount viewerFollows } userErrors { code } } }", json!({ "id": id })).await.ok();
         assert_eq!(
             body["data"]["followReport"],
             json!({ "report": { "followerCount": 1, "viewerFollows": true }, "userErrors": [] }),
@@ -134,13 +122,14 @@ async fn from_submission_to_rating(w: World) {
         );
     }
     // Had he submitted anyway, the payload would have named An's report.
-    let body = gql(
-        app,
-        Some(&w.other),
-        SUBMIT,
-        json!({ "input": report_input("cuong-light-01", "street_lights", near) }),
-    )
-    .await;
+    let body = w
+        .other
+        .graphql(
+            SUBMIT,
+            json!({ "input": report_input("cuong-light-01", "street_lights", near) }),
+        )
+        .await
+        .ok();
     assert_eq!(
         body["data"]["submitReport"]["similarReports"],
         json!([{ "id": id }]),
@@ -148,28 +137,28 @@ async fn from_submission_to_rating(w: World) {
     );
 
     // The hotline (an admin here) assigns it to the ward committee.
-    let payload = step(app, &w.admin, "assignReport", &id).await;
+    let payload = step(&w.admin, "assignReport", &id).await;
     assert_eq!(payload["report"]["status"], "ASSIGNED");
     assert_eq!(payload["report"]["agencyId"], AGENCY);
     assert_eq!(
         payload["timelineEntry"],
-        json!({ "action": "ASSIGNED", "fromStatus": "RECEIVED", "toStatus": "ASSIGNED", "actorRole": "ADMIN", "actorId": w.admin.id, "agencyId": AGENCY, "note": "Chuyển phường xử lý" })
+        json!({ "action": "ASSIGNED", "fromStatus": "RECEIVED", "toStatus": "ASSIGNED", "actorRole": "ADMIN", "actorId": w.admin.citizen_id, "agencyId": AGENCY, "note": "Chuyển phường xử lý" })
     );
     let seen = check_step(&w, &id, &["SUBMITTED", "ASSIGNED"], "ASSIGNED", 2).await;
     let (topic, event) = &seen[1];
     assert_eq!(topic, "feedback.report.updated");
-    assert_eq!(event["reporterId"], w.reporter.id.as_str());
+    assert_eq!(event["reporterId"], w.reporter.citizen_id.as_str());
     assert_eq!(event["agencyId"], AGENCY);
     assert_eq!(event["status"], "ASSIGNED");
     assert_eq!(event["previousStatus"], "RECEIVED");
     // The officers' note is internal: it never travels to the citizen.
     assert!(event.get("note").is_none(), "{event}");
     assert_eq!(event["message"], Value::Null);
-    assert_eq!(event["followerIds"], json!([w.other.id]));
+    assert_eq!(event["followerIds"], json!([w.other.citizen_id]));
     assert!(event["eventAt"].as_str().is_some());
 
     // The ward's officer starts, then resolves with the official answer.
-    let payload = step(app, &w.officer, "startReportProgress", &id).await;
+    let payload = step(&w.officer, "startReportProgress", &id).await;
     assert_eq!(payload["timelineEntry"]["actorRole"], "OFFICER");
     let seen = check_step(
         &w,
@@ -182,7 +171,7 @@ async fn from_submission_to_rating(w: World) {
     assert_eq!(seen[2].1["status"], "IN_PROGRESS");
     assert_eq!(seen[2].1["previousStatus"], "ASSIGNED");
 
-    let payload = step(app, &w.officer, "resolveReport", &id).await;
+    let payload = step(&w.officer, "resolveReport", &id).await;
     assert_eq!(
         payload["report"]["officialAnswer"],
         "Đã thay bóng đèn, đèn sáng lại."
@@ -224,7 +213,7 @@ async fn from_submission_to_rating(w: World) {
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
 
     // An rates it, which closes it; once only.
-    let payload = step(app, &w.reporter, "rateReport", &id).await;
+    let payload = step(&w.reporter, "rateReport", &id).await;
     assert_eq!(payload["report"]["status"], "CLOSED");
     assert_eq!(payload["timelineEntry"]["actorRole"], "REPORTER");
     let rated = check_step(
@@ -243,7 +232,11 @@ async fn from_submission_to_rating(w: World) {
         json!({ "stars": 5, "comment": "Xử lý nhanh" })
     );
     let (_, query, input) = steps(&id).remove(5);
-    let body = gql(app, Some(&w.reporter), &query, json!({ "input": input })).await;
+    let body = w
+        .reporter
+        .graphql(&query, json!({ "input": input }))
+        .await
+        .ok();
     assert_eq!(
         body["data"]["rateReport"]["userErrors"][0]["code"], "INVALID_TRANSITION",
         "{body}"
@@ -251,24 +244,23 @@ async fn from_submission_to_rating(w: World) {
     assert_eq!(events(app, &id).await.len(), 5, "nothing more happened");
 
     // An's own list has it.
-    let body = gql(
-        app,
-        Some(&w.reporter),
-        "{ myReports { totalCount edges { node { id status } } } }",
-        json!({}),
-    )
-    .await;
+    let body = w
+        .reporter
+        .graphql(
+            "{ myReports { totalCount edges { node { id status } } } }",
+            json!({}),
+        )
+        .await
+        .ok();
     assert_eq!(
         body["data"]["myReports"],
         json!({ "totalCount": 1, "edges": [{ "node": { "id": id, "status": "CLOSED" } }] })
     );
-    let body = gql(
-        app,
-        Some(&w.other),
-        "{ followedReports { edges { node { id } } } }",
-        json!({}),
-    )
-    .await;
+    let body = w
+        .other
+        .graphql("{ followedReports { edges { node { id } } } }", json!({}))
+        .await
+        .ok();
     assert_eq!(
         body["data"]["followedReports"]["edges"],
         json!([{ "node": { "id": id } }])
@@ -324,13 +316,13 @@ async fn report_in(w: &World, status: &str, n: usize) -> String {
         } else {
             &w.admin
         };
-        step(&w.app, who, name, &id).await;
+        step(who, name, &id).await;
     }
     id
 }
 
 /// Who asks (a name for messages), as whom, and the error code expected.
-type Asker<'a> = (&'a str, Option<&'a Person>, &'a str);
+type Asker<'a> = (&'a str, Option<&'a Session>, &'a str);
 
 const STATUSES: [&str; 6] = [
     "RECEIVED",
@@ -364,14 +356,14 @@ async fn every_illegal_transition_is_refused_and_changes_nothing() {
             // rejected on arrival, has none: the officer's attempt there is
             // a wrong role, tested below).
             let with_agency = !matches!(*status, "RECEIVED" | "REJECTED");
-            let askers: Vec<&Person> = match name {
+            let askers: Vec<&Session> = match name {
                 "rateReport" => vec![&w.reporter],
                 "assignReport" => vec![&w.admin],
                 _ if with_agency => vec![&w.admin, &w.officer],
                 _ => vec![&w.admin],
             };
             for who in askers {
-                let body = gql(app, Some(who), &query, json!({ "input": input })).await;
+                let body = who.graphql(&query, json!({ "input": input })).await.ok();
                 let payload = &body["data"][name];
                 assert_eq!(
                     payload["report"],
@@ -399,14 +391,18 @@ async fn every_illegal_transition_is_refused_and_changes_nothing() {
     // Cường is a plain citizen until he is made an officer elsewhere (which
     // ends his tokens from before): a plain citizen may not dispatch.
     let (_, assign, input) = steps(&by_status("RECEIVED")).remove(0);
-    let body = gql(app, Some(&w.other), &assign, json!({ "input": input })).await;
+    let body = w
+        .other
+        .graphql(&assign, json!({ "input": input }))
+        .await
+        .ok();
     assert_eq!(body["data"]["assignReport"], Value::Null, "{body}");
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "{body}"
     );
-    let elsewhere = sign_in(app, CUONG).await;
-    let elsewhere = make_officer(app, &w.admin, &elsewhere, &[OTHER_AGENCY]).await;
+    let elsewhere = app.sign_in(CUONG).await;
+    let elsewhere = make_officer(&w.admin, &elsewhere, &[OTHER_AGENCY]).await;
     let cases: Vec<(&str, &str, Vec<Asker>)> = vec![
         (
             "assignReport",
@@ -470,7 +466,11 @@ async fn every_illegal_transition_is_refused_and_changes_nothing() {
         let before = events(app, &id).await.len();
         let (_, query, input) = steps(&id).into_iter().find(|(n, _, _)| *n == name).unwrap();
         for (who_name, who, code) in askers {
-            let body = gql(app, who, &query, json!({ "input": input })).await;
+            let body = app
+                .graphql(&query, json!({ "input": input }))
+                .signed_in(who)
+                .await
+                .ok();
             assert_eq!(body["data"][name], Value::Null, "{who_name} {name}: {body}");
             assert_eq!(
                 body["errors"][0]["extensions"]["code"], code,
@@ -486,38 +486,44 @@ async fn every_illegal_transition_is_refused_and_changes_nothing() {
 
     // A rejection needs its reason; a transfer needs another agency.
     let received = by_status("RECEIVED");
-    let body = gql(
-        app,
-        Some(&w.admin),
-        &step_mutation("rejectReport", "RejectReportInput"),
-        json!({ "input": { "reportId": received, "reason": "  " } }),
-    )
-    .await;
+    let body = w
+        .admin
+        .graphql(
+            &step_mutation("rejectReport", "RejectReportInput"),
+            json!({ "input": { "reportId": received, "reason": "  " } }),
+        )
+        .await
+        .ok();
     assert_eq!(
         body["data"]["rejectReport"]["userErrors"][0]["code"],
         "REASON_REQUIRED"
     );
     let assigned = by_status("ASSIGNED");
-    let body = gql(
-        app,
-        Some(&w.officer),
-        &step_mutation("transferReport", "AssignReportInput"),
-        json!({ "input": { "reportId": assigned, "agencyId": AGENCY } }),
-    )
-    .await;
+    let body = w
+        .officer
+        .graphql(
+            &step_mutation("transferReport", "AssignReportInput"),
+            json!({ "input": { "reportId": assigned, "agencyId": AGENCY } }),
+        )
+        .await
+        .ok();
     assert_eq!(
         body["data"]["transferReport"]["userErrors"][0]["code"],
         "SAME_AGENCY"
     );
     // The officer transfers it away; it is no longer theirs to start.
-    step(app, &w.officer, "transferReport", &assigned).await;
+    step(&w.officer, "transferReport", &assigned).await;
     let (_, query, input) = steps(&assigned).remove(2);
-    let body = gql(app, Some(&w.officer), &query, json!({ "input": input })).await;
+    let body = w
+        .officer
+        .graphql(&query, json!({ "input": input }))
+        .await
+        .ok();
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "{body}"
     );
-    let payload = step(app, &elsewhere, "startReportProgress", &assigned).await;
+    let payload = step(&elsewhere, "startReportProgress", &assigned).await;
     assert_eq!(payload["report"]["agencyId"], OTHER_AGENCY);
     w.stop().await;
 }
@@ -564,13 +570,7 @@ async fn closing_and_overdue(w: World) {
     assert_eq!(overdue(received_long_ago.clone()).await, true);
     assert_eq!(overdue(resolved_long_ago.clone()).await, false);
     assert_eq!(overdue(resolved_today.clone()).await, false);
-    let body = gql(
-        app,
-        Some(&w.officer),
-        "{ searchReports(filter: { overdue: true, category: \"roads\" }) { edges { node { id } } } }",
-        json!({}),
-    )
-    .await;
+    let body = w.officer.graphql("{ searchReports(filter: { overdue: true, category: \"roads\" }) { edges { node { id } } } }", json!({})).await.ok();
     assert_eq!(
         body["data"]["searchReports"]["edges"],
         json!([{ "node": { "id": received_long_ago } }]),
@@ -579,9 +579,9 @@ async fn closing_and_overdue(w: World) {
 
     // Only admins run the closing now (the maintenance job runs it hourly).
     let close = "mutation { closeExpiredReports }";
-    let body = gql(app, Some(&w.officer), close, json!({})).await;
+    let body = w.officer.graphql(close, json!({})).await.ok();
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
-    let body = gql(app, Some(&w.admin), close, json!({})).await;
+    let body = w.admin.graphql(close, json!({})).await.ok();
     // The two backdated ones; the demo reports are dated back from when
     // they were installed (this test's start), so none is due for closing.
     assert_eq!(body["data"]["closeExpiredReports"], 2, "{body}");
@@ -610,13 +610,17 @@ async fn closing_and_overdue(w: World) {
     assert_eq!(last_event["previousStatus"], "RESOLVED");
     // Closed without a rating: the reporter can no longer rate it.
     let (_, query, input) = steps(&resolved_long_ago).remove(5);
-    let body = gql(app, Some(&w.reporter), &query, json!({ "input": input })).await;
+    let body = w
+        .reporter
+        .graphql(&query, json!({ "input": input }))
+        .await
+        .ok();
     assert_eq!(
         body["data"]["rateReport"]["userErrors"][0]["code"],
         "INVALID_TRANSITION"
     );
     // A second run has nothing to do.
-    let body = gql(app, Some(&w.admin), close, json!({})).await;
+    let body = w.admin.graphql(close, json!({})).await.ok();
     assert_eq!(body["data"]["closeExpiredReports"], 0);
     w.stop().await;
 }

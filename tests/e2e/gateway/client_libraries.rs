@@ -7,7 +7,7 @@
 //! `graphql-ws` protocol's `error` message, and bounded batches.
 
 use congdan_tests::subscriptions::{graphql_ws_npm, npm_client, sse_events, Seen, WsClient};
-use congdan_tests::TestApp;
+use congdan_tests::{Request, TestApp};
 use serde_json::{json, Value};
 
 /// What urql's fetch exchange sends for queries and mutations.
@@ -15,17 +15,6 @@ const URQL_ACCEPT: &str = "application/graphql-response+json, application/graphq
 /// Two problems: neither field exists.
 const TWO_PROBLEMS: &str = "{ nope alsoNope }";
 const WATCH: &str = "subscription { reportUpdated(id: \"r-1\") { id status } }";
-
-async fn post(app: &TestApp, accept: &str, body: &Value) -> reqwest::Response {
-    app.http
-        .post(app.gateway_url())
-        .header("accept", accept)
-        .header("accept-language", "en")
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
 
 fn content_type(response: &reqwest::Response) -> String {
     response.headers()["content-type"]
@@ -107,7 +96,10 @@ async fn urql_gets_json_for_queries_and_mutations() {
         ("text/event-stream, application/json", true),
         ("application/json;q=0.5, text/event-stream", true),
     ] {
-        let response = post(&app, accept, &query_body).await;
+        let response = Request::post(app.gateway_url(), query_body.clone())
+            .header("accept", accept)
+            .send()
+            .await;
         assert_eq!(response.status(), 200, "{accept}");
         let kind = content_type(&response);
         if stream {
@@ -125,7 +117,10 @@ async fn urql_gets_json_for_queries_and_mutations() {
     // A subscription is streamed whenever the client accepts a stream
     // (here it ends at once: it needs a signed-in caller), and refused with
     // a clear error when it does not.
-    let response = post(&app, URQL_ACCEPT, &json!({ "query": WATCH })).await;
+    let response = Request::post(app.gateway_url(), json!({ "query": WATCH }))
+        .header("accept", URQL_ACCEPT)
+        .send()
+        .await;
     assert!(content_type(&response).starts_with("text/event-stream"));
     let events = sse_events(response).await;
     let first: Value = serde_json::from_str(&events[0].1).unwrap();
@@ -133,7 +128,10 @@ async fn urql_gets_json_for_queries_and_mutations() {
         first["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{first}"
     );
-    let response = post(&app, "application/json", &json!({ "query": WATCH })).await;
+    let response = Request::post(app.gateway_url(), json!({ "query": WATCH }))
+        .header("accept", "application/json")
+        .send()
+        .await;
     let body: Value = response.json().await.unwrap();
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
@@ -204,7 +202,7 @@ async fn graphql_sse_gets_errors_before_execution_as_next_events() {
 async fn validation_errors_are_one_per_problem_on_every_transport() {
     let app = TestApp::spawn().await;
     // Plain HTTP.
-    let (status, body) = app.graphql(TWO_PROBLEMS, json!({})).await;
+    let (status, body) = app.graphql(TWO_PROBLEMS, json!({})).await.pair();
     assert_eq!(status, 400);
     assert_two_problems(&body["errors"]);
 
@@ -246,7 +244,10 @@ async fn batches_run_each_operation_and_are_bounded() {
         { "query": TWO_PROBLEMS },
         42,
     ]);
-    let response = post(&app, accept, &batch).await;
+    let response = Request::post(app.gateway_url(), batch)
+        .header("accept", accept)
+        .send()
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     let answers = body.as_array().unwrap_or_else(|| panic!("{body}"));
@@ -257,11 +258,12 @@ async fn batches_run_each_operation_and_are_bounded() {
 
     // Each operation is checked on its own: one over a limit fails alone.
     let deep = format!("{{ {}__typename{} }}", "a { ".repeat(40), " }".repeat(40));
-    let response = post(
-        &app,
-        accept,
-        &json!([{ "query": deep }, { "query": "{ __typename }" }]),
+    let response = Request::post(
+        app.gateway_url(),
+        json!([{ "query": deep }, { "query": "{ __typename }" }]),
     )
+    .header("accept", accept)
+    .send()
     .await;
     let body: Value = response.json().await.unwrap();
     assert_eq!(
@@ -274,7 +276,10 @@ async fn batches_run_each_operation_and_are_bounded() {
     let eleven: Vec<Value> = (0..11)
         .map(|_| json!({ "query": "{ __typename }" }))
         .collect();
-    let response = post(&app, accept, &json!(eleven)).await;
+    let response = Request::post(app.gateway_url(), json!(eleven))
+        .header("accept", accept)
+        .send()
+        .await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(
@@ -285,7 +290,10 @@ async fn batches_run_each_operation_and_are_bounded() {
         .as_str()
         .unwrap()
         .contains("at most 10"));
-    let response = post(&app, accept, &json!([])).await;
+    let response = Request::post(app.gateway_url(), json!([]))
+        .header("accept", accept)
+        .send()
+        .await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(

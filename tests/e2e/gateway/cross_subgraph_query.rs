@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use congdan_gateway::GatewayConfig;
-use congdan_tests::{post_query, ExtraGateway, TestApp};
+use congdan_tests::{ExtraGateway, Request, TestApp};
 use serde_json::json;
 
 #[tokio::test]
@@ -20,7 +20,8 @@ async fn reports_come_with_their_ward_names_from_geo() {
             }"#,
             json!({ "n": 2 }),
         )
-        .await;
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert_eq!(
         body,
@@ -54,15 +55,11 @@ async fn reports_come_with_their_ward_names_from_geo() {
 async fn aliases_typename_and_three_subgraphs_in_one_request() {
     let app = TestApp::spawn().await;
     let (status, body) = app
-        .graphql(
-            r#"{
+        .graphql(r#"{
                 hotline: agency(id: "hotline-1022") { __typename name phone: hotline ward { name } }
                 committee: agency(id: "ubnd-tan-dinh") { name ward { __typename where: fullName } }
                 firstService: services(first: 1, group: FEEDBACK) { edges { node { key title(language: EN) } } }
-            }"#,
-            json!({}),
-        )
-        .await;
+            }"#, json!({})).await.pair();
     assert_eq!(status, 200);
     assert_eq!(
         body,
@@ -111,11 +108,13 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
         .insert("geo".into(), format!("http://{closed_addr}/graphql"));
     let gateway = ExtraGateway::start(&app.system, config).await;
 
-    let body: serde_json::Value = post_query(
+    let body: serde_json::Value = Request::to(
         &gateway.url,
         "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000002\") { status ward { name } } }",
+        json!({}),
     )
-    .await;
+    .await
+    .body;
     assert_eq!(
         body["data"],
         json!({ "report": { "status": "ASSIGNED", "ward": null } })
@@ -134,11 +133,13 @@ async fn a_subgraph_that_is_down_leaves_the_rest_of_the_answer() {
 
     // A list: every ward is null, with one error for the one failed fetch
     // (no error per item for the non-null fields that are missing).
-    let body: serde_json::Value = post_query(
+    let body: serde_json::Value = Request::to(
         &gateway.url,
         "{ reports(first: 3) { edges { node { status ward { fullName } } } } }",
+        json!({}),
     )
-    .await;
+    .await
+    .body;
     assert_eq!(
         body["data"],
         json!({ "reports": { "edges": [
@@ -171,11 +172,13 @@ async fn a_subgraph_slower_than_its_own_timeout_is_reported_and_the_rest_answers
         .subgraph_timeouts
         .insert("geo".into(), std::time::Duration::ZERO);
     let gateway = ExtraGateway::start(&app.system, config).await;
-    let body: serde_json::Value = post_query(
+    let body: serde_json::Value = Request::to(
         &gateway.url,
         "{ report(id: \"5f0c1a8e-0001-4000-8000-000000000003\") { title ward { name } } }",
+        json!({}),
     )
-    .await;
+    .await
+    .body;
     assert_eq!(
         body["data"],
         json!({ "report": { "title": "Ngập nước sau mưa", "ward": null } })
@@ -216,7 +219,8 @@ async fn a_ward_that_geo_does_not_know_is_null() {
             r#"{ report(id: "00000000-0000-4000-8000-00000000abcd") { status ward { id name } } }"#,
             json!({}),
         )
-        .await;
+        .await
+        .pair();
     // Geo cannot resolve the unknown unit: the nullable `ward` is null,
     // with geo's NOT_FOUND at its path (never an internal error).
     assert_eq!(

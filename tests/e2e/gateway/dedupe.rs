@@ -2,6 +2,7 @@
 //! request, and identical query operations one execution; mutations never
 //! do, two citizens never do, and the settings turn both off.
 
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,7 +80,10 @@ async fn start_with(dedupe: bool, coalesce: bool) -> (Federation, Calls) {
 }
 
 async fn concurrently(federation: &Federation, query: &str, n: usize) -> Vec<serde_json::Value> {
-    futures::future::join_all((0..n).map(|_| federation.query(query, json!({})))).await
+    futures::future::join_all(
+        (0..n).map(|_| async { federation.graphql(query, json!({})).await.ok() }),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -151,12 +155,14 @@ async fn identical_concurrent_operations_share_one_execution() {
 #[tokio::test]
 async fn operations_with_other_variables_are_not_shared() {
     let (federation, calls) = start(true).await;
-    let answers = futures::future::join_all(
-        (0..10).map(|n| federation.query("query($n: Int!) { echo(n: $n) }", json!({ "n": n }))),
-    )
+    let answers = futures::future::join_all((0..10).map(|n| {
+        federation
+            .graphql("query($n: Int!) { echo(n: $n) }", json!({ "n": n }))
+            .into_future()
+    }))
     .await;
-    for (n, answer) in answers.iter().enumerate() {
-        assert_eq!(*answer, json!({ "data": { "echo": n } }));
+    for (n, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer.ok(), json!({ "data": { "echo": n } }));
     }
     assert_eq!(calls.queries.load(Ordering::SeqCst), 10);
     assert_eq!(coalesced(&federation).await, 0);
@@ -178,7 +184,7 @@ async fn concurrent_citizens_never_share_an_answer() {
     let app = TestApp::spawn().await;
     let mut people = Vec::new();
     for number in [citizen_support::AN, citizen_support::BINH] {
-        let session = citizen_support::sign_in(&app, number).await;
+        let session = app.sign_in(number).await;
         people.push((citizen(number).name, session.token));
     }
     let query = "{ me { fullName maskedPersonalId } }";
@@ -186,7 +192,7 @@ async fn concurrent_citizens_never_share_an_answer() {
         let (name, token) = &people[i % 2];
         let app = &app;
         async move {
-            let body = citizen_support::gql(app, Some(token), query, json!({})).await;
+            let body = app.graphql(query, json!({})).bearer(token).await.body;
             (*name, body)
         }
     }))

@@ -4,23 +4,14 @@
 use congdan_tests::TestApp;
 use serde_json::{json, Value};
 
+/// POSTs `body` as it is with `accept`; status, content type and body.
 async fn post_raw(app: &TestApp, body: &str, accept: &str) -> (u16, String, Value) {
     let response = app
-        .http
-        .post(app.gateway_url())
-        .header("content-type", "application/json")
+        .graphql("", Value::Null)
+        .raw_body(body)
         .header("accept", accept)
-        .header("accept-language", "en")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    (status, content_type, response.json().await.unwrap())
+        .await;
+    (response.status, response.content_type, response.body)
 }
 
 const GQL: &str = "application/graphql-response+json";
@@ -86,7 +77,8 @@ async fn subgraph_input_errors_reach_the_client_at_the_right_path() {
     let app = TestApp::spawn().await;
     let (status, body) = app
         .graphql("{ reports(first: 1000) { totalCount } }", json!({}))
-        .await;
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert_eq!(
         body["data"],
@@ -164,7 +156,8 @@ async fn variables_of_the_wrong_type_are_refused_and_defaults_apply() {
             "query($n: Int!) { reports(first: $n) { totalCount } }",
             json!({ "n": "abc" }),
         )
-        .await;
+        .await
+        .pair();
     assert_eq!(status, 400);
     let (code, message) = code_and_message(&body);
     assert_eq!(code, "BAD_USER_INPUT");
@@ -178,7 +171,8 @@ async fn variables_of_the_wrong_type_are_refused_and_defaults_apply() {
             "query($n: Int!) { reports(first: $n) { totalCount } }",
             json!({}),
         )
-        .await;
+        .await
+        .pair();
     assert_eq!(status, 400);
     assert_eq!(
         code_and_message(&body).1,
@@ -190,17 +184,14 @@ async fn variables_of_the_wrong_type_are_refused_and_defaults_apply() {
             "query($k: AdministrativeUnitKind) { administrativeUnits(kind: $k) { totalCount } }",
             json!({ "k": "VILLAGE" }),
         )
-        .await;
+        .await
+        .pair();
     assert_eq!(status, 400);
     assert!(code_and_message(&body).1.contains("WARD"), "{body}");
 
     // Defaults fill in, also for @include conditions the gateway evaluates.
     let (status, body) = app
-        .graphql(
-            "query($n: Int = 1, $show: Boolean = true) { reports(first: $n) { totalCount @include(if: $show) edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
+        .graphql("query($n: Int = 1, $show: Boolean = true) { reports(first: $n) { totalCount @include(if: $show) edges { node { id } } } }", json!({})).await.pair();
     assert_eq!(status, 200);
     assert_eq!(
         body,
@@ -230,7 +221,10 @@ async fn a_mutation_over_get_is_refused_with_405() {
         body["errors"][0]["extensions"]["code"],
         "METHOD_NOT_ALLOWED"
     );
-    let (_, count) = app.graphql("{ reports { totalCount } }", json!({})).await;
+    let (_, count) = app
+        .graphql("{ reports { totalCount } }", json!({}))
+        .await
+        .pair();
     assert_eq!(count["data"]["reports"]["totalCount"], 4, "nothing ran");
     app.stop().await;
 }

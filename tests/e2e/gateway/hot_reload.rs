@@ -4,29 +4,26 @@
 use std::time::Duration;
 
 use congdan_gateway::GatewayConfig;
-use congdan_tests::{post_query, subgraph_urls, TestApp};
+use congdan_tests::{logs, subgraph_urls, Request, TestApp};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-/// Polls until `query` answers `expected` (the reload is asynchronous).
-async fn eventually(url: &str, query: &str, expected: &Value) {
-    for _ in 0..100 {
-        if &post_query(url, query).await == expected {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "{query} never answered {expected}; last: {}",
-        post_query(url, query).await
-    );
+/// The body `query` gets from the gateway at `url`.
+async fn answer(url: &str, query: &str) -> Value {
+    Request::to(url, query, json!({})).await.body
 }
 
 #[tokio::test]
 async fn a_changed_supergraph_file_is_served_and_a_bad_one_refused() {
+    // The gateway logs each reload and each refusal with the file's path,
+    // which only this test uses.
+    logs::capture();
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("supergraph.graphql");
+    let shown = path.display().to_string();
+    let reloaded = ["supergraph reloaded", shown.as_str()];
+    let refusals = ["the new supergraph is refused", shown.as_str()];
     std::fs::write(&path, congdan::serve::BUILT_IN_SUPERGRAPH).unwrap();
 
     let config = GatewayConfig {
@@ -44,7 +41,7 @@ async fn a_changed_supergraph_file_is_served_and_a_bad_one_refused() {
 
     let agencies = "{ agencies { totalCount } }";
     let answered = json!({ "data": { "agencies": { "totalCount": 13 } } });
-    assert_eq!(post_query(&url, agencies).await, answered);
+    assert_eq!(answer(&url, agencies).await, answered);
 
     // A supergraph without the directories subgraph: `agencies` is gone.
     let sdls: Vec<(String, String)> = congdan::compose::subgraph_sdls()
@@ -60,32 +57,30 @@ async fn a_changed_supergraph_file_is_served_and_a_bad_one_refused() {
     std::fs::write(&path, congdan::compose::compose(&input).unwrap()).unwrap();
     let refused =
         |body: &Value| body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED";
-    let mut reloaded = false;
-    for _ in 0..100 {
-        if refused(&post_query(&url, agencies).await) {
-            reloaded = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(reloaded, "the new supergraph was never served");
+    logs::wait_for(&reloaded, 1).await;
+    assert!(
+        refused(&answer(&url, agencies).await),
+        "the new supergraph is served"
+    );
     assert_eq!(
-        post_query(&url, "{ reports { totalCount } }").await,
+        answer(&url, "{ reports { totalCount } }").await,
         json!({ "data": { "reports": { "totalCount": 4 } } })
     );
 
     // An invalid file is refused: the last good supergraph stays.
+    let refused_before = logs::lines_with(&refusals).len();
     std::fs::write(&path, "this is not a supergraph {").unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(refused(&post_query(&url, agencies).await));
+    logs::wait_for(&refusals, refused_before + 1).await;
+    assert!(refused(&answer(&url, agencies).await));
     assert_eq!(
-        post_query(&url, "{ reports { totalCount } }").await,
+        answer(&url, "{ reports { totalCount } }").await,
         json!({ "data": { "reports": { "totalCount": 4 } } })
     );
 
     // Back to the full supergraph.
     std::fs::write(&path, congdan::serve::BUILT_IN_SUPERGRAPH).unwrap();
-    eventually(&url, agencies, &answered).await;
+    logs::wait_for(&reloaded, 2).await;
+    assert_eq!(answer(&url, agencies).await, answered);
 
     shutdown.cancel();
     server.await.unwrap().unwrap();

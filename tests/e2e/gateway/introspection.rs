@@ -36,7 +36,7 @@ fragment TypeRef on __Type {
 #[tokio::test]
 async fn the_full_introspection_query_shows_the_api_schema_only() {
     let app = TestApp::spawn().await;
-    let (status, body) = app.graphql(FULL_INTROSPECTION, json!({})).await;
+    let (status, body) = app.graphql(FULL_INTROSPECTION, json!({})).await.pair();
     assert_eq!(status, 200);
     assert!(body.get("errors").is_none(), "{body}");
     let schema = &body["data"]["__schema"];
@@ -119,7 +119,8 @@ async fn type_lookup_and_subgraph_fields_answer_together_in_request_order() {
             }"#,
             json!({ "t": "GeoPoint" }),
         )
-        .await;
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert_eq!(
         body,

@@ -6,7 +6,7 @@
 
 use crate::citizen::support as citizen_support;
 
-use citizen_support::{sign_in, AN};
+use citizen_support::AN;
 use congdan_tests::TestApp;
 use serde_json::{json, Value};
 
@@ -178,7 +178,7 @@ async fn anonymous_callers_read_vietnamese_unless_accept_language_prefers_englis
 #[tokio::test]
 async fn a_citizens_profile_language_decides_over_accept_language() {
     let app = TestApp::spawn().await;
-    let before = sign_in(&app, AN).await;
+    let before = app.sign_in(AN).await;
     // No profile language yet: Accept-Language decides.
     assert_vietnamese(&messages(&app, Some(&before.token), None).await);
     assert_english(&messages(&app, Some(&before.token), Some("en")).await);
@@ -197,7 +197,7 @@ async fn a_citizens_profile_language_decides_over_accept_language() {
     );
     // Tokens carry the profile's language from the next sign-in (or
     // refresh) on.
-    let english = sign_in(&app, AN).await;
+    let english = app.sign_in(AN).await;
     let without_header = messages(&app, Some(&english.token), None).await;
     assert_english(&without_header);
     let asking_vietnamese = messages(&app, Some(&english.token), Some("vi")).await;

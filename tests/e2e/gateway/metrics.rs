@@ -15,8 +15,8 @@ async fn texts_that_differ_only_in_layout_share_one_plan() {
     let app = TestApp::spawn().await;
     let a = "{ reports(first: 1) { edges { node { title } } } }";
     let b = "query { reports(first: 1) {\n edges { ...E } } } fragment E on ReportEdge { node { title } }";
-    let (_, first) = app.graphql(a, json!({})).await;
-    let (_, second) = app.graphql(b, json!({})).await;
+    let (_, first) = app.graphql(a, json!({})).await.pair();
+    let (_, second) = app.graphql(b, json!({})).await.pair();
     assert_eq!(first, second);
     let plans = congdan_gateway::plan::ShapeCache::new(10);
     let sg = supergraph();
@@ -47,10 +47,11 @@ async fn a_repeated_query_is_planned_once_and_counted() {
                 "{ reports(first: 2) { edges { node { title ward { name } } } } }",
                 json!({}),
             )
-            .await;
+            .await
+            .pair();
         assert_eq!(status, 200);
     }
-    let (status, _) = app.graphql("{ nope }", json!({})).await;
+    let (status, _) = app.graphql("{ nope }", json!({})).await.pair();
     assert_eq!(status, 400);
 
     let text = app

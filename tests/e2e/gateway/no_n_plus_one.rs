@@ -55,7 +55,7 @@ async fn a_list_of_fifty_costs_a_few_statements_not_one_per_item() {
     for n in [1, 50] {
         count.store(0, Ordering::SeqCst);
         statements.lock().unwrap().clear();
-        let (status, body) = app.graphql(LIST, json!({ "n": n })).await;
+        let (status, body) = app.graphql(LIST, json!({ "n": n })).await.pair();
         assert_eq!(status, 200);
         let edges = body["data"]["reports"]["edges"].as_array().unwrap();
         assert_eq!(edges.len(), n);

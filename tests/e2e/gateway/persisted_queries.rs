@@ -4,22 +4,10 @@
 use congdan_gateway::config::PersistedQueryMode;
 use congdan_gateway::pipeline::persisted::sha256_hex;
 use congdan_gateway::GatewayConfig;
-use congdan_tests::{ExtraGateway, TestApp};
+use congdan_tests::{ExtraGateway, Request, TestApp};
 use serde_json::{json, Value};
 
 const QUERY: &str = "{ reports { totalCount } }";
-
-async fn post(app: &TestApp, url: &str, body: Value) -> (u16, Value) {
-    let response = app
-        .http
-        .post(url)
-        .header("accept-language", "en")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn automatic_persisted_queries_follow_apollos_protocol() {
@@ -27,12 +15,10 @@ async fn automatic_persisted_queries_follow_apollos_protocol() {
     let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(QUERY) } });
 
     // First the hash alone: unknown.
-    let (status, body) = post(
-        &app,
-        &app.gateway_url(),
-        json!({ "extensions": extensions }),
-    )
-    .await;
+    let (status, body) = Request::post(app.gateway_url(), json!({ "extensions": extensions }))
+        .without("accept")
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
     assert_eq!(
@@ -42,21 +28,20 @@ async fn automatic_persisted_queries_follow_apollos_protocol() {
 
     // Then hash and text: runs and is remembered.
     let answer = json!({ "data": { "reports": { "totalCount": 4 } } });
-    let (_, body) = post(
-        &app,
-        &app.gateway_url(),
+    let (_, body) = Request::post(
+        app.gateway_url(),
         json!({ "query": QUERY, "extensions": extensions }),
     )
-    .await;
+    .without("accept")
+    .await
+    .pair();
     assert_eq!(body, answer);
 
     // The hash alone now runs, over GET too.
-    let (_, body) = post(
-        &app,
-        &app.gateway_url(),
-        json!({ "extensions": extensions }),
-    )
-    .await;
+    let (_, body) = Request::post(app.gateway_url(), json!({ "extensions": extensions }))
+        .without("accept")
+        .await
+        .pair();
     assert_eq!(body, answer);
     let body: Value = app
         .http
@@ -73,12 +58,13 @@ async fn automatic_persisted_queries_follow_apollos_protocol() {
     // A hash that is not the text's is refused.
     let wrong =
         json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex("{ other }") } });
-    let (status, body) = post(
-        &app,
-        &app.gateway_url(),
+    let (status, body) = Request::post(
+        app.gateway_url(),
         json!({ "query": QUERY, "extensions": wrong }),
     )
-    .await;
+    .without("accept")
+    .await
+    .pair();
     assert_eq!(status, 400);
     assert!(body["errors"][0]["message"]
         .as_str()
@@ -112,18 +98,30 @@ async fn the_allow_list_runs_registered_operations_only() {
     .await;
     let answer = json!({ "data": { "reports": { "totalCount": 4 } } });
     let by_hash = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(QUERY) } } });
-    assert_eq!(post(&app, &gateway.url, by_hash).await.1, answer);
     assert_eq!(
-        post(&app, &gateway.url, json!({ "query": QUERY })).await.1,
+        Request::post(&gateway.url, by_hash)
+            .without("accept")
+            .await
+            .pair()
+            .1,
+        answer
+    );
+    assert_eq!(
+        Request::post(&gateway.url, json!({ "query": QUERY }))
+            .without("accept")
+            .await
+            .pair()
+            .1,
         answer
     );
 
-    let (status, body) = post(
-        &app,
+    let (status, body) = Request::post(
         &gateway.url,
         json!({ "query": "{ agencies { totalCount } }" }),
     )
-    .await;
+    .without("accept")
+    .await
+    .pair();
     assert_eq!(status, 400);
     assert_eq!(
         body["errors"][0]["extensions"]["code"],
@@ -149,14 +147,15 @@ async fn refused_texts_are_never_remembered() {
     ] {
         let extensions =
             json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(&text) } });
-        let (_, body) = post(
-            &app,
-            &url,
-            json!({ "query": text, "extensions": extensions }),
-        )
-        .await;
+        let (_, body) = Request::post(&url, json!({ "query": text, "extensions": extensions }))
+            .without("accept")
+            .await
+            .pair();
         assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
-        let (_, body) = post(&app, &url, json!({ "extensions": extensions })).await;
+        let (_, body) = Request::post(&url, json!({ "extensions": extensions }))
+            .without("accept")
+            .await
+            .pair();
         assert_eq!(
             body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
             "{body}"

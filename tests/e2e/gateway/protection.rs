@@ -3,7 +3,7 @@
 
 use congdan_gateway::plan::limits::Limits;
 use congdan_gateway::GatewayConfig;
-use congdan_tests::{ExtraGateway, TestApp};
+use congdan_tests::{ExtraGateway, Request, TestApp};
 use serde_json::{json, Value};
 
 /// A gateway whose every subgraph URL is a closed port: any request that
@@ -27,19 +27,6 @@ async fn gateway_without_subgraphs(app: &TestApp, limits: Limits) -> ExtraGatewa
         config.subgraph_urls.insert(name.into(), dead.clone());
     }
     ExtraGateway::start(&app.system, config).await
-}
-
-async fn post(app: &TestApp, url: &str, query: &str) -> (u16, Value) {
-    let response = app
-        .http
-        .post(url)
-        .header("accept", "application/graphql-response+json")
-        .header("accept-language", "en")
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
 }
 
 fn assert_limit(status: u16, body: &Value, message: &str) {
@@ -66,48 +53,41 @@ async fn each_limit_is_enforced_before_any_subgraph_call() {
     };
     let gateway = gateway_without_subgraphs(&app, limits).await;
 
-    let (status, body) = post(
-        &app,
+    let (status, body) = Request::to(
         &gateway.url,
         "{ reports { edges { node { ward { name } } } } }",
+        json!({}),
     )
-    .await;
+    .await
+    .pair();
     assert_limit(status, &body, "the query is 5 levels deep; the limit is 4");
 
-    let (status, body) = post(
-        &app,
+    let (status, body) = Request::to(
         &gateway.url,
         "{ a: reports { totalCount } b: reports { totalCount } c: reports { totalCount } }",
+        json!({}),
     )
-    .await;
+    .await
+    .pair();
     assert_limit(status, &body, "the query has 3 aliases; the limit is 2");
 
-    let (status, body) = post(
-        &app,
-        &gateway.url,
-        "{ reports { totalCount } agencies { totalCount } articles { totalCount } services { totalCount } }",
-    )
-    .await;
+    let (status, body) = Request::to(&gateway.url, "{ reports { totalCount } agencies { totalCount } articles { totalCount } services { totalCount } }", json!({})).await.pair();
     assert_limit(
         status,
         &body,
         "the query selects 4 root fields; the limit is 3",
     );
 
-    let (status, body) = post(
-        &app,
-        &gateway.url,
-        "{ reports @skip(if: false) { totalCount @include(if: true) } agencies @skip(if: false) { totalCount } }",
-    )
-    .await;
+    let (status, body) = Request::to(&gateway.url, "{ reports @skip(if: false) { totalCount @include(if: true) } agencies @skip(if: false) { totalCount } }", json!({})).await.pair();
     assert_limit(status, &body, "the query uses 3 directives; the limit is 2");
 
-    let (status, body) = post(
-        &app,
+    let (status, body) = Request::to(
         &gateway.url,
         "{ reports(first: 100) { edges { node { id title description } } } }",
+        json!({}),
     )
-    .await;
+    .await
+    .pair();
     assert_limit(
         status,
         &body,
@@ -115,7 +95,7 @@ async fn each_limit_is_enforced_before_any_subgraph_call() {
     );
 
     let long = format!("{{ {} }}", "reports { totalCount } ".repeat(60));
-    let (status, body) = post(&app, &gateway.url, &long).await;
+    let (status, body) = Request::to(&gateway.url, &long, json!({})).await.pair();
     assert_limit(
         status,
         &body,
@@ -123,7 +103,9 @@ async fn each_limit_is_enforced_before_any_subgraph_call() {
     );
 
     // Within every limit, the request goes on to the (missing) subgraphs.
-    let (status, body) = post(&app, &gateway.url, "{ reports { totalCount } }").await;
+    let (status, body) = Request::to(&gateway.url, "{ reports { totalCount } }", json!({}))
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert_eq!(
         body["errors"][0]["extensions"]["code"],
@@ -138,7 +120,9 @@ async fn each_limit_is_enforced_before_any_subgraph_call() {
 async fn deeply_nested_and_oversized_documents_are_refused_cleanly() {
     let app = TestApp::spawn().await;
     let deep = format!("{}{}", "{ reports ".repeat(3_000), "}".repeat(3_000));
-    let (status, body) = post(&app, &app.gateway_url(), &deep).await;
+    let (status, body) = Request::to(app.gateway_url(), &deep, json!({}))
+        .await
+        .pair();
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
 

@@ -4,7 +4,6 @@
 //! protocol errors, keepalive, teardown reaching the subgraph, and a slow
 //! client cut off at its bounded queue.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,15 +13,50 @@ use congdan_tests::subscriptions::{sse_events, Seen, WsClient};
 use futures::Stream;
 use serde_json::{json, Value};
 
-/// How many subscriptions the events subgraph is serving right now.
-#[derive(Clone, Default)]
-struct Active(Arc<AtomicUsize>);
+/// How many subscriptions the events subgraph is serving right now (and
+/// has started in all); a test waits for the count it expects.
+#[derive(Clone)]
+struct Active(Arc<tokio::sync::watch::Sender<Counts>>);
+
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    running: usize,
+    started: usize,
+}
+
+impl Default for Active {
+    fn default() -> Self {
+        Self(Arc::new(tokio::sync::watch::channel(Counts::default()).0))
+    }
+}
+
+impl Active {
+    fn now(&self) -> usize {
+        self.0.borrow().running
+    }
+
+    /// Waits until `n` subscriptions run.
+    async fn until(&self, what: &str, n: usize) {
+        self.until_counts(what, |c| c.running == n).await;
+    }
+
+    /// Waits until `check` holds, for at most 30 s (a bound for a loaded
+    /// machine, not a timing expectation).
+    async fn until_counts(&self, what: &str, check: impl Fn(&Counts) -> bool) {
+        let mut counts = self.0.subscribe();
+        let reached = counts.wait_for(check);
+        tokio::time::timeout(Duration::from_secs(30), reached)
+            .await
+            .unwrap_or_else(|_| panic!("{what} did not happen"))
+            .expect("the counts live as long as the subgraph");
+    }
+}
 
 struct Guard(Active);
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        self.0 .0.fetch_sub(1, Ordering::SeqCst);
+        self.0 .0.send_modify(|c| c.running -= 1);
     }
 }
 
@@ -65,7 +99,10 @@ impl EventsSubscription {
         #[graphql(default = 0)] blob_bytes: usize,
     ) -> impl Stream<Item = Tick> {
         let active = ctx.data_unchecked::<Active>().clone();
-        active.0.fetch_add(1, Ordering::SeqCst);
+        active.0.send_modify(|c| {
+            c.running += 1;
+            c.started += 1;
+        });
         let guard = Guard(active);
         futures::stream::unfold((0, guard), move |(n, guard)| async move {
             if count > 0 && n >= count {
@@ -128,16 +165,6 @@ fn tick(n: i32) -> Value {
     json!({ "data": { "ticks": { "n": n, "label": format!("tick #{n}") } } })
 }
 
-async fn wait_until(what: &str, check: impl Fn() -> bool) {
-    for _ in 0..100 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what} did not happen within 5 s");
-}
-
 #[tokio::test]
 async fn graphql_transport_ws_streams_events_joined_with_another_subgraph() {
     let (federation, active) = federation().await;
@@ -174,10 +201,7 @@ async fn graphql_transport_ws_streams_events_joined_with_another_subgraph() {
         Seen::Json(json!({ "id": "q", "type": "complete" }))
     );
     client.close().await;
-    wait_until("the subgraph's subscriptions end", || {
-        active.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    active.until("the subgraph's subscriptions end", 0).await;
 }
 
 #[tokio::test]
@@ -268,12 +292,9 @@ async fn a_client_that_leaves_ends_the_subscription_at_the_subgraph() {
         .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": forever } }))
         .await;
     assert!(matches!(client.next().await, Seen::Json(v) if v["type"] == "next"));
-    assert_eq!(active.0.load(Ordering::SeqCst), 1);
+    assert_eq!(active.now(), 1);
     client.send(json!({ "id": "1", "type": "complete" })).await;
-    wait_until("the subgraph sees the completion", || {
-        active.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    active.until("the subgraph sees the completion", 0).await;
 
     // Dropping the connection ends every operation upstream.
     client
@@ -282,15 +303,9 @@ async fn a_client_that_leaves_ends_the_subscription_at_the_subgraph() {
     client
         .send(json!({ "id": "3", "type": "subscribe", "payload": { "query": forever } }))
         .await;
-    wait_until("two subscriptions run", || {
-        active.0.load(Ordering::SeqCst) == 2
-    })
-    .await;
+    active.until("two subscriptions run", 2).await;
     drop(client);
-    wait_until("the subgraph sees the disconnect", || {
-        active.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    active.until("the subgraph sees the disconnect", 0).await;
 
     // So does an SSE client that goes away.
     let response = reqwest::Client::new()
@@ -300,15 +315,11 @@ async fn a_client_that_leaves_ends_the_subscription_at_the_subgraph() {
         .send()
         .await
         .unwrap();
-    wait_until("the SSE subscription runs", || {
-        active.0.load(Ordering::SeqCst) == 1
-    })
-    .await;
+    active.until("the SSE subscription runs", 1).await;
     drop(response);
-    wait_until("the subgraph sees the SSE client leave", || {
-        active.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    active
+        .until("the subgraph sees the SSE client leave", 0)
+        .await;
 }
 
 #[tokio::test]
@@ -375,7 +386,13 @@ async fn a_client_too_slow_to_read_is_disconnected() {
             "query": "subscription { ticks(count: 2000, everyMs: 0, blobBytes: 65536) { n blob } }"
         } }))
         .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Unread, the client falls behind until the gateway cuts it off and
+    // ends the upstream subscription.
+    active
+        .until_counts("the gateway ends the upstream subscription", |c| {
+            c.started == 1 && c.running == 0
+        })
+        .await;
     let mut received = 0;
     let closed = loop {
         match client.next().await {
@@ -392,10 +409,7 @@ async fn a_client_too_slow_to_read_is_disconnected() {
         assert_eq!(*code, 1008, "{reason}");
         assert!(reason.contains("too slowly"), "{reason}");
     }
-    wait_until("the upstream subscription ends", || {
-        active.0.load(Ordering::SeqCst) == 0
-    })
-    .await;
+    active.until("the upstream subscription ends", 0).await;
 }
 
 #[tokio::test]

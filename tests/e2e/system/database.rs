@@ -62,7 +62,8 @@ async fn the_system_answers_on_postgres() {
             r#"{ administrativeUnits(search: "con dao") { edges { node { fullName kind } } } }"#,
             json!({}),
         )
-        .await;
+        .await
+        .pair();
     assert_eq!(status, 200);
     assert_eq!(
         body,

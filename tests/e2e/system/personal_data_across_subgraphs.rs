@@ -13,16 +13,14 @@ use base64::Engine;
 use congdan::subgraphs::SubgraphName;
 use congdan_common::events::Event;
 use congdan_common::identity::jws::{KeyPair, TimeClaims};
-use congdan_common::identity::{
-    Identity, IdentityClaims, Role, GATEWAY_ISSUER, IDENTITY_HEADER, SUBGRAPH_AUDIENCE,
-};
+use congdan_common::identity::{Identity, IdentityClaims, Role, GATEWAY_ISSUER, SUBGRAPH_AUDIENCE};
 use congdan_common::server::Deps;
-use congdan_tests::sign_in::post_json;
-use congdan_tests::{TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
+use congdan_tests::graphql::codes;
+use congdan_tests::{Request, Session, TestApp, TestDatabase, BOOTSTRAP_ADMIN_PERSONAL_ID};
 use entity::feedback::{follower, report, submission, timeline_entry};
 use entity::gateway::signing_key;
 use entity::outbox_event;
-use feedback_support::{gql, report_input, sign_in, step, submit, Person, AN, BINH, POINT};
+use feedback_support::{report_input, step, submit, AN, BINH, POINT};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -63,34 +61,17 @@ async fn gateway_identity(db: &DatabaseConnection, who: &str) -> String {
         .unwrap()
 }
 
-/// POSTs to the feedback subgraph itself, with an identity header when
-/// given; the JSON body.
-async fn feedback_subgraph(app: &TestApp, identity: Option<&str>, query: &str, id: &str) -> Value {
-    let mut headers = Vec::new();
-    if let Some(identity) = identity {
-        headers.push((IDENTITY_HEADER, identity));
-    }
-    let (status, body) = post_json(
-        &format!("{}/graphql", app.subgraph_url(SubgraphName::Feedback)),
-        &headers,
-        &json!({ "query": query, "variables": { "id": id } }),
+/// A GraphQL request to the feedback subgraph itself.
+fn feedback_subgraph(app: &TestApp, query: &str, id: &str) -> Request {
+    Request::to(
+        format!("{}/graphql", app.subgraph_url(SubgraphName::Feedback)),
+        query,
+        json!({ "id": id }),
     )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
-fn codes(body: &Value) -> Vec<&str> {
-    body["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| e["extensions"]["code"].as_str().unwrap_or("?"))
-        .collect()
-}
-
-async fn export(app: &TestApp, who: &Person) -> Value {
-    let body = gql(app, Some(who), EXPORT, json!({})).await;
+async fn export(who: &Session) -> Value {
+    let body = who.graphql(EXPORT, json!({})).await.ok();
     assert!(body.get("errors").is_none(), "{body}");
     body["data"]["exportMyData"].clone()
 }
@@ -160,9 +141,9 @@ async fn export_and_delete(app: TestApp) {
     let stop_consumer = CancellationToken::new();
     let consumer = congdan_feedback::spawn_account_deletions(&deps, stop_consumer.clone());
 
-    let an = sign_in(&app, AN).await;
-    let binh = sign_in(&app, BINH).await;
-    let admin = sign_in(&app, BOOTSTRAP_ADMIN_PERSONAL_ID).await;
+    let an = app.sign_in(AN).await;
+    let binh = app.sign_in(BINH).await;
+    let admin = app.sign_in(BOOTSTRAP_ADMIN_PERSONAL_ID).await;
 
     // An reports a broken street light and follows Bình's fallen tree;
     // Bình follows An's report. The admin handles An's report and An rates
@@ -180,7 +161,7 @@ async fn export_and_delete(app: TestApp) {
     )
     .await;
     for (who, id) in [(&an, &theirs), (&binh, &mine)] {
-        let body = gql(&app, Some(who), FOLLOW, json!({ "id": id })).await;
+        let body = who.graphql(FOLLOW, json!({ "id": id })).await.ok();
         assert_eq!(
             body["data"]["followReport"],
             json!({ "report": { "followerCount": 1 }, "userErrors": [] }),
@@ -188,18 +169,18 @@ async fn export_and_delete(app: TestApp) {
         );
     }
     for name in ["assignReport", "startReportProgress", "resolveReport"] {
-        step(&app, &admin, name, &mine).await;
+        step(&admin, name, &mine).await;
     }
-    let rated = step(&app, &an, "rateReport", &mine).await;
+    let rated = step(&an, "rateReport", &mine).await;
     assert_eq!(rated["report"]["status"], "CLOSED");
 
     // One request, both subgraphs' parts.
-    let exported = export(&app, &an).await;
-    assert_eq!(exported["citizenId"], json!(an.id));
+    let exported = export(&an).await;
+    assert_eq!(exported["citizenId"], json!(an.citizen_id));
     assert!(exported["generatedAt"].is_string());
     assert_eq!(exported["citizen"]["record"]["personalId"], AN);
     let feedback = &exported["feedback"];
-    assert_eq!(feedback["citizenId"], json!(an.id));
+    assert_eq!(feedback["citizenId"], json!(an.citizen_id));
     let reports = feedback["reports"].as_array().unwrap();
     assert_eq!(reports.len(), 1, "{feedback}");
     let sent = &reports[0];
@@ -237,20 +218,23 @@ async fn export_and_delete(app: TestApp) {
     assert_eq!(feedback["stepsOnOtherReports"], json!([]));
     let text = feedback.to_string();
     assert!(
-        !text.contains(&binh.id) && !text.contains(&admin.id),
+        !text.contains(&binh.citizen_id) && !text.contains(&admin.citizen_id),
         "{text}"
     );
     assert!(!text.contains("binh-phone-0001"), "only An's submissions");
     // Bình's part holds his report and his follow of An's, none of An's.
-    let binh_part = export(&app, &binh).await["feedback"].clone();
+    let binh_part = export(&binh).await["feedback"].clone();
     assert_eq!(binh_part["reports"][0]["id"], json!(theirs));
     assert_eq!(binh_part["follows"][0]["reportId"], json!(mine));
     assert!(!binh_part.to_string().contains("an-phone"), "{binh_part}");
 
     // Bình asking the feedback subgraph for An's part: FORBIDDEN; nobody
     // at all: UNAUTHENTICATED. Nothing of An's shows either way.
-    let as_binh = gateway_identity(&db, &binh.id).await;
-    let body = feedback_subgraph(&app, Some(&as_binh), EXPORT_ENTITY, &an.id).await;
+    let as_binh = gateway_identity(&db, &binh.citizen_id).await;
+    let body = feedback_subgraph(&app, EXPORT_ENTITY, &an.citizen_id)
+        .identity(Some(&as_binh))
+        .await
+        .ok();
     assert_eq!(codes(&body), ["FORBIDDEN"], "{body}");
     assert_eq!(
         body["data"]["_entities"][0]["feedback"],
@@ -258,11 +242,17 @@ async fn export_and_delete(app: TestApp) {
         "{body}"
     );
     assert!(!body.to_string().contains(&mine), "{body}");
-    let body = feedback_subgraph(&app, None, EXPORT_ENTITY, &an.id).await;
+    let body = feedback_subgraph(&app, EXPORT_ENTITY, &an.citizen_id)
+        .identity(None)
+        .await
+        .ok();
     assert_eq!(codes(&body), ["UNAUTHENTICATED"], "{body}");
     assert!(!body.to_string().contains(&mine), "{body}");
     // The same header for Bình's own part works: the refusal is about whose.
-    let body = feedback_subgraph(&app, Some(&as_binh), EXPORT_ENTITY, &binh.id).await;
+    let body = feedback_subgraph(&app, EXPORT_ENTITY, &binh.citizen_id)
+        .identity(Some(&as_binh))
+        .await
+        .ok();
     assert_eq!(
         body["data"]["_entities"][0]["feedback"]["reports"][0]["id"],
         json!(theirs),
@@ -270,27 +260,22 @@ async fn export_and_delete(app: TestApp) {
     );
 
     // An deletes the account; the event reaches the feedback subgraph.
-    let body = gql(
-        &app,
-        Some(&an),
-        "mutation { deleteMyAccount { deletedCitizenId userErrors { code } } }",
-        json!({}),
-    )
-    .await;
+    let body = an
+        .graphql(
+            "mutation { deleteMyAccount { deletedCitizenId userErrors { code } } }",
+            json!({}),
+        )
+        .await
+        .ok();
     assert_eq!(
         body["data"]["deleteMyAccount"],
-        json!({ "deletedCitizenId": an.id, "userErrors": [] }),
+        json!({ "deletedCitizenId": an.citizen_id, "userErrors": [] }),
         "{body}"
     );
-    let mut anonymised = false;
-    for _ in 0..100 {
-        if the_report(&db, &mine).await.reporter_id.is_none() {
-            anonymised = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(anonymised, "An's report lost its reporter");
+    congdan_tests::eventually("An's report to lose its reporter", || async {
+        the_report(&db, &mine).await.reporter_id.is_none()
+    })
+    .await;
 
     // The report stays, public, without a reporter or An's comment.
     let kept = the_report(&db, &mine).await;
@@ -299,13 +284,13 @@ async fn export_and_delete(app: TestApp) {
     assert_eq!(kept.rating_stars, Some(5));
     assert_eq!(kept.rating_comment, None);
     assert_eq!(kept.follower_count, 1, "Bình still follows it");
-    let body = gql(
-        &app,
-        None,
-        "query($id: ID!) { report(id: $id) { id status title } }",
-        json!({ "id": mine }),
-    )
-    .await;
+    let body = app
+        .graphql(
+            "query($id: ID!) { report(id: $id) { id status title } }",
+            json!({ "id": mine }),
+        )
+        .await
+        .ok();
     assert_eq!(body["data"]["report"]["status"], "CLOSED", "{body}");
     // An's follow is gone and its count with it; Bình's stays.
     let follows = follower::Entity::find().all(&db).await.unwrap();
@@ -314,7 +299,7 @@ async fn export_and_delete(app: TestApp) {
             .iter()
             .map(|f| (f.report_id.as_str(), f.citizen_id.as_str()))
             .collect::<Vec<_>>(),
-        [(mine.as_str(), binh.id.as_str())]
+        [(mine.as_str(), binh.citizen_id.as_str())]
     );
     assert_eq!(the_report(&db, &theirs).await.follower_count, 0);
     // No step names An; the admin's steps keep their author and notes.
@@ -327,7 +312,7 @@ async fn export_and_delete(app: TestApp) {
     assert_eq!(timeline.len(), 5);
     assert!(timeline
         .iter()
-        .all(|e| e.actor_id.as_deref() != Some(an.id.as_str())));
+        .all(|e| e.actor_id.as_deref() != Some(an.citizen_id.as_str())));
     let rated = timeline.iter().find(|e| e.action == "rated").unwrap();
     assert_eq!(
         (rated.actor_id.as_deref(), rated.message.as_deref()),
@@ -335,7 +320,10 @@ async fn export_and_delete(app: TestApp) {
     );
     assert_eq!(rated.actor_role, "reporter");
     let resolved = timeline.iter().find(|e| e.action == "resolved").unwrap();
-    assert_eq!(resolved.actor_id.as_deref(), Some(admin.id.as_str()));
+    assert_eq!(
+        resolved.actor_id.as_deref(),
+        Some(admin.citizen_id.as_str())
+    );
     assert!(resolved.message.is_some());
     // An's idempotency record is gone; Bình's stays.
     let keys: Vec<String> = submission::Entity::find()
@@ -370,10 +358,9 @@ async fn export_and_delete(app: TestApp) {
         .unwrap()
         .expect("an account deletion");
     assert!(!again.changed_anything(), "{again:?}");
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    assert_eq!(snapshot(&db).await, before);
-
     stop_consumer.cancel();
     consumer.await.unwrap();
+    assert_eq!(snapshot(&db).await, before);
+
     app.stop().await;
 }
