@@ -1069,8 +1069,15 @@ async fn a_refused_client_is_logged_and_answered_as_a_misconfiguration() {
     );
     assert!(set_cookie(&done, "congdan_session").is_none());
 
+    // Other tests of the process log refusals of the web client too; the
+    // mobile client's id is this test's own.
     let logged = congdan_tests::logs::lines_with(&["invalid_client", "refused"]);
     assert!(logged.len() >= 2, "both refusals are logged: {logged:?}");
+    assert!(
+        !congdan_tests::logs::lines_with(&["invalid_client", "unregistered-app-item-13"])
+            .is_empty(),
+        "the mobile client's refusal is logged: {logged:?}"
+    );
     assert!(
         congdan_tests::logs::lines_with(&[WRONG_SECRET]).is_empty(),
         "no secret in the log"

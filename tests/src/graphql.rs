@@ -173,11 +173,6 @@ impl Response {
     pub fn pair(self) -> (u16, Value) {
         (self.status, self.body)
     }
-
-    /// The `extensions.code` of every error.
-    pub fn codes(&self) -> Vec<String> {
-        codes(&self.body)
-    }
 }
 
 /// The `extensions.code` of every error in `body`.

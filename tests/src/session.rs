@@ -54,11 +54,6 @@ impl Session {
         .bearer(&self.token)
     }
 
-    /// `Bearer <access token>`, the `Authorization` value.
-    pub fn bearer(&self) -> String {
-        format!("Bearer {}", self.token)
-    }
-
     /// New tokens for the refresh token (panics unless the gateway gives
     /// them).
     pub async fn refresh(&self) -> Self {
