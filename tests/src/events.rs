@@ -43,3 +43,14 @@ pub fn report_updated(id: &str, reporter: Option<&str>, status: &str) -> ReportU
         },
     }
 }
+
+/// The event an outbox row holds, as the relay publishes it.
+pub fn from_outbox(row: entity::outbox_event::Model) -> Event {
+    Event {
+        id: row.id,
+        topic: row.topic,
+        version: u32::try_from(row.version).unwrap(),
+        payload: serde_json::from_str(&row.payload).unwrap(),
+        occurred_at: row.occurred_at,
+    }
+}

@@ -6,7 +6,7 @@
 //! let products = spawn_subgraph("products", products_schema()).await;
 //! let reviews = spawn_subgraph("reviews", reviews_schema()).await;
 //! let fed = Federation::start(vec![products, reviews]).await;
-//! let body = fed.query("{ products { id reviews { body } } }", json!({})).await;
+//! let body = fed.graphql("{ products { id reviews { body } } }", json!({})).await.ok();
 //! assert_eq!(body, json!({ "data": { ... } }));
 //! assert_eq!(fed.requests("reviews"), 1);
 //! ```
@@ -19,8 +19,10 @@ use async_graphql::{ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::GraphQL;
 use axum::Router;
 use congdan_gateway::GatewayConfig;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
+
+use crate::graphql::Request;
 
 /// One running test subgraph: its name, URL, federation SDL and how many
 /// GraphQL requests it received.
@@ -193,27 +195,9 @@ impl Federation {
         }
     }
 
-    /// POSTs a query; returns the HTTP status and the JSON body.
-    pub async fn request(&self, query: &str, variables: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(&self.url)
-            .header("accept", "application/graphql-response+json")
-            // The gateway's own messages in English, the texts tests assert.
-            .header("accept-language", "en")
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("the gateway answers in time");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("a JSON body"))
-    }
-
-    /// POSTs a query that must be answered with HTTP 200; returns the body.
-    pub async fn query(&self, query: &str, variables: Value) -> Value {
-        let (status, body) = self.request(query, variables).await;
-        assert_eq!(status, 200, "unexpected status; body: {body}");
-        body
+    /// A GraphQL request to the gateway (see [`Request`]).
+    pub fn graphql(&self, query: &str, variables: Value) -> Request {
+        Request::with_client(self.http.clone(), self.url.clone(), query, variables)
     }
 
     /// GraphQL requests subgraph `name` received so far.

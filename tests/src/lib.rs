@@ -8,9 +8,14 @@
 
 pub mod events;
 pub mod federation;
+pub mod graphql;
 pub mod logs;
+mod session;
 pub mod sign_in;
 pub mod subscriptions;
+
+pub use graphql::{Request, Response};
+pub use session::{claims_of, Session};
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -21,7 +26,7 @@ use congdan::config::{AuthArgs, DevVneidArgs, GatewayOptions, PersonalDataArgs, 
 use congdan::serve::System;
 use congdan::subgraphs::SubgraphName;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -147,20 +152,9 @@ impl TestApp {
         format!("http://{}", self.system.subgraph_addrs[&subgraph])
     }
 
-    /// POSTs a GraphQL request to the gateway, asking for messages in
-    /// English (the texts tests assert); returns status and JSON body.
-    pub async fn graphql(&self, query: &str, variables: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(self.gateway_url())
-            .header("accept", "application/graphql-response+json")
-            .header("accept-language", "en")
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("gateway answers");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("JSON body"))
+    /// A GraphQL request to the gateway, anonymous (see [`Request`]).
+    pub fn graphql(&self, query: &str, variables: Value) -> Request {
+        Request::with_client(self.http.clone(), self.gateway_url(), query, variables)
     }
 
     pub async fn stop(self) {
@@ -244,20 +238,6 @@ impl ExtraGateway {
         self.shutdown.cancel();
         self.task.await.unwrap().unwrap();
     }
-}
-
-/// POSTs `query` to the GraphQL endpoint at `url`; returns the JSON body.
-pub async fn post_query(url: &str, query: &str) -> Value {
-    reqwest::Client::new()
-        .post(url)
-        .header("accept-language", "en")
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .expect("the endpoint answers")
-        .json()
-        .await
-        .expect("a JSON body")
 }
 
 /// Subgraph URL overrides pointing at a running system's subgraphs.

@@ -195,3 +195,34 @@ pub async fn npm_client(package: &str, script: &str, args: &[&str]) -> Option<Ve
             .collect(),
     )
 }
+
+/// Publishes `event` on `bus` until `delivered` completes: once now, and
+/// again each time the event machinery moves (a subscription reaching the
+/// bus, say), so a subscriber that subscribed after the first publication
+/// still gets it, once (subscribers skip event ids they have seen). For at
+/// most 30 s, a bound for a loaded machine.
+pub async fn publish_until<T>(
+    bus: &dyn congdan_contracts::bus::EventBus,
+    event: &congdan_contracts::bus::Event,
+    delivered: impl std::future::Future<Output = T>,
+) -> T {
+    let mut progress = congdan_contracts::bus::progress::watch();
+    let mut delivered = std::pin::pin!(delivered);
+    let waited = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            progress.borrow_and_update();
+            bus.publish(event).await.expect("the bus takes the event");
+            tokio::select! {
+                value = &mut delivered => return value,
+                changed = progress.changed() => {
+                    if changed.is_err() {
+                        // The count lives as long as the process: never here.
+                        std::future::pending::<()>().await;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    waited.unwrap_or_else(|_| panic!("event {} was never delivered", event.id))
+}

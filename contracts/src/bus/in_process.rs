@@ -29,6 +29,7 @@ impl EventBus for InProcessBus {
 
     fn subscribe<'a>(&'a self, pattern: &'a str) -> BoxFuture<'a, Result<EventStream, EventError>> {
         let receiver = self.sender.subscribe();
+        super::progress::step();
         let pattern = pattern.to_string();
         async move {
             let stream = futures::stream::unfold(receiver, |mut receiver| async move {

@@ -74,6 +74,7 @@ impl EventBus for NatsBus {
                 .messages()
                 .await
                 .map_err(|e| EventError::Subscribe(e.to_string()))?;
+            super::progress::step();
             let events = messages.filter_map(|message| async move {
                 let message = message
                     .map_err(|e| tracing::warn!(error = %e, "event stream interrupted"))

@@ -1,5 +1,6 @@
 //! A count of what this process's event machinery has done: events the
-//! relay published, consumers subscribed, events handled (or given up on).
+//! relay published, subscriptions made (consumers' and GraphQL
+//! subscriptions'), events handled (or given up on).
 //! Whoever waits for the effect of an event — a test, a readiness check —
 //! re-checks when the count moves, instead of polling on a timer.
 

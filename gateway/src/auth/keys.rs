@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use congdan_contracts::identity::jws::{self, KeyPair};
 use ed25519_dalek::VerifyingKey;
 use entity::gateway::signing_key;
@@ -20,8 +20,13 @@ use tokio::sync::Mutex;
 
 use crate::error::SignInError;
 
+/// Where the ring reads the time: the system clock, or a clock a test moves
+/// (to see a rotation without waiting for it).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 pub struct KeyRing {
     db: DatabaseConnection,
+    clock: Clock,
     rotation: Duration,
     /// How long a retired key must still verify (the longest token lifetime).
     overlap: Duration,
@@ -54,9 +59,20 @@ impl KeyRing {
         rotation: Duration,
         overlap: Duration,
     ) -> Result<Self, SignInError> {
-        let ring = Self::read(&db, rotation, overlap).await?;
+        Self::load_with_clock(db, rotation, overlap, Arc::new(Utc::now)).await
+    }
+
+    /// The same, reading the time from `clock`.
+    pub async fn load_with_clock(
+        db: DatabaseConnection,
+        rotation: Duration,
+        overlap: Duration,
+        clock: Clock,
+    ) -> Result<Self, SignInError> {
+        let ring = Self::read(&db, rotation, overlap, clock()).await?;
         Ok(Self {
             db,
+            clock,
             rotation,
             overlap,
             ring: RwLock::new(Arc::new(ring)),
@@ -72,8 +88,8 @@ impl KeyRing {
         db: &DatabaseConnection,
         rotation: Duration,
         overlap: Duration,
+        now: DateTime<Utc>,
     ) -> Result<Ring, SignInError> {
-        let now = Utc::now();
         let keep_after = now - chrono::Duration::from_std(rotation + overlap).unwrap_or_default();
         let mut keys = signing_key::Entity::find()
             .filter(signing_key::Column::CreatedAt.gt(keep_after))
@@ -126,7 +142,7 @@ impl KeyRing {
     /// Re-reads the ring (rotating when due).
     pub async fn refresh(&self) -> Result<(), SignInError> {
         let _guard = self.reload.lock().await;
-        let ring = Self::read(&self.db, self.rotation, self.overlap).await?;
+        let ring = Self::read(&self.db, self.rotation, self.overlap, (self.clock)()).await?;
         *self.ring.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(ring);
         Ok(())
     }
