@@ -76,13 +76,23 @@ fn signal(child: &Running, name: &str) {
 }
 
 fn wait_exit(child: &mut Running) -> std::process::ExitStatus {
-    for _ in 0..300 {
-        if let Some(status) = child.0.try_wait().expect("wait") {
-            return status;
+    // Waits on the process itself, in a thread, so a hang fails the test
+    // (after killing the process) instead of holding it.
+    let pid = child.0.id().to_string();
+    let process = &mut child.0;
+    std::thread::scope(|scope| {
+        let (sender, exited) = std::sync::mpsc::channel();
+        scope.spawn(move || {
+            let _ = sender.send(process.wait());
+        });
+        match exited.recv_timeout(Duration::from_secs(30)) {
+            Ok(status) => status.expect("wait"),
+            Err(_) => {
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                panic!("congdan did not stop within 30 s of the signal");
+            }
         }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("congdan did not stop within 30 s of the signal");
+    })
 }
 
 async fn report_count(url: &str) -> Value {

@@ -63,7 +63,7 @@ pub fn capture() {
                     .with_filter(
                         Targets::new()
                             .with_default(LevelFilter::WARN)
-                            .with_target("congdan_gateway::supergraph::reload", LevelFilter::INFO),
+                            .with_target("congdan_gateway::pipeline::reload", LevelFilter::INFO),
                     ),
             )
             .try_init();
