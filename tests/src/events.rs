@@ -1,9 +1,16 @@
 //! Typed events as the subgraphs publish them, for tests that feed a bus or
 //! a consumer directly.
 
-use chrono::Utc;
+use chrono::{DateTime, TimeZone, Utc};
 use congdan_contracts::bus::{Contract, Event};
 use congdan_contracts::events::feedback::{ReportCreated, ReportState, ReportUpdated};
+
+/// When the events these helpers make say their change happened: a fixed
+/// instant, so no test depends on the clock (consumers date what they write
+/// by the envelope, not by this field).
+fn event_at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 7, 1, 8, 0, 0).unwrap()
+}
 
 /// The envelope of `contract`.
 pub fn event(contract: &impl Contract) -> Event {
@@ -19,7 +26,7 @@ pub fn report_created(id: &str, reporter: Option<&str>) -> ReportCreated {
         ward_id: None,
         status: "RECEIVED".to_string(),
         due_at: None,
-        event_at: Utc::now(),
+        event_at: event_at(),
     }
 }
 
@@ -35,7 +42,7 @@ pub fn report_updated(id: &str, reporter: Option<&str>, status: &str) -> ReportU
         previous_status: "RECEIVED".to_string(),
         action: "assign".to_string(),
         message: None,
-        event_at: Utc::now(),
+        event_at: event_at(),
         follower_ids: Vec::new(),
         state: ReportState {
             status: status.to_ascii_lowercase(),
